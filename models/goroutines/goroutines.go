@@ -1,0 +1,88 @@
+// Package goroutines runs a workload on c goroutines in one process, with
+// GOMAXPROCS = c (the cell runner sets it): the threads analogue of the
+// notes, and the ceiling the process models are measured against.
+//
+// Tasks are handed out in chunks over a buffered channel, the way Pool.map
+// hands chunks to its workers; the chunk size is automatic (Pool.map's
+// ceil(n / 4c)) unless --chunk sets it. Each worker writes its results
+// straight into its chunk's slots of one result slice, so results are in
+// task order without a merge.
+package goroutines
+
+import (
+	"context"
+	"sync"
+
+	"github.com/mpbench/mpbench/models"
+)
+
+// Model is the goroutine model.
+type Model struct{}
+
+// New returns the goroutine model.
+func New() Model { return Model{} }
+
+// Name implements models.Model.
+func (Model) Name() string { return "goroutines" }
+
+// Doc implements models.Model.
+func (Model) Doc() string {
+	return "c goroutines in one process, chunks over a channel (the notes' threads; Pool.map without processes)"
+}
+
+type chunk struct{ lo, hi int }
+
+// Setup starts c worker goroutines that wait for chunks.
+func (Model) Setup(_ context.Context, cfg models.Config) (models.Session, error) {
+	n := len(cfg.Workload.Tasks)
+	size := cfg.ChunkSize()
+	s := &session{
+		cfg:     cfg,
+		results: make([]uint64, n),
+		size:    size,
+		work:    make(chan chunk, (n+size-1)/size),
+	}
+	apply := cfg.Workload.Workload.Apply
+	tasks := cfg.Workload.Tasks
+	s.wg.Add(cfg.Cores)
+	for range cfg.Cores {
+		go func() {
+			defer s.wg.Done()
+			for c := range s.work {
+				apply(tasks[c.lo:c.hi], s.results[c.lo:c.hi])
+			}
+		}()
+	}
+	return s, nil
+}
+
+type session struct {
+	cfg     models.Config
+	results []uint64
+	size    int
+	work    chan chunk
+	wg      sync.WaitGroup
+	closed  bool
+}
+
+// Compute hands out every chunk and waits for the workers to finish.
+func (s *session) Compute(ctx context.Context) (models.Output, error) {
+	n := len(s.results)
+	for lo := 0; lo < n; lo += s.size {
+		s.work <- chunk{lo, min(lo+s.size, n)}
+	}
+	close(s.work)
+	s.closed = true
+	s.wg.Wait()
+	return models.Output{Results: s.results}, ctx.Err()
+}
+
+// Teardown stops the workers if Compute never ran.
+func (s *session) Teardown() error {
+	if !s.closed {
+		close(s.work)
+		s.closed = true
+	}
+	s.wg.Wait()
+	return nil
+}

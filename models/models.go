@@ -1,0 +1,115 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mpbench/mpbench/workloads"
+)
+
+// Config is what a model is given for one trial.
+type Config struct {
+	// Workload is the resolved workload: its tasks and reference checksum.
+	// Models must not modify its task list.
+	Workload *workloads.Instance
+	// Cores is c, the number of CPUs the cell runner is confined to and the
+	// number of workers the model should use.
+	Cores int
+	// Chunk is the number of tasks handed out at once; 0 means automatic.
+	Chunk int
+}
+
+// Model is one way of running a workload's tasks on c cores.
+type Model interface {
+	// Name is the word a user types: "goroutines", "procpool", …
+	Name() string
+	// Doc is one line: what runs, how data moves, and the Python
+	// multiprocessing pattern it mirrors.
+	Doc() string
+	// Setup starts what the trial needs (workers, memory, servers) and
+	// returns the session that computes. Its duration is the setup phase.
+	Setup(ctx context.Context, cfg Config) (Session, error)
+}
+
+// SingleCore is implemented by models that only run at c = 1 (sequential).
+type SingleCore interface {
+	SingleCore() bool
+}
+
+// Session is one trial of a model, between setup and teardown.
+type Session interface {
+	// Compute runs every task and returns the results. Its duration is the
+	// compute phase.
+	Compute(ctx context.Context) (Output, error)
+	// Teardown releases everything Setup acquired. It is called exactly
+	// once, after Compute or instead of it, also after an error; its
+	// duration is the teardown phase.
+	Teardown() error
+}
+
+// Output is what Compute returns.
+type Output struct {
+	// Results holds one result per task, in task order. It must stay valid
+	// until Teardown (it may point into shared memory).
+	Results []uint64
+	// Workers lists the PIDs of the processes that ran tasks; empty for
+	// in-process models.
+	Workers []int
+	// Metrics are model-specific figures of this trial, e.g. lock
+	// operations per second. Keys are snake_case with their unit.
+	Metrics map[string]float64
+}
+
+// ErrUnknownModel is returned by Registry.Lookup for an unknown name.
+var ErrUnknownModel = errors.New("unknown model")
+
+// Registry is an ordered set of models.
+type Registry []Model
+
+// Names returns the names of the models in order.
+func (r Registry) Names() []string {
+	names := make([]string, len(r))
+	for i, m := range r {
+		names[i] = m.Name()
+	}
+	return names
+}
+
+// Lookup returns the model called name.
+func (r Registry) Lookup(name string) (Model, error) {
+	for _, m := range r {
+		if m.Name() == name {
+			return m, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %q (valid: %s)", ErrUnknownModel, name, strings.Join(r.Names(), ", "))
+}
+
+// IsSingleCore reports whether m runs at c = 1 only.
+func IsSingleCore(m Model) bool {
+	s, ok := m.(SingleCore)
+	return ok && s.SingleCore()
+}
+
+// AutoChunk returns the chunk size Python's Pool.map picks for n tasks on
+// workers workers: ceil(n / (4·workers)), at least 1.
+func AutoChunk(n, workers int) int {
+	if workers < 1 {
+		workers = 1
+	}
+	chunk, extra := n/(4*workers), n%(4*workers)
+	if extra > 0 {
+		chunk++
+	}
+	return max(chunk, 1)
+}
+
+// ChunkSize returns cfg.Chunk, or AutoChunk when it is 0.
+func (cfg Config) ChunkSize() int {
+	if cfg.Chunk > 0 {
+		return cfg.Chunk
+	}
+	return AutoChunk(len(cfg.Workload.Tasks), cfg.Cores)
+}

@@ -1,0 +1,31 @@
+// Package proc is the process plumbing every multi-process part of mpbench
+// shares: starting the same executable again in a child role, confining a
+// child to a CPU set, the data channel, the child's stderr, and reaping.
+//
+// # Re-executing ourselves
+//
+// Go cannot fork a running program, so a child is the same executable
+// (os.Executable) started again with the environment variable
+// MPBENCH_CHILD_ROLE naming a role registered with Register. The mpbench
+// binary's main and every test binary's TestMain call
+//
+//	if proc.IsChild() { os.Exit(proc.RunChild()) }
+//
+// before anything else, so the installed binary and `go test` binaries serve
+// roles the same way (the standard library's os/exec tests do the same).
+//
+// # What every child gets
+//
+//   - fd 3: the data channel, one end of a unix stream socketpair, apart
+//     from stdout so that a stray print cannot corrupt results;
+//   - fd 4 onwards: Spec.Files, in order (pipes, a shared-memory fd, …);
+//   - stderr kept by the parent (the last lines, for error messages);
+//   - its own process group, Pdeathsig = SIGKILL, and a bounded shutdown:
+//     cancelling the start context kills the whole group, and Wait returns
+//     at most WaitDelay after that;
+//   - the CPU set of Spec.CPUs from birth (see Start).
+//
+// Wait reaps the child and adds its resource usage to the totals that
+// ReapedUsage reports, so the cell runner can charge each trial with the
+// CPU time and memory of every process it started.
+package proc

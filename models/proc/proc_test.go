@@ -1,0 +1,198 @@
+package proc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestMain(m *testing.M) {
+	Register("test-echo", func(_ context.Context, c *Child) error {
+		_, err := io.Copy(c.Data, c.Data)
+		return err
+	})
+	Register("test-fail", func(_ context.Context, c *Child) error {
+		fmt.Fprintln(os.Stderr, "line one")
+		fmt.Fprintln(os.Stderr, "the last words")
+		os.Exit(3)
+		return nil
+	})
+	Register("test-block", func(ctx context.Context, c *Child) error {
+		// Report the PID and block until the data channel closes.
+		fmt.Fprintf(c.Data, "%d\n", os.Getpid())
+		io.Copy(io.Discard, c.Data)
+		return nil
+	})
+	Register("test-parent", func(ctx context.Context, c *Child) error {
+		// Start a grandchild, report its PID, then block.
+		g, err := Start(ctx, Spec{Role: "test-block"})
+		if err != nil {
+			return err
+		}
+		line, _ := bufio.NewReader(g.Data).ReadString('\n')
+		fmt.Fprint(c.Data, line)
+		io.Copy(io.Discard, c.Data)
+		return nil
+	})
+	Register("test-files", func(_ context.Context, c *Child) error {
+		_, err := fmt.Fprintf(c.Files[0], "%d files, args %v", len(c.Files), c.Args)
+		return err
+	})
+	if IsChild() {
+		os.Exit(RunChild())
+	}
+	os.Exit(m.Run())
+}
+
+func TestEchoOverDataChannel(t *testing.T) {
+	p, err := Start(context.Background(), Spec{Role: "test-echo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := "hello through fd 3"
+	if _, err := p.Data.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, len(msg))
+	if _, err := io.ReadFull(p.Data, buf); err != nil {
+		t.Fatal(err)
+	}
+	if string(buf) != msg {
+		t.Fatalf("got %q, want %q", buf, msg)
+	}
+	before := ReapedUsage().Children
+	p.Data.Close()
+	if err := p.Wait(); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	if after := ReapedUsage().Children; after != before+1 {
+		t.Fatalf("reaped children %d → %d, want one more", before, after)
+	}
+}
+
+func TestExitErrorNamesStatusAndStderr(t *testing.T) {
+	p, err := Start(context.Background(), Spec{Role: "test-fail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Wait()
+	var ee *ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("Wait = %v, want *ExitError", err)
+	}
+	if ee.Pid != p.Pid || ee.Status != "exit status 3" || !strings.Contains(ee.Stderr, "the last words") {
+		t.Fatalf("ExitError = %+v", ee)
+	}
+	if !strings.Contains(err.Error(), fmt.Sprintf("pid %d", p.Pid)) {
+		t.Fatalf("message %q does not name the pid", err)
+	}
+}
+
+func TestChildBornOnCPUSet(t *testing.T) {
+	cpus, err := AllowedCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cpus[len(cpus)-1:]
+	p, err := Start(context.Background(), Spec{Role: "test-block", CPUs: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Wait()
+	defer p.Data.Close()
+	if _, err := bufio.NewReader(p.Data).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	got, err := StatusField(p.Pid, "Cpus_allowed_list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != FormatCPUList(want) {
+		t.Fatalf("child Cpus_allowed_list = %q, want %q", got, FormatCPUList(want))
+	}
+	// The parent's own set is unchanged.
+	if after, _ := AllowedCPUs(); FormatCPUList(after) != FormatCPUList(cpus) {
+		t.Fatalf("parent set changed: %v → %v", cpus, after)
+	}
+}
+
+func TestCancelKillsGroup(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := Start(ctx, Spec{Role: "test-parent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gpid int
+	if _, err := fmt.Fscan(bufio.NewReader(p.Data), &gpid); err != nil {
+		t.Fatal(err)
+	}
+	if !alive(gpid) {
+		t.Fatalf("grandchild %d not running", gpid)
+	}
+	start := time.Now()
+	cancel()
+	err = p.Wait()
+	if err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("Wait after cancel = %v, want killed", err)
+	}
+	if d := time.Since(start); d > WaitDelay+time.Second {
+		t.Fatalf("Wait took %v after cancel", d)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for alive(gpid) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if alive(gpid) {
+		t.Fatalf("grandchild %d outlived its killed parent", gpid)
+	}
+}
+
+func TestFilesAndArgs(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Start(context.Background(), Spec{Role: "test-files", Files: []*os.File{w}, Args: []string{"a", "b"}, NoData: true})
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(r)
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1 files, args [a b]"; string(got) != want {
+		t.Fatalf("child wrote %q, want %q", got, want)
+	}
+}
+
+func TestCPUListRoundTrip(t *testing.T) {
+	for _, s := range []string{"0", "0-3", "0-3,6", "1,3,5-7"} {
+		cpus, err := ParseCPUList(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := FormatCPUList(cpus); got != s {
+			t.Errorf("round trip %q → %v → %q", s, cpus, got)
+		}
+	}
+	if _, err := ParseCPUList("3-1"); err == nil {
+		t.Error("3-1 parsed")
+	}
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	st, err := StatusField(pid, "State")
+	return err == nil && !strings.HasPrefix(st, "Z")
+}

@@ -1,0 +1,248 @@
+package proc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// WaitDelay bounds how long Wait waits for a killed child's pipes to close.
+const WaitDelay = 2 * time.Second
+
+// Spec describes a child to start.
+type Spec struct {
+	// Role names a role registered with Register in the child.
+	Role string
+	// Args are handed to the role as Child.Args.
+	Args []string
+	// Env is added to this process's environment.
+	Env []string
+	// CPUs confines the child (and all it starts) to these CPUs from
+	// birth. Nil means inherit this process's set.
+	CPUs []int
+	// Files are passed to the child as fd 4, 5, … (Child.Files). Start
+	// does not close them; the caller closes its copies after Start.
+	Files []*os.File
+	// Stdout receives the child's stdout; nil discards it.
+	Stdout io.Writer
+	// NoData skips the data channel socketpair (fd 3 is then /dev/null).
+	NoData bool
+}
+
+// Process is a started child.
+type Process struct {
+	Role string
+	Pid  int
+	// Data is this side of the data channel; nil with Spec.NoData.
+	Data *os.File
+
+	cmd    *exec.Cmd
+	stderr *tail
+	once   sync.Once
+	done   chan struct{}
+	err    error
+	state  *os.ProcessState
+}
+
+// ExitError describes a child that did not exit cleanly.
+type ExitError struct {
+	Role   string
+	Pid    int
+	Status string // "exit status 1", "signal: killed", …
+	Stderr string // the last lines of its stderr
+}
+
+func (e *ExitError) Error() string {
+	msg := fmt.Sprintf("%s worker pid %d: %s", e.Role, e.Pid, e.Status)
+	if e.Stderr != "" {
+		msg += "; stderr: " + e.Stderr
+	}
+	return msg
+}
+
+// Start starts the executable again in the child role spec.Role. When ctx is
+// done, the child's whole process group is killed.
+func Start(ctx context.Context, spec Spec) (*Process, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("proc: find executable: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, exe, spec.Args...)
+	cmd.Env = append(os.Environ(), EnvRole+"="+spec.Role, fmt.Sprintf("%s=%d", EnvFiles, len(spec.Files)))
+	cmd.Env = append(cmd.Env, spec.Env...)
+	cmd.Stdout = spec.Stdout
+	p := &Process{Role: spec.Role, cmd: cmd, stderr: newTail(4096), done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error {
+		// The whole group: workers a child started die with it.
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	cmd.WaitDelay = WaitDelay
+
+	var childEnd *os.File
+	if spec.NoData {
+		devnull, err := os.Open(os.DevNull)
+		if err != nil {
+			return nil, err
+		}
+		defer devnull.Close()
+		childEnd = devnull
+	} else {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("proc: socketpair: %w", err)
+		}
+		p.Data = os.NewFile(uintptr(fds[0]), "data")
+		childEnd = os.NewFile(uintptr(fds[1]), "data-child")
+		defer childEnd.Close()
+	}
+	cmd.ExtraFiles = append([]*os.File{childEnd}, spec.Files...)
+
+	if err := startPinned(spec.CPUs, cmd.Start); err != nil {
+		if cmd.Process != nil {
+			_ = cmd.Cancel()
+			_ = cmd.Wait()
+		}
+		if p.Data != nil {
+			p.Data.Close()
+		}
+		return nil, fmt.Errorf("proc: start %s: %w", spec.Role, err)
+	}
+	p.Pid = cmd.Process.Pid
+	go p.wait()
+	return p, nil
+}
+
+func (p *Process) wait() {
+	err := p.cmd.Wait()
+	p.state = p.cmd.ProcessState
+	if p.state != nil {
+		if ru, ok := p.state.SysUsage().(*syscall.Rusage); ok {
+			addReaped(ru)
+		}
+	}
+	if err != nil {
+		status := err.Error()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			status = ee.ProcessState.String()
+		}
+		p.err = &ExitError{Role: p.Role, Pid: p.Pid, Status: status, Stderr: p.stderr.String()}
+	}
+	close(p.done)
+}
+
+// Done is closed when the child has exited and been reaped.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Wait waits for the child to exit and returns an *ExitError unless it
+// exited with status 0. It may be called more than once.
+func (p *Process) Wait() error {
+	<-p.done
+	p.once.Do(func() {
+		if p.Data != nil {
+			p.Data.Close()
+		}
+	})
+	return p.err
+}
+
+// Kill kills the child's process group. It is safe to call after exit.
+func (p *Process) Kill() {
+	select {
+	case <-p.done:
+	default:
+		_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	}
+}
+
+// Stop asks the child to exit with SIGTERM, and kills its group if it has
+// not exited within grace. It returns Wait's error.
+func (p *Process) Stop(grace time.Duration) error {
+	select {
+	case <-p.done:
+	default:
+		_ = syscall.Kill(p.Pid, syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(grace):
+			p.Kill()
+		}
+	}
+	return p.Wait()
+}
+
+// Stderr returns the last lines the child wrote to stderr.
+func (p *Process) Stderr() string { return p.stderr.String() }
+
+// Usage is resource usage of reaped children.
+type Usage struct {
+	UserNs, SysNs int64
+	// MaxRSSSum is the sum over children of each child's peak resident set
+	// (bytes): an upper bound of their combined peak.
+	MaxRSSSum int64
+	Children  int64
+}
+
+var reaped struct {
+	user, sys, rss, n atomic.Int64
+}
+
+func addReaped(ru *syscall.Rusage) {
+	reaped.user.Add(ru.Utime.Nano())
+	reaped.sys.Add(ru.Stime.Nano())
+	reaped.rss.Add(ru.Maxrss * 1024) // Linux reports KiB
+	reaped.n.Add(1)
+}
+
+// ReapedUsage returns the totals of every child this process has reaped
+// through Process.Wait so far.
+func ReapedUsage() Usage {
+	return Usage{
+		UserNs:    reaped.user.Load(),
+		SysNs:     reaped.sys.Load(),
+		MaxRSSSum: reaped.rss.Load(),
+		Children:  reaped.n.Load(),
+	}
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func newTail(max int) *tail { return &tail{max: max} }
+
+func (t *tail) Write(b []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, b...)
+	if len(t.buf) > t.max {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(b), nil
+}
+
+// String returns the last few lines, joined by " | ".
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(string(t.buf)), "\n")
+	if len(lines) > 5 {
+		lines = lines[len(lines)-5:]
+	}
+	return strings.TrimSpace(strings.Join(lines, " | "))
+}

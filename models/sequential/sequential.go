@@ -1,0 +1,44 @@
+// Package sequential is the baseline model: the notes' plain loop, every
+// task on one goroutine at c = 1. Every speedup in mpbench is measured
+// against it, in the same run.
+package sequential
+
+import (
+	"context"
+
+	"github.com/mpbench/mpbench/models"
+)
+
+// Model is the sequential baseline.
+type Model struct{}
+
+// New returns the sequential model.
+func New() Model { return Model{} }
+
+// Name implements models.Model.
+func (Model) Name() string { return "sequential" }
+
+// Doc implements models.Model.
+func (Model) Doc() string {
+	return "one loop on one goroutine at c = 1, the baseline of every speedup (the notes' `for x in data: f(x)`)"
+}
+
+// SingleCore implements models.SingleCore: the baseline runs at c = 1 only.
+func (Model) SingleCore() bool { return true }
+
+// Setup implements models.Model.
+func (Model) Setup(_ context.Context, cfg models.Config) (models.Session, error) {
+	return &session{cfg: cfg, results: make([]uint64, len(cfg.Workload.Tasks))}, nil
+}
+
+type session struct {
+	cfg     models.Config
+	results []uint64
+}
+
+func (s *session) Compute(context.Context) (models.Output, error) {
+	s.cfg.Workload.Workload.Apply(s.cfg.Workload.Tasks, s.results)
+	return models.Output{Results: s.results}, nil
+}
+
+func (s *session) Teardown() error { return nil }
