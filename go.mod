@@ -2,4 +2,7 @@ module github.com/mpbench/mpbench
 
 go 1.26.0
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	github.com/montanaflynn/stats v0.14.0
+	golang.org/x/sys v0.50.0
+)

@@ -1,0 +1,279 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/workloads"
+)
+
+// CellRoleName is the proc role of the cell runner.
+const CellRoleName = "cell"
+
+// CellSpec is what the parent sends a cell runner.
+type CellSpec struct {
+	Workload string           `json:"workload"`
+	Params   map[string]int64 `json:"params"`
+	Scale    int              `json:"scale"`
+	Model    string           `json:"model"`
+	Cores    int              `json:"cores"`
+	Chunk    int              `json:"chunk"`
+	Warmup   int              `json:"warmup"`
+	Trials   int              `json:"trials"`
+	// BudgetNs, when positive, stops measuring once the measured trials
+	// have taken this long, but never before 3 trials.
+	BudgetNs int64 `json:"budget_ns,omitempty"`
+	// DelayNs adds a sleep to every compute phase. Test-only: it lets the
+	// regression gates prove they catch a slower model.
+	DelayNs int64 `json:"delay_ns,omitempty"`
+}
+
+// MinTrials is the fewest measured trials a time budget may leave.
+const MinTrials = 3
+
+// cellMsg is one line the cell runner writes back.
+type cellMsg struct {
+	Type   string `json:"type"` // "start", "trial", "done", "error"
+	Warmup bool   `json:"warmup,omitempty"`
+	Trial  *Trial `json:"trial,omitempty"`
+	// start
+	CPUs       string `json:"cpus,omitempty"`
+	GOMAXPROCS int    `json:"gomaxprocs,omitempty"`
+	Tasks      int    `json:"tasks,omitempty"`
+	Chunk      int    `json:"chunk,omitempty"`
+	// done
+	Stopped string `json:"stopped,omitempty"`
+	// error
+	Err string `json:"error,omitempty"`
+}
+
+// CellRole returns the body of the cell runner for the models in reg.
+// cmd/mpbench and test binaries register it with proc.Register.
+func CellRole(reg models.Registry) proc.RoleFunc {
+	return func(ctx context.Context, c *proc.Child) error {
+		var spec CellSpec
+		if err := json.NewDecoder(c.Data).Decode(&spec); err != nil {
+			return fmt.Errorf("read cell spec: %w", err)
+		}
+		enc := json.NewEncoder(c.Data)
+		err := runCell(ctx, reg, spec, enc)
+		if err != nil {
+			_ = enc.Encode(cellMsg{Type: "error", Err: err.Error()})
+		}
+		return err
+	}
+}
+
+func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.Encoder) error {
+	m, err := reg.Lookup(spec.Model)
+	if err != nil {
+		return err
+	}
+	w, err := workloads.Lookup(spec.Workload)
+	if err != nil {
+		return err
+	}
+	in, err := w.New(spec.Params, spec.Scale)
+	if err != nil {
+		return err
+	}
+	if got := runtime.GOMAXPROCS(0); got != spec.Cores {
+		return fmt.Errorf("cell runner has GOMAXPROCS %d, want %d", got, spec.Cores)
+	}
+	cpus, _ := proc.StatusField(os.Getpid(), "Cpus_allowed_list")
+	cfg := models.Config{Workload: in, Cores: spec.Cores, Chunk: spec.Chunk}
+	chunk := 0
+	if !models.IsSingleCore(m) {
+		chunk = cfg.ChunkSize()
+	}
+	if err := enc.Encode(cellMsg{Type: "start", CPUs: cpus, GOMAXPROCS: runtime.GOMAXPROCS(0), Tasks: len(in.Tasks), Chunk: chunk}); err != nil {
+		return err
+	}
+	var spent time.Duration
+	stopped := ""
+	for i := 0; i < spec.Warmup+spec.Trials; i++ {
+		warm := i < spec.Warmup
+		measured := i - spec.Warmup
+		if !warm && spec.BudgetNs > 0 && measured >= MinTrials && spent >= time.Duration(spec.BudgetNs) {
+			stopped = "budget"
+			break
+		}
+		t0 := time.Now()
+		tr, err := trial(ctx, m, cfg, spec)
+		if err != nil {
+			return err
+		}
+		if !warm {
+			spent += time.Since(t0)
+		}
+		if err := enc.Encode(cellMsg{Type: "trial", Warmup: warm, Trial: tr}); err != nil {
+			return err
+		}
+	}
+	return enc.Encode(cellMsg{Type: "done", Stopped: stopped})
+}
+
+// trial runs one trial: setup, compute, validation, teardown.
+func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec) (*Trial, error) {
+	// Start every trial from a collected heap, outside the timed phases
+	// (testing.B does the same before each benchmark).
+	runtime.GC()
+	u0, r0 := selfUsage(), proc.ReapedUsage()
+
+	t0 := time.Now()
+	sess, err := m.Setup(ctx, cfg)
+	t1 := time.Now()
+	if err != nil {
+		return nil, fmt.Errorf("%s: setup: %w", m.Name(), err)
+	}
+	out, err := sess.Compute(ctx)
+	if err == nil && spec.DelayNs > 0 {
+		time.Sleep(time.Duration(spec.DelayNs))
+	}
+	t2 := time.Now()
+	if err == nil {
+		err = validate(out, cfg, m.Name())
+	} else {
+		err = fmt.Errorf("%s: compute: %w", m.Name(), err)
+	}
+	t3 := time.Now()
+	terr := sess.Teardown()
+	t4 := time.Now()
+	if err != nil {
+		return nil, err
+	}
+	if terr != nil {
+		return nil, fmt.Errorf("%s: teardown: %w", m.Name(), terr)
+	}
+	u1, r1 := selfUsage(), proc.ReapedUsage()
+	return &Trial{
+		SetupNs:      t1.Sub(t0).Nanoseconds(),
+		ComputeNs:    t2.Sub(t1).Nanoseconds(),
+		TeardownNs:   t4.Sub(t3).Nanoseconds(),
+		UserNs:       u1.user - u0.user + r1.UserNs - r0.UserNs,
+		SysNs:        u1.sys - u0.sys + r1.SysNs - r0.SysNs,
+		PeakRSSBytes: u1.maxRSS + r1.MaxRSSSum - r0.MaxRSSSum,
+		Workers:      out.Workers,
+		Metrics:      out.Metrics,
+	}, nil
+}
+
+// ErrChecksum is wrapped by every validation failure.
+var ErrChecksum = errors.New("results do not match the workload's reference")
+
+func validate(out models.Output, cfg models.Config, model string) error {
+	in := cfg.Workload
+	if len(out.Results) != len(in.Tasks) {
+		return fmt.Errorf("%s: %w: %d results for %d tasks", model, ErrChecksum, len(out.Results), len(in.Tasks))
+	}
+	if got := workloads.Checksum(out.Results); got != in.Reference {
+		return fmt.Errorf("%s: %w: checksum expected %d, got %d", model, ErrChecksum, in.Reference, got)
+	}
+	return nil
+}
+
+type usage struct{ user, sys, maxRSS int64 }
+
+func selfUsage() usage {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return usage{}
+	}
+	return usage{user: ru.Utime.Nano(), sys: ru.Stime.Nano(), maxRSS: ru.Maxrss * 1024}
+}
+
+// CellOptions configure how the parent runs one cell.
+type CellOptions struct {
+	CPUs           []int
+	Oversubscribed bool
+	Timeout        time.Duration
+	// OnStart, when set, is called with the cell runner's PID once it has
+	// started (tests read its /proc entry).
+	OnStart func(pid int)
+	// OnTrial, when set, is called after each measured trial.
+	OnTrial func(done, planned int)
+}
+
+// RunCell runs spec in a fresh cell runner confined to opt.CPUs and returns
+// the cell record. A failure of the cell is recorded in Cell.Error, not
+// returned; the error return is for cancellation (ctx done) only.
+func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) {
+	cell := Cell{
+		Workload: spec.Workload, Model: spec.Model, Cores: spec.Cores, Params: spec.Params,
+		Oversubscribed: opt.Oversubscribed, TrialsPlanned: spec.Trials, Trials: []Trial{},
+	}
+	start := time.Now()
+	defer func() { cell.WallNs = time.Since(start).Nanoseconds() }()
+
+	cctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	p, err := proc.Start(cctx, proc.Spec{
+		Role: CellRoleName,
+		CPUs: opt.CPUs,
+		Env:  []string{"GOMAXPROCS=" + strconv.Itoa(spec.Cores)},
+	})
+	if err != nil {
+		cell.Error = err.Error()
+		return cell, nil
+	}
+	if opt.OnStart != nil {
+		opt.OnStart(p.Pid)
+	}
+	if err := json.NewEncoder(p.Data).Encode(spec); err != nil {
+		p.Kill()
+	}
+	var runnerErr string
+	done := false
+	sc := bufio.NewScanner(p.Data)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var msg cellMsg
+		if err := json.Unmarshal(sc.Bytes(), &msg); err != nil {
+			runnerErr = fmt.Sprintf("cell runner sent a bad message: %v", err)
+			p.Kill()
+			break
+		}
+		switch msg.Type {
+		case "start":
+			cell.CPUs, cell.Tasks, cell.Chunk = msg.CPUs, msg.Tasks, msg.Chunk
+		case "trial":
+			if !msg.Warmup && msg.Trial != nil {
+				cell.Trials = append(cell.Trials, *msg.Trial)
+				if opt.OnTrial != nil {
+					opt.OnTrial(len(cell.Trials), spec.Trials)
+				}
+			}
+		case "done":
+			cell.Stopped, done = msg.Stopped, true
+		case "error":
+			runnerErr = msg.Err
+		}
+	}
+	werr := p.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return cell, ctx.Err()
+	case cctx.Err() != nil:
+		cell.Error = fmt.Sprintf("timed out after %v (--timeout) in trial %d of %d", opt.Timeout, len(cell.Trials)+1, spec.Trials)
+	case runnerErr != "":
+		cell.Error = runnerErr
+	case werr != nil:
+		cell.Error = "cell runner failed: " + werr.Error()
+	case !done:
+		cell.Error = "cell runner exited before finishing its trials"
+	}
+	if cell.Error != "" {
+		cell.Error = fmt.Sprintf("workload %s, model %s, cores %d: %s", spec.Workload, spec.Model, spec.Cores, cell.Error)
+	}
+	return cell, nil
+}

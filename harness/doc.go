@@ -1,0 +1,25 @@
+// Package harness plans and runs sweeps, and turns their timings into
+// statistics and run files.
+//
+// The flow of one run:
+//
+//  1. A Plan (cores spec, models, workloads, trials, parameters) is checked
+//     and expanded into cells: one per (workload, model, cores). sequential
+//     is always measured at c = 1 for every workload, asked for or not, so
+//     every speedup has its baseline in the same run.
+//  2. Each cell runs in a cell runner: a fresh child process of the same
+//     executable (role "cell", see CellRole), born confined to exactly c CPUs
+//     with GOMAXPROCS = c. Fresh processes keep cells from polluting each
+//     other's heap, caches and threads; everything the runner starts
+//     inherits its CPU set.
+//  3. The cell runner does the warm-ups and trials. A trial times Setup,
+//     Compute and Teardown with the monotonic clock, charges it the CPU time
+//     and peak memory of the runner and every child it reaped, and checks
+//     the results against the workload's reference checksum between compute
+//     and teardown, outside every timed phase. A mismatch fails the cell.
+//  4. The parent collects the trials, summarizes them (stats.go), and
+//     rewrites run.json atomically after every cell, so completed cells
+//     survive a crash or Ctrl-C.
+//
+// This package never prints, parses flags or exits: cmd/mpbench does.
+package harness

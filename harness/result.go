@@ -1,0 +1,238 @@
+package harness
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Schema and SchemaVersion identify a run file. A reader of another
+// version says so instead of guessing.
+const (
+	Schema        = "mpbench.run"
+	SchemaVersion = 1
+)
+
+// ErrSchema is wrapped when a file is not a run file of a known version.
+var ErrSchema = errors.New("not an mpbench run file of a known schema")
+
+// Run is one sweep: its environment, configuration and cells. It is the
+// content of run.json.
+type Run struct {
+	Schema  string `json:"schema"`
+	Version int    `json:"version"`
+	Env     Env    `json:"env"`
+	Config  Config `json:"config"`
+	Cells   []Cell `json:"cells"`
+	// Status is "running" while cells are still being added, then
+	// "complete", "interrupted" or "failed" (some cells failed).
+	Status   string `json:"status"`
+	Started  string `json:"started"`
+	Finished string `json:"finished,omitempty"`
+}
+
+// Env describes where and with what a run was made.
+type Env struct {
+	Host        string   `json:"host"`
+	CPUModel    string   `json:"cpu_model"`
+	LogicalCPUs int      `json:"logical_cpus"`
+	AllowedCPUs string   `json:"allowed_cpus"`
+	Kernel      string   `json:"kernel"`
+	OS          string   `json:"os"`
+	Arch        string   `json:"arch"`
+	GoVersion   string   `json:"go_version"`
+	Version     string   `json:"mpbench_version"`
+	Revision    string   `json:"vcs_revision,omitempty"`
+	Modified    bool     `json:"vcs_modified,omitempty"`
+	CommandLine []string `json:"command_line"`
+}
+
+// Config is the resolved plan of a run.
+type Config struct {
+	Cores         []int                       `json:"cores"`
+	Models        []string                    `json:"models"`
+	Workloads     []string                    `json:"workloads"`
+	Params        map[string]map[string]int64 `json:"params"`
+	Scaling       string                      `json:"scaling"`
+	Warmup        int                         `json:"warmup"`
+	Trials        int                         `json:"trials"`
+	Chunk         int                         `json:"chunk"`
+	TimeoutNs     int64                       `json:"timeout_ns"`
+	CellBudgetNs  int64                       `json:"cell_budget_ns,omitempty"`
+	Oversubscribe bool                        `json:"oversubscribe"`
+}
+
+// Cell is one (workload, model, cores) point of a sweep with its raw
+// trials and summary.
+type Cell struct {
+	Workload string           `json:"workload"`
+	Model    string           `json:"model"`
+	Cores    int              `json:"cores"`
+	Tasks    int              `json:"tasks"`
+	Params   map[string]int64 `json:"params"`
+	Chunk    int              `json:"chunk"`
+	// CPUs is the Cpus_allowed_list the cell runner really had.
+	CPUs           string `json:"cpus,omitempty"`
+	Oversubscribed bool   `json:"oversubscribed,omitempty"`
+	// TrialsPlanned is how many trials were asked for; len(Trials) may be
+	// fewer when Stopped says why ("budget").
+	TrialsPlanned int      `json:"trials_planned"`
+	Stopped       string   `json:"stopped,omitempty"`
+	Trials        []Trial  `json:"trials"`
+	Summary       *Summary `json:"summary,omitempty"`
+	Warnings      []string `json:"warnings,omitempty"`
+	Error         string   `json:"error,omitempty"`
+	WallNs        int64    `json:"wall_ns"`
+}
+
+// Failed reports whether the cell ended in an error.
+func (c *Cell) Failed() bool { return c.Error != "" }
+
+// Key identifies a cell within a run.
+func (c *Cell) Key() string { return fmt.Sprintf("%s/%s/%d", c.Workload, c.Model, c.Cores) }
+
+// Trial is one timed execution of a cell.
+type Trial struct {
+	SetupNs    int64 `json:"setup_ns"`
+	ComputeNs  int64 `json:"compute_ns"`
+	TeardownNs int64 `json:"teardown_ns"`
+	// UserNs and SysNs are the CPU time of the whole process tree of the
+	// trial: the cell runner and every child it reaped.
+	UserNs int64 `json:"user_ns"`
+	SysNs  int64 `json:"sys_ns"`
+	// PeakRSSBytes is the cell runner's peak resident set so far plus the
+	// peak of each child reaped in this trial: an upper bound of the tree's
+	// peak.
+	PeakRSSBytes int64              `json:"peak_rss_bytes"`
+	Workers      []int              `json:"workers,omitempty"`
+	Metrics      map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Summary is the statistics of a cell. Derived figures that need the
+// sequential baseline are nil when it is missing.
+type Summary struct {
+	MedianNs float64 `json:"median_ns"`
+	CILowNs  float64 `json:"ci_low_ns"`
+	CIHighNs float64 `json:"ci_high_ns"`
+	CV       float64 `json:"cv"`
+	// Compute is the full distribution of the compute phase (ns).
+	Compute  Dist    `json:"compute"`
+	SetupNs  float64 `json:"setup_median_ns"`
+	TeardnNs float64 `json:"teardown_median_ns"`
+
+	// Speedup is T(sequential) / T(model, c), with T(sequential) scaled to
+	// the cell's task count under weak scaling.
+	Speedup *float64 `json:"speedup"`
+	// RelSpeedup is T(model, 1) / T(model, c) (scaled likewise).
+	RelSpeedup *float64 `json:"relative_speedup"`
+	// Efficiency is Speedup / c.
+	Efficiency *float64 `json:"efficiency"`
+	// OverheadNsPerTask is (c·T(model, c) − T(sequential)) / tasks: core
+	// time lost per task against the ideal.
+	OverheadNsPerTask *float64 `json:"overhead_ns_per_task"`
+
+	CPUNs        float64            `json:"cpu_ns"`
+	PeakRSSBytes int64              `json:"peak_rss_bytes"`
+	Metrics      map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Encode writes r as indented JSON.
+func (r *Run) Encode(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Decode reads a run file and checks its schema and version.
+func Decode(rd io.Reader) (*Run, error) {
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, err
+	}
+	var head struct {
+		Schema  string `json:"schema"`
+		Version int    `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
+	}
+	if head.Schema != Schema {
+		return nil, fmt.Errorf("%w: schema is %q, want %q", ErrSchema, head.Schema, Schema)
+	}
+	if head.Version != SchemaVersion {
+		return nil, fmt.Errorf("%w: schema version %d, this mpbench reads version %d", ErrSchema, head.Version, SchemaVersion)
+	}
+	var r Run
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
+	}
+	return &r, nil
+}
+
+// Load reads a run from a run.json file or a run folder holding one.
+func Load(path string) (*Run, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, "run.json")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// folder, synced and renamed, so a reader never sees a half-written file
+// and a crash leaves the previous version.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Save writes the run to dir/run.json atomically.
+func (r *Run) Save(dir string) error {
+	var buf bytes.Buffer
+	if err := r.Encode(&buf); err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "run.json"), buf.Bytes()); err != nil {
+		return fmt.Errorf("save run: %w", err)
+	}
+	return nil
+}

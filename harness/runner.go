@@ -1,0 +1,211 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/models/proc"
+	"golang.org/x/sys/unix"
+)
+
+// ErrInterrupted is returned when the run was cancelled (Ctrl-C); the cells
+// completed before are in the run file.
+var ErrInterrupted = errors.New("run interrupted")
+
+// ErrCellsFailed is returned when at least one cell failed; the others ran.
+var ErrCellsFailed = errors.New("some cells failed")
+
+// Progress is reported while a run goes on.
+type Progress struct {
+	Index, Total  int // 1-based cell index
+	Cell          string
+	Trial, Trials int
+	Done          bool // the cell finished (Err says how)
+	Err           string
+}
+
+// Options configure Execute.
+type Options struct {
+	// Registry holds the models the plan names; it must contain
+	// "sequential".
+	Registry models.Registry
+	// Dir is the run folder; run.json is rewritten there after every cell.
+	Dir string
+	// Env is recorded in the run file (see CollectEnv).
+	Env Env
+	// Progress, when set, is called from the running goroutine.
+	Progress func(Progress)
+	// OnCellStart, when set, gets each cell runner's PID.
+	OnCellStart func(pid int)
+}
+
+// Execute runs the plan cell by cell and returns the run. After every cell
+// the run file is rewritten atomically. It returns ErrInterrupted when ctx
+// is cancelled and ErrCellsFailed when any cell failed; the run is returned
+// (and saved) in both cases.
+func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
+	if _, err := opt.Registry.Lookup("sequential"); err != nil {
+		return nil, fmt.Errorf("harness: the registry has no sequential baseline")
+	}
+	if err := plan.Check(opt.Registry); err != nil {
+		return nil, err
+	}
+	avail, err := proc.AllowedCPUs()
+	if err != nil {
+		return nil, err
+	}
+	run := &Run{
+		Schema: Schema, Version: SchemaVersion, Env: opt.Env, Status: "running",
+		Started: time.Now().UTC().Format(time.RFC3339),
+		Config: Config{
+			Cores: plan.Cores, Models: plan.Models, Workloads: plan.Workloads, Params: plan.Params,
+			Scaling: plan.Scaling, Warmup: plan.Warmup, Trials: plan.Trials, Chunk: plan.Chunk,
+			TimeoutNs: plan.Timeout.Nanoseconds(), CellBudgetNs: plan.CellBudget.Nanoseconds(),
+			Oversubscribe: plan.Oversubscribe,
+		},
+		Cells: []Cell{},
+	}
+	if err := run.Save(opt.Dir); err != nil {
+		return nil, err
+	}
+	specs := plan.CellSpecs(opt.Registry)
+	failed := 0
+	for i, spec := range specs {
+		cpus, over := avail, spec.Cores > len(avail)
+		if !over {
+			cpus = avail[:spec.Cores]
+		}
+		name := fmt.Sprintf("%s %s c=%d", spec.Workload, spec.Model, spec.Cores)
+		report := func(p Progress) {
+			if opt.Progress != nil {
+				p.Index, p.Total, p.Cell = i+1, len(specs), name
+				opt.Progress(p)
+			}
+		}
+		report(Progress{Trials: spec.Trials})
+		cell, err := RunCell(ctx, spec, CellOptions{
+			CPUs: cpus, Oversubscribed: over, Timeout: plan.Timeout, OnStart: opt.OnCellStart,
+			OnTrial: func(done, planned int) { report(Progress{Trial: done, Trials: planned}) },
+		})
+		if err != nil { // cancelled: the cell in flight is not recorded
+			run.Status, run.Finished = "interrupted", time.Now().UTC().Format(time.RFC3339)
+			run.Summarize()
+			if serr := run.Save(opt.Dir); serr != nil {
+				return run, errors.Join(ErrInterrupted, serr)
+			}
+			return run, ErrInterrupted
+		}
+		if cell.Failed() {
+			failed++
+		}
+		run.Cells = append(run.Cells, cell)
+		run.Summarize()
+		if err := run.Save(opt.Dir); err != nil {
+			return run, err
+		}
+		report(Progress{Done: true, Err: cell.Error, Trial: len(cell.Trials), Trials: spec.Trials})
+	}
+	run.Status, run.Finished = "complete", time.Now().UTC().Format(time.RFC3339)
+	if failed > 0 {
+		run.Status = "failed"
+	}
+	if err := run.Save(opt.Dir); err != nil {
+		return run, err
+	}
+	if failed > 0 {
+		return run, fmt.Errorf("%w: %d of %d", ErrCellsFailed, failed, len(specs))
+	}
+	return run, nil
+}
+
+// PrepareDir makes the run folder and proves it writable, so a bad --out
+// fails before any cell runs. With dir empty it makes
+// root/<UTC time>-<host>. It leaves nothing behind on failure.
+func PrepareDir(dir, root string, now time.Time, host string) (string, error) {
+	if dir == "" {
+		dir = filepath.Join(root, now.UTC().Format("20060102T150405Z")+"-"+sanitize(host))
+	}
+	// Find the first folder that does not exist yet, to remove on failure.
+	created := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		created = d
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	fail := func(err error) (string, error) {
+		if created != "" {
+			os.RemoveAll(created)
+		}
+		return "", usageError("--out %s: cannot write there: %v", dir, unwrapPath(err))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	f, err := os.CreateTemp(dir, ".probe*")
+	if err != nil {
+		return fail(err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return dir, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// CollectEnv describes this machine and build for the run file.
+func CollectEnv(version, revision string, modified bool, args []string) Env {
+	host, _ := os.Hostname()
+	env := Env{
+		Host: host, LogicalCPUs: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH,
+		GoVersion: runtime.Version(), Version: version, Revision: revision, Modified: modified,
+		CommandLine: args, CPUModel: cpuModel(),
+	}
+	if cpus, err := proc.AllowedCPUs(); err == nil {
+		env.AllowedCPUs = proc.FormatCPUList(cpus)
+	}
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		env.Kernel = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:])
+	}
+	return env
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,111 @@
+package harness
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// Summarize computes every cell's summary and warnings. Speedup,
+// efficiency and overhead use the run's own sequential cell of the same
+// workload; relative speedup uses the same model's c = 1 cell.
+func (r *Run) Summarize() {
+	base := map[string]*Cell{}
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Cores == 1 && !c.Failed() && len(c.Trials) > 0 {
+			base[c.Workload+"/"+c.Model] = c
+		}
+	}
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		summarizeCell(c, base[c.Workload+"/sequential"], base[c.Workload+"/"+c.Model])
+	}
+}
+
+// Baseline returns the sequential cell of workload, or nil.
+func (r *Run) Baseline(workload string) *Cell {
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Workload == workload && c.Model == "sequential" && c.Cores == 1 && !c.Failed() {
+			return c
+		}
+	}
+	return nil
+}
+
+func summarizeCell(c, seq, one *Cell) {
+	c.Summary, c.Warnings = nil, nil
+	if c.Oversubscribed {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("oversubscribed: %d workers share CPUs %s", c.Cores, c.CPUs))
+	}
+	if c.Stopped != "" {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d trials ran (stopped by %s)", len(c.Trials), c.TrialsPlanned, c.Stopped))
+	}
+	if c.Failed() || len(c.Trials) == 0 {
+		return
+	}
+	pick := func(f func(Trial) float64) []float64 {
+		xs := make([]float64, len(c.Trials))
+		for i, t := range c.Trials {
+			xs[i] = f(t)
+		}
+		return xs
+	}
+	d := Summarize(pick(func(t Trial) float64 { return float64(t.ComputeNs) }))
+	s := &Summary{
+		MedianNs: d.Median, CILowNs: d.CILow, CIHighNs: d.CIHigh, CV: d.CV, Compute: d,
+		SetupNs:  Summarize(pick(func(t Trial) float64 { return float64(t.SetupNs) })).Median,
+		TeardnNs: Summarize(pick(func(t Trial) float64 { return float64(t.TeardownNs) })).Median,
+		CPUNs:    Summarize(pick(func(t Trial) float64 { return float64(t.UserNs + t.SysNs) })).Median,
+	}
+	for _, t := range c.Trials {
+		s.PeakRSSBytes = max(s.PeakRSSBytes, t.PeakRSSBytes)
+	}
+	s.Metrics = medianMetrics(c.Trials)
+	if seq != nil && seq.Summary != nil && c.Tasks > 0 && s.MedianNs > 0 {
+		// Scale the baseline to this cell's task count (weak scaling).
+		tseq := seq.Summary.MedianNs * float64(c.Tasks) / float64(seq.Tasks)
+		sp := tseq / s.MedianNs
+		eff := sp / float64(c.Cores)
+		ovh := (float64(c.Cores)*s.MedianNs - tseq) / float64(c.Tasks)
+		s.Speedup, s.Efficiency, s.OverheadNsPerTask = &sp, &eff, &ovh
+	}
+	if one != nil && one.Summary != nil && s.MedianNs > 0 {
+		rel := one.Summary.MedianNs * float64(c.Tasks) / float64(one.Tasks) / s.MedianNs
+		s.RelSpeedup = &rel
+	}
+	c.Summary = s
+	if d.CV > NoisyCV {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("noisy: CV %.1f%% > %.0f%%", 100*d.CV, 100*NoisyCV))
+	}
+	if d.N > 1 && d.CILevel < 0.95 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("too few trials for a 95%% CI (%d): interval is min..max, level %.1f%%", d.N, 100*d.CILevel))
+	}
+	if d.Outliers > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d outlier trial(s) by Tukey's fences (kept)", d.Outliers))
+	}
+}
+
+func medianMetrics(trials []Trial) map[string]float64 {
+	vals := map[string][]float64{}
+	for _, t := range trials {
+		for k, v := range t.Metrics {
+			vals[k] = append(vals[k], v)
+		}
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	out := make(map[string]float64, len(vals))
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		xs := slices.Clone(vals[k])
+		out[k] = Summarize(xs).Median
+	}
+	return out
+}
