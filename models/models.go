@@ -113,3 +113,20 @@ func (cfg Config) ChunkSize() int {
 	}
 	return AutoChunk(len(cfg.Workload.Tasks), cfg.Cores)
 }
+
+// NewResults returns a result slice for n tasks with every page already
+// touched, so that page faults of fresh memory are paid in setup, not
+// inside the compute phase where they would dwarf tiny tasks.
+func NewResults(n int) []uint64 {
+	r := make([]uint64, n)
+	Prefault(r)
+	return r
+}
+
+// Prefault writes one word in every page of s.
+func Prefault(s []uint64) {
+	const wordsPerPage = 4096 / 8
+	for i := 0; i < len(s); i += wordsPerPage {
+		s[i] = 0
+	}
+}

@@ -38,7 +38,7 @@ func (Model) Setup(_ context.Context, cfg models.Config) (models.Session, error)
 	size := cfg.ChunkSize()
 	s := &session{
 		cfg:     cfg,
-		results: make([]uint64, n),
+		results: models.NewResults(n),
 		size:    size,
 		work:    make(chan chunk, (n+size-1)/size),
 	}

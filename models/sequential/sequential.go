@@ -28,7 +28,7 @@ func (Model) SingleCore() bool { return true }
 
 // Setup implements models.Model.
 func (Model) Setup(_ context.Context, cfg models.Config) (models.Session, error) {
-	return &session{cfg: cfg, results: make([]uint64, len(cfg.Workload.Tasks))}, nil
+	return &session{cfg: cfg, results: models.NewResults(len(cfg.Workload.Tasks))}, nil
 }
 
 type session struct {

@@ -1,0 +1,34 @@
+# mpbench — see README.md. Needs only Go (1.26+) and make.
+GO       ?= go
+BIN      := bin/mpbench
+REVISION := $(shell git rev-parse --short HEAD 2>/dev/null)
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
+RUNFLAGS ?=
+
+.PHONY: build run test bench lint fmt clean
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mpbench
+
+# The default sweep on this machine: every model, every workload, 1..max cores.
+run: build
+	./$(BIN) run $(RUNFLAGS)
+
+# What CI runs: formatting, vet, and every test under the race detector.
+test: lint
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,18 @@
+// Command mpbench measures what each concurrency model costs as cores grow.
+//
+// See README.md for the commands; `mpbench --help` lists them.
+package main
+
+import (
+	"os"
+
+	"github.com/mpbench/mpbench/models/proc"
+)
+
+func main() {
+	registerRoles()
+	if proc.IsChild() {
+		os.Exit(proc.RunChild())
+	}
+	os.Exit(mpbench(os.Args[1:], os.Stdout, os.Stderr))
+}

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/models/proc"
+)
+
+// envMain makes the test binary behave as the mpbench binary, for tests
+// that need a real process to signal.
+const envMain = "MPBENCH_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	registerRoles()
+	if proc.IsChild() {
+		os.Exit(proc.RunChild())
+	}
+	if os.Getenv(envMain) != "" {
+		os.Exit(mpbench(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = execute(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestBadInputExits2AndWritesNothing(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "plainfile")
+	os.WriteFile(file, nil, 0o644)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"cores 0", []string{"--cores", "0"}, "core counts start at 1"},
+		{"cores backwards", []string{"--cores", "3..1"}, "runs backwards"},
+		{"cores a", []string{"--cores", "a"}, `"a" is not a core count`},
+		{"cores 999", []string{"--cores", "1..999"}, "or add --oversubscribe"},
+		{"trials 0", []string{"--trials", "0"}, "--trials 0"},
+		{"warmup -1", []string{"--warmup", "-1"}, "--warmup -1"},
+		{"unknown model", []string{"--models", "threads"}, "valid: sequential, goroutines"},
+		{"unknown workload", []string{"--workloads", "gpu"}, "valid: cpu, square, pow"},
+		{"negative param", []string{"--param", "cpu.n=-5"}, "cpu.n=-5 is out of range"},
+		{"unknown param", []string{"--param", "cpu.size=5"}, "cpu.size is not a parameter"},
+		{"bad format", []string{"--format", "xml"}, "accepted: table, json, csv, markdown"},
+		{"unwritable out", []string{"--out", filepath.Join(file, "run")}, "cannot write there"},
+		{"unknown flag", []string{"--corez", "1"}, "unknown flag: --corez"},
+		{"bad duration", []string{"--timeout", "soon"}, "invalid argument"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			results := t.TempDir()
+			args := append([]string{"run", "--results", results, "-q"}, c.args...)
+			code, stdout, stderr := runCLI(t, args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want 2; stderr %q", code, stderr)
+			}
+			if !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("stderr %q: want one line containing %q", stderr, c.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if entries, _ := os.ReadDir(results); len(entries) != 0 {
+				t.Errorf("left %d entries in the results folder", len(entries))
+			}
+		})
+	}
+	if code, _, stderr := runCLI(t, "frobnicate"); code != exitUsage || !strings.Contains(stderr, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, %q", code, stderr)
+	}
+}
+
+func TestRunWritesRunFileAndTable(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	code, stdout, stderr := runCLI(t, "run", "--cores", "1", "--models", "goroutines", "--workloads", "cpu,pow",
+		"--param", "cpu.tasks=4", "--param", "cpu.n=10000", "--param", "pow.tasks=1000",
+		"--trials", "3", "--warmup", "0", "--out", out, "-q")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"workload cpu (4 tasks", "workload pow (1000 tasks", "sequential", "goroutines", "SPEEDUP"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	run, err := harness.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != "complete" || len(run.Cells) != 4 || run.Env.CPUModel == "" || len(run.Env.CommandLine) == 0 {
+		t.Fatalf("run: status %q, %d cells, env %+v", run.Status, len(run.Cells), run.Env)
+	}
+	if !strings.Contains(stderr, "run file: "+filepath.Join(out, "run.json")) {
+		t.Errorf("stderr %q does not give the run file", stderr)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	for _, f := range []struct{ format, want string }{
+		{"json", `"schema": "mpbench.run"`},
+		{"csv", "workload,model,cores,tasks"},
+		{"markdown", "| model | cores | median |"},
+	} {
+		code, stdout, stderr := runCLI(t, "run", "--cores", "1", "--models", "sequential", "--workloads", "square",
+			"--param", "square.tasks=100", "--trials", "2", "--warmup", "0", "--out", t.TempDir(), "-q", "--format", f.format)
+		if code != 0 || !strings.Contains(stdout, f.want) {
+			t.Errorf("--format %s: exit %d, stdout lacks %q: %s %s", f.format, code, f.want, stdout, stderr)
+		}
+	}
+}
+
+func TestListAndVersion(t *testing.T) {
+	code, stdout, _ := runCLI(t, "list")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	for _, m := range registry {
+		if !strings.Contains(stdout, m.Name()) || !strings.Contains(stdout, m.Doc()) {
+			t.Errorf("list lacks %s", m.Name())
+		}
+	}
+	if !strings.Contains(stdout, "cpu.n") {
+		t.Error("list lacks the parameters")
+	}
+	code, stdout, _ = runCLI(t, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "mpbench ") || !strings.Contains(stdout, "go1.") {
+		t.Errorf("version: %d %q", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "completion", "bash")
+	if code != 0 || !strings.Contains(stdout, "bash completion") {
+		t.Errorf("completion bash: exit %d", code)
+	}
+}
+
+// TestInterruptKeepsCellsAndLeavesNoChild sends SIGINT to a real mpbench
+// process (this test binary as main) in the middle of a run.
+func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "run", "--cores", "1", "--models", "goroutines", "--workloads", "cpu",
+		"--param", "cpu.tasks=4", "--param", "cpu.n=20000000", "--trials", "50", "--warmup", "0", "--out", out, "-q")
+	cmd.Env = append(os.Environ(), envMain+"=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// Wait until the sequential cell is on disk and the goroutines cell runs.
+	deadline := time.Now().Add(60 * time.Second)
+	var kids []int
+	for time.Now().Before(deadline) {
+		if run, err := harness.Load(out); err == nil && len(run.Cells) == 1 {
+			if kids = descendants(cmd.Process.Pid); len(kids) > 0 {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(kids) == 0 {
+		t.Fatalf("no cell completed with a runner in flight in time; stderr: %s", stderr.String())
+	}
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("exit took %v after SIGINT", d)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit %d (%v), want 130; stderr: %s", code, err, stderr.String())
+	}
+	for _, pid := range kids {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("child %d outlived mpbench", pid)
+		}
+	}
+	run, err := harness.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != "interrupted" || len(run.Cells) != 1 || len(run.Cells[0].Trials) != 50 {
+		t.Fatalf("status %q, %d cells", run.Status, len(run.Cells))
+	}
+}
+
+// descendants returns the PIDs of every living descendant of pid.
+func descendants(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	parent := map[int]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The fields after the command name: state, ppid.
+		rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+		f := strings.Fields(rest)
+		if len(f) > 1 && f[0] != "Z" {
+			parent[p], _ = strconv.Atoi(f[1])
+		}
+	}
+	var out []int
+	var walk func(int)
+	walk = func(p int) {
+		for c, pp := range parent {
+			if pp == p {
+				out = append(out, c)
+				walk(c)
+			}
+		}
+	}
+	walk(pid)
+	return out
+}

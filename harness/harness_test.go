@@ -1,0 +1,480 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/models/goroutines"
+	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/workloads"
+)
+
+// testModel is a model whose compute does what the test needs.
+type testModel struct {
+	name    string
+	compute func(ctx context.Context, cfg models.Config) ([]uint64, error)
+}
+
+func (m testModel) Name() string { return m.name }
+func (m testModel) Doc() string  { return "test model" }
+func (m testModel) Setup(_ context.Context, cfg models.Config) (models.Session, error) {
+	return &testSession{m: m, cfg: cfg}, nil
+}
+
+type testSession struct {
+	m   testModel
+	cfg models.Config
+}
+
+func (s *testSession) Compute(ctx context.Context) (models.Output, error) {
+	r, err := s.m.compute(ctx, s.cfg)
+	return models.Output{Results: r}, err
+}
+func (s *testSession) Teardown() error { return nil }
+
+var testRegistry = models.Registry{
+	sequential.New(),
+	goroutines.New(),
+	testModel{"wrong", func(_ context.Context, cfg models.Config) ([]uint64, error) {
+		r := cfg.Workload.Run()
+		r[len(r)/2]++
+		return r, nil
+	}},
+	testModel{"block", func(ctx context.Context, cfg models.Config) ([]uint64, error) {
+		<-ctx.Done()
+		select {} // ignore cancellation: only a kill ends this
+	}},
+	testModel{"crash", func(context.Context, models.Config) ([]uint64, error) {
+		os.Stderr.WriteString("crash model: giving up\n")
+		os.Exit(7)
+		return nil, nil
+	}},
+	testModel{"slow", func(_ context.Context, cfg models.Config) ([]uint64, error) {
+		time.Sleep(20 * time.Millisecond)
+		return cfg.Workload.Run(), nil
+	}},
+}
+
+func TestMain(m *testing.M) {
+	proc.Register(CellRoleName, CellRole(testRegistry))
+	if proc.IsChild() {
+		os.Exit(proc.RunChild())
+	}
+	os.Exit(m.Run())
+}
+
+func TestParseCores(t *testing.T) {
+	good := []struct {
+		spec  string
+		avail int
+		over  bool
+		want  []int
+	}{
+		{"1..4", 4, false, []int{1, 2, 3, 4}},
+		{"1,2,4", 4, false, []int{1, 2, 4}},
+		{"1,2..4", 4, false, []int{1, 2, 3, 4}},
+		{"max", 2, false, []int{2}},
+		{"1..max", 2, false, []int{1, 2}},
+		{"4,1,2,2", 4, false, []int{1, 2, 4}},
+		{"1..8", 2, true, []int{1, 2, 3, 4, 5, 6, 7, 8}},
+	}
+	for _, g := range good {
+		got, err := ParseCores(g.spec, g.avail, g.over)
+		if err != nil || !equalInts(got, g.want) {
+			t.Errorf("ParseCores(%q, %d, %v) = %v, %v; want %v", g.spec, g.avail, g.over, got, err, g.want)
+		}
+	}
+	bad := []struct{ spec, want string }{
+		{"0", "core counts start at 1"},
+		{"3..1", "runs backwards"},
+		{"a", `"a" is not a core count`},
+		{"1..999", "999 cores asked for, but only 2 CPUs are available"},
+		{"", "--cores is empty"},
+		{"1,,2", `"" is not a core count`},
+	}
+	for _, b := range bad {
+		_, err := ParseCores(b.spec, 2, false)
+		if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("ParseCores(%q) err = %v, want usage error containing %q", b.spec, err, b.want)
+		}
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSummarize(t *testing.T) {
+	xs := []float64{10, 12, 11, 13, 9, 10, 11, 12, 10, 100}
+	d := Summarize(xs)
+	if d.N != 10 || d.Min != 9 || d.Max != 100 || d.Median != 11 {
+		t.Fatalf("min/max/median = %v/%v/%v", d.Min, d.Max, d.Median)
+	}
+	if math.Abs(d.Mean-19.8) > 1e-9 {
+		t.Errorf("mean = %v, want 19.8", d.Mean)
+	}
+	// n = 10: the 95 % CI of the median is [x(2), x(9)] with coverage
+	// 1 − 2·11/1024.
+	if d.CILow != 10 || d.CIHigh != 13 || math.Abs(d.CILevel-(1-22.0/1024)) > 1e-12 {
+		t.Errorf("CI = [%v, %v] level %v", d.CILow, d.CIHigh, d.CILevel)
+	}
+	if d.Outliers != 1 {
+		t.Errorf("outliers = %d, want 1 (the 100)", d.Outliers)
+	}
+	if d.CV < 1 {
+		t.Errorf("CV = %v, want > 1 with the outlier", d.CV)
+	}
+	small := Summarize([]float64{3, 1, 2})
+	if small.CILow != 1 || small.CIHigh != 3 || small.CILevel >= 0.95 {
+		t.Errorf("3 samples: CI [%v, %v] level %v, want min..max below 95%%", small.CILow, small.CIHigh, small.CILevel)
+	}
+}
+
+func TestMedianCICoverage(t *testing.T) {
+	for n := 6; n <= 60; n++ {
+		lo, hi, level := medianCI(n, 0.95)
+		if level < 0.95 || lo < 0 || hi >= n || lo > hi || lo+hi != n-1 {
+			t.Fatalf("n=%d: [%d, %d] level %v", n, lo, hi, level)
+		}
+		// The next narrower interval must fall below 95 %.
+		if lo+1 <= hi-1 {
+			var cdf float64
+			for k := 0; k <= lo+1; k++ {
+				cdf += binomPMF(n, k)
+			}
+			if 1-2*cdf >= 0.95 {
+				t.Fatalf("n=%d: interval not the narrowest", n)
+			}
+		}
+	}
+}
+
+func cellWith(model string, cores, tasks int, ns ...int64) Cell {
+	c := Cell{Workload: "w", Model: model, Cores: cores, Tasks: tasks}
+	for _, x := range ns {
+		c.Trials = append(c.Trials, Trial{ComputeNs: x})
+	}
+	return c
+}
+
+func TestDerivedFigures(t *testing.T) {
+	r := &Run{Cells: []Cell{
+		cellWith("sequential", 1, 1000, 1000_000, 1000_000, 1000_000),
+		cellWith("m", 1, 1000, 1100_000, 1100_000, 1100_000),
+		cellWith("m", 2, 1000, 550_000, 550_000, 550_000),
+		// weak scaling: twice the tasks in 1.1 ms on 2 cores.
+		cellWith("weak", 2, 2000, 1100_000, 1100_000, 1100_000),
+	}}
+	r.Summarize()
+	s := r.Cells[2].Summary
+	if *s.Speedup != 1000_000.0/550_000 || *s.Efficiency != *s.Speedup/2 || *s.RelSpeedup != 2 {
+		t.Errorf("speedup %v eff %v rel %v", *s.Speedup, *s.Efficiency, *s.RelSpeedup)
+	}
+	// (2·550 µs − 1000 µs) / 1000 tasks = 100 ns.
+	if got := *s.OverheadNsPerTask; math.Abs(got-100) > 1e-9 {
+		t.Errorf("overhead = %v ns, want 100", got)
+	}
+	w := r.Cells[3].Summary
+	// Baseline scaled to 2000 tasks: 2 ms; speedup 2/1.1.
+	if math.Abs(*w.Speedup-2/1.1) > 1e-12 || math.Abs(*w.OverheadNsPerTask-100) > 1e-9 {
+		t.Errorf("weak: speedup %v overhead %v", *w.Speedup, *w.OverheadNsPerTask)
+	}
+	if w.RelSpeedup != nil {
+		t.Errorf("weak has no c=1 cell, relative speedup = %v", *w.RelSpeedup)
+	}
+}
+
+func TestNoisyCellWarns(t *testing.T) {
+	r := &Run{Cells: []Cell{cellWith("sequential", 1, 10, 100, 150, 100, 200, 100, 90, 100, 100, 110, 100)}}
+	r.Summarize()
+	if w := strings.Join(r.Cells[0].Warnings, ";"); !strings.Contains(w, "noisy: CV") {
+		t.Fatalf("warnings = %q, want a noisy warning", w)
+	}
+}
+
+func TestRunFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	r := &Run{Schema: Schema, Version: SchemaVersion, Status: "complete", Cells: []Cell{cellWith("sequential", 1, 10, 5, 6, 7)}}
+	r.Summarize()
+	if err := r.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Cells) != 1 || got.Cells[0].Summary.MedianNs != 6 || got.Cells[0].Trials[2].ComputeNs != 7 {
+		t.Fatalf("round trip lost data: %+v", got.Cells)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("folder holds %d entries, want run.json alone", len(entries))
+	}
+	for _, bad := range []struct{ body, want string }{
+		{`{"schema":"mpbench.run","version":99}`, "schema version 99"},
+		{`{"schema":"other","version":1}`, `schema is "other"`},
+		{`not json`, "not an mpbench run file"},
+	} {
+		_, err := Decode(strings.NewReader(bad.body))
+		if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("Decode(%s) = %v, want %q", bad.body, err, bad.want)
+		}
+	}
+}
+
+func spec(model, workload string, cores int) CellSpec {
+	params := map[string]map[string]int64{"cpu": {"tasks": 8, "n": 20000}, "square": {"tasks": 5000}, "pow": {"tasks": 5000}}
+	return CellSpec{Workload: workload, Params: params[workload], Scale: 1, Model: model, Cores: cores, Warmup: 1, Trials: 3}
+}
+
+func firstCPUs(t *testing.T, n int) []int {
+	cpus, err := proc.AllowedCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cpus) < n {
+		t.Skipf("needs %d CPUs, this machine allows %d", n, len(cpus))
+	}
+	return cpus[:n]
+}
+
+func TestRunCellConfinedAndValidated(t *testing.T) {
+	for _, c := range []struct {
+		model string
+		cores int
+	}{{"sequential", 1}, {"goroutines", 1}, {"goroutines", 2}} {
+		for _, wl := range workloads.Names() {
+			cpus := firstCPUs(t, c.cores)
+			var seen string
+			cell, err := RunCell(context.Background(), spec(c.model, wl, c.cores), CellOptions{
+				CPUs: cpus, Timeout: time.Minute,
+				OnStart: func(pid int) {
+					// The runner is born confined: its /proc entry says so
+					// from the moment Start returns.
+					seen, _ = proc.StatusField(pid, "Cpus_allowed_list")
+				},
+			})
+			if err != nil || cell.Failed() {
+				t.Fatalf("%s %s c=%d: %v %s", wl, c.model, c.cores, err, cell.Error)
+			}
+			want := proc.FormatCPUList(cpus)
+			if seen != want || cell.CPUs != want {
+				t.Errorf("%s c=%d: runner Cpus_allowed_list %q (self-reported %q), want %q", c.model, c.cores, seen, cell.CPUs, want)
+			}
+			if len(cell.Trials) != 3 {
+				t.Errorf("%d trials, want 3 (warm-ups are not recorded)", len(cell.Trials))
+			}
+			for _, tr := range cell.Trials {
+				if tr.ComputeNs <= 0 || tr.UserNs+tr.SysNs <= 0 || tr.PeakRSSBytes <= 0 {
+					t.Errorf("trial lacks figures: %+v", tr)
+				}
+			}
+		}
+	}
+}
+
+func TestRunCellChecksumMismatch(t *testing.T) {
+	cell, err := RunCell(context.Background(), spec("wrong", "square", 1), CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := workloads.Square.New(map[string]int64{"tasks": 5000}, 1)
+	for _, want := range []string{"workload square", "model wrong", "cores 1", "expected", "got"} {
+		if !strings.Contains(cell.Error, want) {
+			t.Errorf("error %q does not name %q", cell.Error, want)
+		}
+	}
+	if !strings.Contains(cell.Error, "expected "+itoa(in.Reference)) || !strings.Contains(cell.Error, "got "+itoa(in.Reference+1)) {
+		t.Errorf("error %q lacks the figures", cell.Error)
+	}
+}
+
+func itoa(u uint64) string { return strconv.FormatUint(u, 10) }
+
+func TestRunCellTimeoutKillsRunner(t *testing.T) {
+	var pid int
+	start := time.Now()
+	cell, err := RunCell(context.Background(), spec("block", "square", 1), CellOptions{
+		CPUs: firstCPUs(t, 1), Timeout: 300 * time.Millisecond, OnStart: func(p int) { pid = p },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(cell.Error, "timed out after 300ms") {
+		t.Fatalf("error = %q, want a timeout", cell.Error)
+	}
+	if d := time.Since(start); d > 300*time.Millisecond+proc.WaitDelay+time.Second {
+		t.Fatalf("timeout took %v", d)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Fatalf("cell runner %d still exists", pid)
+	}
+}
+
+func TestRunCellCrashKeepsStderr(t *testing.T) {
+	cell, err := RunCell(context.Background(), spec("crash", "square", 1), CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"exit status 7", "crash model: giving up", "model crash"} {
+		if !strings.Contains(cell.Error, want) {
+			t.Errorf("error %q lacks %q", cell.Error, want)
+		}
+	}
+}
+
+func TestCellBudgetKeepsThreeTrials(t *testing.T) {
+	s := spec("slow", "square", 1)
+	s.Trials, s.BudgetNs = 10, 1
+	cell, err := RunCell(context.Background(), s, CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	if err != nil || cell.Failed() {
+		t.Fatal(err, cell.Error)
+	}
+	if len(cell.Trials) != MinTrials || cell.Stopped != "budget" || cell.TrialsPlanned != 10 {
+		t.Fatalf("%d trials, stopped %q, planned %d", len(cell.Trials), cell.Stopped, cell.TrialsPlanned)
+	}
+}
+
+func testPlan(modelNames ...string) *Plan {
+	return &Plan{
+		Cores: []int{1}, Models: modelNames, Workloads: []string{"cpu", "square"},
+		Params:  map[string]map[string]int64{"cpu": {"tasks": 4, "n": 10000}, "square": {"tasks": 2000}},
+		Scaling: "strong", Warmup: 0, Trials: 3, Timeout: time.Minute,
+	}
+}
+
+func TestExecuteGoesOnAfterAFailedCell(t *testing.T) {
+	dir := t.TempDir()
+	run, err := Execute(context.Background(), testPlan("wrong", "goroutines"), Options{Registry: testRegistry, Dir: dir})
+	if !errors.Is(err, ErrCellsFailed) {
+		t.Fatalf("err = %v, want ErrCellsFailed", err)
+	}
+	saved, lerr := Load(dir)
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	// Per workload: sequential (added), wrong, goroutines.
+	if len(saved.Cells) != 6 || saved.Status != "failed" {
+		t.Fatalf("saved %d cells, status %q", len(saved.Cells), saved.Status)
+	}
+	var failed, ok int
+	for _, c := range run.Cells {
+		if c.Failed() {
+			failed++
+		} else if c.Summary != nil {
+			ok++
+		}
+	}
+	if failed != 2 || ok != 4 {
+		t.Fatalf("%d failed, %d ok; want 2 and 4", failed, ok)
+	}
+	if run.Cells[2].Summary.Speedup == nil {
+		t.Error("goroutines cell has no speedup against its run's sequential cell")
+	}
+}
+
+func TestExecuteInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var pids []int
+	plan := testPlan("block")
+	plan.Workloads = []string{"square"}
+	plan.Params = map[string]map[string]int64{"square": {"tasks": 1000}}
+	run, err := Execute(ctx, plan, Options{Registry: testRegistry, Dir: dir, OnCellStart: func(pid int) {
+		pids = append(pids, pid)
+		if len(pids) == 2 { // the block cell: cancel while it runs
+			time.AfterFunc(200*time.Millisecond, cancel)
+		}
+	}})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	saved, lerr := Load(dir)
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if saved.Status != "interrupted" || len(saved.Cells) != 1 || saved.Cells[0].Model != "sequential" || len(run.Cells) != 1 {
+		t.Fatalf("status %q, %d cells saved", saved.Status, len(saved.Cells))
+	}
+	for _, pid := range pids {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("cell runner %d outlived the interrupt", pid)
+		}
+	}
+}
+
+func TestPlanCheck(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(p *Plan)
+		want string
+	}{
+		{"trials", func(p *Plan) { p.Trials = 0 }, "--trials 0"},
+		{"warmup", func(p *Plan) { p.Warmup = -1 }, "--warmup -1"},
+		{"model", func(p *Plan) { p.Models = []string{"nope"} }, `unknown model "nope" (valid: sequential, goroutines`},
+		{"scaling", func(p *Plan) { p.Scaling = "wide" }, "accepted: strong, weak"},
+		{"param for absent workload", func(p *Plan) { p.Params["pow"] = map[string]int64{"tasks": 3} }, "workload pow is not in this run"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := testPlan("goroutines")
+			c.edit(p)
+			err := p.Check(testRegistry)
+			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want usage error with %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestParseParams(t *testing.T) {
+	got, err := ParseParams([]string{"cpu.n=1_000", "cpu.tasks=2e3", "square.tasks=10"})
+	if err != nil || got["cpu"]["n"] != 1000 || got["cpu"]["tasks"] != 2000 || got["square"]["tasks"] != 10 {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	for _, bad := range []struct{ spec, want string }{
+		{"cpu.n=-5", "cpu.n=-5 is out of range"},
+		{"cpu.x=1", "cpu.x is not a parameter (valid: cpu.tasks, cpu.n)"},
+		{"cpu.n", "want workload.key=value"},
+		{"gpu.n=1", `unknown workload "gpu"`},
+		{"cpu.n=abc", "is not an integer"},
+	} {
+		_, err := ParseParams([]string{bad.spec})
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("ParseParams(%q) = %v, want %q", bad.spec, err, bad.want)
+		}
+	}
+}
+
+func TestPrepareDir(t *testing.T) {
+	root := t.TempDir()
+	dir, err := PrepareDir("", root, time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC), "host/x")
+	if err != nil || dir != filepath.Join(root, "20261126T010203Z-host_x") {
+		t.Fatalf("PrepareDir = %q, %v", dir, err)
+	}
+	file := filepath.Join(root, "afile")
+	os.WriteFile(file, nil, 0o644)
+	_, err = PrepareDir(filepath.Join(file, "sub", "run"), root, time.Now(), "h")
+	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "cannot write there") {
+		t.Fatalf("err = %v", err)
+	}
+}

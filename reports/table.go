@@ -1,0 +1,203 @@
+package reports
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mpbench/mpbench/harness"
+)
+
+// Formats are the accepted values of --format for a run's summary.
+var Formats = []string{"table", "json", "csv", "markdown"}
+
+// WriteSummary writes the run's cells in format f: "table" (aligned, one
+// block per workload, warnings beside the figures), "json" (the run file),
+// "csv" (one row per cell) or "markdown".
+func WriteSummary(w io.Writer, run *harness.Run, f string) error {
+	switch f {
+	case "table":
+		return writeTable(w, run, false)
+	case "markdown":
+		return writeTable(w, run, true)
+	case "json":
+		return run.Encode(w)
+	case "csv":
+		return writeCSV(w, run)
+	}
+	return fmt.Errorf("unknown format %q (accepted: %s)", f, strings.Join(Formats, ", "))
+}
+
+// Workloads returns the workloads of the run's cells in first-seen order.
+func Workloads(run *harness.Run) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range run.Cells {
+		if !seen[c.Workload] {
+			seen[c.Workload] = true
+			out = append(out, c.Workload)
+		}
+	}
+	return out
+}
+
+var header = []string{"model", "cores", "median", "±CI", "speedup", "rel", "eff", "overhead/task", "setup", "teardown", "cpu", "peak RSS", "notes"}
+
+// Row returns the formatted columns of one cell, as in the table header.
+func Row(c *harness.Cell) []string {
+	row := []string{c.Model, strconv.Itoa(c.Cores)}
+	s := c.Summary
+	if c.Failed() || s == nil {
+		row = append(row, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-")
+		note := strings.Join(c.Warnings, "; ")
+		if c.Failed() {
+			note = "FAILED: " + c.Error
+		}
+		return append(row, note)
+	}
+	half := (s.CIHighNs - s.CILowNs) / 2
+	ci := "-"
+	if s.MedianNs > 0 {
+		ci = fmt.Sprintf("±%.1f%%", 100*half/s.MedianNs)
+	}
+	row = append(row,
+		Duration(s.MedianNs), ci,
+		ratio(s.Speedup, "×"), ratio(s.RelSpeedup, "×"), percent(s.Efficiency),
+		overhead(s.OverheadNsPerTask),
+		Duration(s.SetupNs), Duration(s.TeardnNs), Duration(s.CPUNs), Bytes(s.PeakRSSBytes),
+		strings.Join(c.Warnings, "; "),
+	)
+	return row
+}
+
+func writeTable(w io.Writer, run *harness.Run, md bool) error {
+	for i, wl := range Workloads(run) {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		tasks := 0
+		for _, c := range run.Cells {
+			if c.Workload == wl && c.Tasks > 0 {
+				tasks = c.Tasks
+				break
+			}
+		}
+		title := fmt.Sprintf("workload %s (%d tasks, %s scaling; compute phase, median of %d trials)", wl, tasks, run.Config.Scaling, run.Config.Trials)
+		if md {
+			fmt.Fprintf(w, "### %s\n\n", title)
+			fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
+			for _, c := range run.Cells {
+				if c.Workload == wl {
+					cols := Row(&c)
+					for j := range cols {
+						cols[j] = strings.ReplaceAll(cols[j], "|", `\|`)
+					}
+					fmt.Fprintf(w, "| %s |\n", strings.Join(cols, " | "))
+				}
+			}
+			continue
+		}
+		fmt.Fprintln(w, title)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.ToUpper(strings.Join(header, "\t")))
+		for _, c := range run.Cells {
+			if c.Workload == wl {
+				fmt.Fprintln(tw, strings.Join(Row(&c), "\t"))
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeCSV(w io.Writer, run *harness.Run) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"workload", "model", "cores", "tasks", "trials", "median_ns", "ci_low_ns", "ci_high_ns", "cv",
+		"speedup", "relative_speedup", "efficiency", "overhead_ns_per_task", "setup_median_ns", "teardown_median_ns",
+		"cpu_ns", "peak_rss_bytes", "oversubscribed", "warnings", "error"})
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	p := func(x *float64) string {
+		if x == nil {
+			return ""
+		}
+		return f(*x)
+	}
+	for _, c := range run.Cells {
+		rec := []string{c.Workload, c.Model, strconv.Itoa(c.Cores), strconv.Itoa(c.Tasks), strconv.Itoa(len(c.Trials))}
+		if s := c.Summary; s != nil {
+			rec = append(rec, f(s.MedianNs), f(s.CILowNs), f(s.CIHighNs), f(s.CV), p(s.Speedup), p(s.RelSpeedup),
+				p(s.Efficiency), p(s.OverheadNsPerTask), f(s.SetupNs), f(s.TeardnNs), f(s.CPUNs), strconv.FormatInt(s.PeakRSSBytes, 10))
+		} else {
+			rec = append(rec, make([]string, 12)...)
+		}
+		rec = append(rec, strconv.FormatBool(c.Oversubscribed), strings.Join(c.Warnings, "; "), c.Error)
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Duration formats nanoseconds with three significant digits and a unit.
+func Duration(ns float64) string {
+	abs := math.Abs(ns)
+	switch {
+	case abs >= 1e9:
+		return sig3(ns/1e9) + "s"
+	case abs >= 1e6:
+		return sig3(ns/1e6) + "ms"
+	case abs >= 1e3:
+		return sig3(ns/1e3) + "µs"
+	}
+	return sig3(ns) + "ns"
+}
+
+func sig3(x float64) string {
+	a := math.Abs(x)
+	switch {
+	case a >= 100:
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64)
+}
+
+// Bytes formats a byte count in binary units.
+func Bytes(b int64) string {
+	switch {
+	case b >= 1<<30:
+		return sig3(float64(b)/(1<<30)) + "GiB"
+	case b >= 1<<20:
+		return sig3(float64(b)/(1<<20)) + "MiB"
+	case b >= 1<<10:
+		return sig3(float64(b)/(1<<10)) + "KiB"
+	}
+	return strconv.FormatInt(b, 10) + "B"
+}
+
+func ratio(x *float64, unit string) string {
+	if x == nil {
+		return "-"
+	}
+	return sig3(*x) + unit
+}
+
+func percent(x *float64) string {
+	if x == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(100**x, 'f', 0, 64) + "%"
+}
+
+func overhead(x *float64) string {
+	if x == nil {
+		return "-"
+	}
+	return Duration(*x)
+}
