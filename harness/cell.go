@@ -33,6 +33,12 @@ type CellSpec struct {
 	// BudgetNs, when positive, stops measuring once the measured trials
 	// have taken this long, but never before 3 trials.
 	BudgetNs int64 `json:"budget_ns,omitempty"`
+	// TargetCI, when positive, replaces the fixed trial count: trials go on
+	// until the 95 % CI half-width of the median is within TargetCI of the
+	// median (at least 6 trials, the fewest with a 95 % CI), or MaxTimeNs of
+	// measured time is spent.
+	TargetCI  float64 `json:"target_ci,omitempty"`
+	MaxTimeNs int64   `json:"max_time_ns,omitempty"`
 	// DelayNs adds a sleep to every compute phase. Test-only: it lets the
 	// regression gates prove they catch a slower model.
 	DelayNs int64 `json:"delay_ns,omitempty"`
@@ -53,6 +59,7 @@ type cellMsg struct {
 	Chunk      int    `json:"chunk,omitempty"`
 	// done
 	Stopped string `json:"stopped,omitempty"`
+	Warmups int    `json:"warmups,omitempty"`
 	// error
 	Err string `json:"error,omitempty"`
 }
@@ -99,29 +106,72 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 	if err := enc.Encode(cellMsg{Type: "start", CPUs: cpus, GOMAXPROCS: runtime.GOMAXPROCS(0), Tasks: len(in.Tasks), Chunk: chunk}); err != nil {
 		return err
 	}
-	var spent time.Duration
-	stopped := ""
-	for i := 0; i < spec.Warmup+spec.Trials; i++ {
-		warm := i < spec.Warmup
-		measured := i - spec.Warmup
-		if !warm && spec.BudgetNs > 0 && measured >= MinTrials && spent >= time.Duration(spec.BudgetNs) {
-			stopped = "budget"
+	budget := time.Duration(spec.BudgetNs)
+	warmups := 0
+	for range spec.Warmup {
+		t0 := time.Now()
+		tr, err := trial(ctx, m, cfg, spec)
+		if err != nil {
+			return err
+		}
+		warmups++
+		if err := enc.Encode(cellMsg{Type: "trial", Warmup: true, Trial: tr}); err != nil {
+			return err
+		}
+		// A slow cell under a budget makes do with fewer warm-ups.
+		if budget > 0 && time.Since(t0) > budget/4 {
 			break
+		}
+	}
+	var spent time.Duration
+	var computes []float64
+	stopped := ""
+	for n := 0; ; n++ {
+		if spec.TargetCI > 0 {
+			if n >= minTargetTrials {
+				d := Summarize(computes)
+				if (d.CIHigh-d.CILow)/2 <= spec.TargetCI*d.Median {
+					stopped = "target-ci"
+					break
+				}
+			}
+			if n >= MinTrials && spec.MaxTimeNs > 0 && spent >= time.Duration(spec.MaxTimeNs) {
+				stopped = "max-time"
+				break
+			}
+			if n >= maxTargetTrials {
+				stopped = "trial-cap"
+				break
+			}
+		} else {
+			if n >= spec.Trials {
+				break
+			}
+			if budget > 0 && n >= MinTrials && spent >= budget {
+				stopped = "budget"
+				break
+			}
 		}
 		t0 := time.Now()
 		tr, err := trial(ctx, m, cfg, spec)
 		if err != nil {
 			return err
 		}
-		if !warm {
-			spent += time.Since(t0)
-		}
-		if err := enc.Encode(cellMsg{Type: "trial", Warmup: warm, Trial: tr}); err != nil {
+		spent += time.Since(t0)
+		computes = append(computes, float64(tr.ComputeNs))
+		if err := enc.Encode(cellMsg{Type: "trial", Trial: tr}); err != nil {
 			return err
 		}
 	}
-	return enc.Encode(cellMsg{Type: "done", Stopped: stopped})
+	return enc.Encode(cellMsg{Type: "done", Stopped: stopped, Warmups: warmups})
 }
+
+const (
+	// minTargetTrials is the fewest trials with a 95 % CI of the median.
+	minTargetTrials = 6
+	// maxTargetTrials bounds --target-ci without --max-time.
+	maxTargetTrials = 10000
+)
 
 // trial runs one trial: setup, compute, validation, teardown.
 func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec) (*Trial, error) {
@@ -254,7 +304,7 @@ func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) 
 				}
 			}
 		case "done":
-			cell.Stopped, done = msg.Stopped, true
+			cell.Stopped, cell.Warmups, done = msg.Stopped, msg.Warmups, true
 		case "error":
 			runnerErr = msg.Err
 		}

@@ -357,7 +357,7 @@ func testPlan(modelNames ...string) *Plan {
 	return &Plan{
 		Cores: []int{1}, Models: modelNames, Workloads: []string{"cpu", "square"},
 		Params:  map[string]map[string]int64{"cpu": {"tasks": 4, "n": 10000}, "square": {"tasks": 2000}},
-		Scaling: "strong", Warmup: 0, Trials: 3, Timeout: time.Minute,
+		Scaling: "strong", Warmup: 0, Trials: 3, Timeout: time.Minute, Rounds: 1,
 	}
 }
 
@@ -447,7 +447,7 @@ func TestPlanCheck(t *testing.T) {
 }
 
 func TestParseParams(t *testing.T) {
-	got, err := ParseParams([]string{"cpu.n=1_000", "cpu.tasks=2e3", "square.tasks=10"})
+	got, _, err := ParseParams([]string{"cpu.n=1_000", "cpu.tasks=2e3", "square.tasks=10"})
 	if err != nil || got["cpu"]["n"] != 1000 || got["cpu"]["tasks"] != 2000 || got["square"]["tasks"] != 10 {
 		t.Fatalf("got %v, %v", got, err)
 	}
@@ -458,7 +458,7 @@ func TestParseParams(t *testing.T) {
 		{"gpu.n=1", `unknown workload "gpu"`},
 		{"cpu.n=abc", "is not an integer"},
 	} {
-		_, err := ParseParams([]string{bad.spec})
+		_, _, err := ParseParams([]string{bad.spec})
 		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("ParseParams(%q) = %v, want %q", bad.spec, err, bad.want)
 		}

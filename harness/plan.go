@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,15 @@ type Plan struct {
 	Models    []string
 	Workloads []string
 	// Params holds overrides per workload: Params["cpu"]["n"].
-	Params        map[string]map[string]int64
+	Params map[string]map[string]int64
+	// Sweeps holds swept parameters per workload: every value gets its own
+	// cells (and its own sequential baseline).
+	Sweeps map[string]map[string][]int64
+	Rounds int
+	// Seed orders the visits of --rounds; recorded in the run file.
+	Seed          int64
+	TargetCI      float64
+	MaxTime       time.Duration
 	Scaling       string // "strong" or "weak"
 	Warmup        int
 	Trials        int
@@ -69,30 +78,95 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// ParseParams parses --param values of the form workload.key=value. Values
-// are integers; underscores and an exponent are accepted (1_000_000, 1e6).
-func ParseParams(specs []string) (map[string]map[string]int64, error) {
-	out := map[string]map[string]int64{}
+// ParseParams parses --param values: workload.key=value, or a sweep
+// workload.key=a..b/xK (geometric: a, a·K, … ≤ b) or a..b/+K (arithmetic).
+// Values are integers; underscores and an exponent are accepted (1_000_000,
+// 1e6). It returns the fixed overrides and the sweeps apart.
+func ParseParams(specs []string) (fixed map[string]map[string]int64, sweeps map[string]map[string][]int64, err error) {
+	fixed, sweeps = map[string]map[string]int64{}, map[string]map[string][]int64{}
 	for _, spec := range specs {
 		key, val, ok := strings.Cut(spec, "=")
 		wl, name, ok2 := strings.Cut(key, ".")
 		if !ok || !ok2 || wl == "" || name == "" {
-			return nil, usageError("--param %q: want workload.key=value, e.g. cpu.n=200000", spec)
+			return nil, nil, usageError("--param %q: want workload.key=value or workload.key=a..b/xK, e.g. cpu.n=200000", spec)
 		}
 		w, err := workloads.Lookup(wl)
 		if err != nil {
-			return nil, usageError("--param %q: %v", spec, err)
+			return nil, nil, usageError("--param %q: %v", spec, err)
 		}
-		v, err := parseInt(val)
+		values, err := parseValues(val)
 		if err != nil {
-			return nil, usageError("--param %q: %q is not an integer", spec, val)
+			return nil, nil, usageError("--param %q: %v", spec, err)
 		}
-		if out[wl] == nil {
-			out[wl] = map[string]int64{}
+		for _, v := range values {
+			if _, err := w.Resolve(map[string]int64{name: v}); err != nil {
+				return nil, nil, usageError("--param %q: %v", spec, strings.TrimPrefix(err.Error(), workloads.ErrBadParam.Error()+": "))
+			}
 		}
-		out[wl][name] = v
-		if _, err := w.Resolve(out[wl]); err != nil {
-			return nil, usageError("--param %q: %v", spec, strings.TrimPrefix(err.Error(), workloads.ErrBadParam.Error()+": "))
+		if len(values) == 1 && !strings.Contains(val, "..") {
+			if fixed[wl] == nil {
+				fixed[wl] = map[string]int64{}
+			}
+			fixed[wl][name] = values[0]
+			continue
+		}
+		if sweeps[wl] == nil {
+			sweeps[wl] = map[string][]int64{}
+		}
+		sweeps[wl][name] = values
+	}
+	return fixed, sweeps, nil
+}
+
+// MaxSweep is the most values one swept parameter may take.
+const MaxSweep = 64
+
+// parseValues parses "v", "a..b/xK" or "a..b/+K".
+func parseValues(s string) ([]int64, error) {
+	const accepted = `accepted: an integer, a..b/xK (geometric, K ≥ 2) or a..b/+K (arithmetic, K ≥ 1)`
+	rng, step, hasStep := strings.Cut(s, "/")
+	lo, hi, isRange := strings.Cut(rng, "..")
+	if !isRange {
+		if hasStep {
+			return nil, fmt.Errorf("%q: a step needs a range; %s", s, accepted)
+		}
+		v, err := parseInt(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an integer; %s", s, accepted)
+		}
+		return []int64{v}, nil
+	}
+	a, err1 := parseInt(lo)
+	b, err2 := parseInt(hi)
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("%q: range ends must be integers; %s", s, accepted)
+	}
+	if b < a {
+		return nil, fmt.Errorf("%q: range runs backwards", s)
+	}
+	if !hasStep || len(step) < 2 || (step[0] != 'x' && step[0] != '+') {
+		return nil, fmt.Errorf("%q: a range needs a step /xK or /+K; %s", s, accepted)
+	}
+	k, err := parseInt(step[1:])
+	if err != nil || (step[0] == 'x' && k < 2) || k < 1 {
+		return nil, fmt.Errorf("%q: bad step %q; %s", s, step, accepted)
+	}
+	if step[0] == 'x' && a < 1 {
+		return nil, fmt.Errorf("%q: a geometric range starts at 1 or more", s)
+	}
+	var out []int64
+	for v := a; v <= b; {
+		out = append(out, v)
+		if len(out) > MaxSweep {
+			return nil, fmt.Errorf("%q: more than %d values", s, MaxSweep)
+		}
+		if step[0] == 'x' {
+			if v > b/k {
+				break
+			}
+			v *= k
+		} else {
+			v += k
 		}
 	}
 	return out, nil
@@ -150,6 +224,28 @@ func (p *Plan) Check(reg models.Registry) error {
 			return usageError("--param: %v", err)
 		}
 	}
+	for w, sw := range p.Sweeps {
+		if !contains(p.Workloads, w) {
+			return usageError("--param sweeps %s.*, but workload %s is not in this run (--workloads %s)", w, w, strings.Join(p.Workloads, ","))
+		}
+		for k := range sw {
+			if _, dup := p.Params[w][k]; dup {
+				return usageError("--param %s.%s is given both as a value and as a sweep", w, k)
+			}
+		}
+	}
+	if p.Rounds < 1 {
+		return usageError("--rounds %d: at least 1", p.Rounds)
+	}
+	if p.Trials < p.Rounds && p.TargetCI == 0 {
+		return usageError("--trials %d is fewer than --rounds %d: every round needs a trial of every cell", p.Trials, p.Rounds)
+	}
+	if p.TargetCI < 0 || p.TargetCI >= 1 {
+		return usageError("--target-ci %g: a fraction between 0 and 1, e.g. 2%%", p.TargetCI)
+	}
+	if p.MaxTime < 0 {
+		return usageError("--max-time %v: 0 (none) or a positive duration", p.MaxTime)
+	}
 	for w := range p.Params {
 		if !contains(p.Workloads, w) {
 			return usageError("--param sets %s.*, but workload %s is not in this run (--workloads %s)", w, w, strings.Join(p.Workloads, ","))
@@ -158,36 +254,74 @@ func (p *Plan) Check(reg models.Registry) error {
 	return nil
 }
 
-// CellSpecs expands the plan into cell specs, in run order: per workload,
-// sequential at c = 1 first (always), then each other model at each core
-// count. Models that run at c = 1 only get one cell.
+// CellSpecs expands the plan into cell specs, in run order: per workload
+// and per combination of its swept parameters, sequential at c = 1 first
+// (always), then each other model at each core count. Models that run at
+// c = 1 only get one cell. Params of every spec are fully resolved.
 func (p *Plan) CellSpecs(reg models.Registry) []CellSpec {
 	var specs []CellSpec
 	for _, w := range p.Workloads {
-		mk := func(model string, c int) CellSpec {
-			scale := 1
-			if p.Scaling == "weak" {
-				scale = c
+		wl, _ := workloads.Lookup(w)
+		for _, combo := range combinations(p.Sweeps[w]) {
+			over := map[string]int64{}
+			for k, v := range p.Params[w] {
+				over[k] = v
 			}
-			return CellSpec{
-				Workload: w, Params: p.Params[w], Scale: scale, Model: model, Cores: c,
-				Chunk: p.Chunk, Warmup: p.Warmup, Trials: p.Trials,
-				BudgetNs: p.CellBudget.Nanoseconds(), DelayNs: p.Delay[model].Nanoseconds(),
+			for k, v := range combo {
+				over[k] = v
 			}
-		}
-		specs = append(specs, mk("sequential", 1))
-		for _, name := range p.Models {
-			if name == "sequential" {
-				continue
+			params, _ := wl.Resolve(over)
+			mk := func(model string, c int) CellSpec {
+				scale := 1
+				if p.Scaling == "weak" {
+					scale = c
+				}
+				return CellSpec{
+					Workload: w, Params: params, Scale: scale, Model: model, Cores: c,
+					Chunk: p.Chunk, Warmup: p.Warmup, Trials: p.Trials,
+					BudgetNs: p.CellBudget.Nanoseconds(), DelayNs: p.Delay[model].Nanoseconds(),
+					TargetCI: p.TargetCI, MaxTimeNs: p.MaxTime.Nanoseconds(),
+				}
 			}
-			m, _ := reg.Lookup(name)
-			for _, c := range p.Cores {
-				if c > 1 && models.IsSingleCore(m) {
+			specs = append(specs, mk("sequential", 1))
+			for _, name := range p.Models {
+				if name == "sequential" {
 					continue
 				}
-				specs = append(specs, mk(name, c))
+				m, _ := reg.Lookup(name)
+				for _, c := range p.Cores {
+					if c > 1 && models.IsSingleCore(m) {
+						continue
+					}
+					specs = append(specs, mk(name, c))
+				}
 			}
 		}
 	}
 	return specs
+}
+
+// combinations returns every combination of the swept values, in sweep
+// order of the keys sorted by name; one empty combination without sweeps.
+func combinations(sweeps map[string][]int64) []map[string]int64 {
+	keys := make([]string, 0, len(sweeps))
+	for k := range sweeps {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := []map[string]int64{{}}
+	for _, k := range keys {
+		var next []map[string]int64
+		for _, base := range out {
+			for _, v := range sweeps[k] {
+				m := map[string]int64{k: v}
+				for bk, bv := range base {
+					m[bk] = bv
+				}
+				next = append(next, m)
+			}
+		}
+		out = next
+	}
+	return out
 }

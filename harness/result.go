@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 )
 
 // Schema and SchemaVersion identify a run file. A reader of another
@@ -28,6 +30,9 @@ type Run struct {
 	Env     Env    `json:"env"`
 	Config  Config `json:"config"`
 	Cells   []Cell `json:"cells"`
+	// BreakEven holds, for runs that sweep one parameter of a workload, the
+	// smallest value at which each model beats sequential.
+	BreakEven []BreakEven `json:"break_even,omitempty"`
 	// Status is "running" while cells are still being added, then
 	// "complete", "interrupted" or "failed" (some cells failed).
 	Status   string `json:"status"`
@@ -53,17 +58,22 @@ type Env struct {
 
 // Config is the resolved plan of a run.
 type Config struct {
-	Cores         []int                       `json:"cores"`
-	Models        []string                    `json:"models"`
-	Workloads     []string                    `json:"workloads"`
-	Params        map[string]map[string]int64 `json:"params"`
-	Scaling       string                      `json:"scaling"`
-	Warmup        int                         `json:"warmup"`
-	Trials        int                         `json:"trials"`
-	Chunk         int                         `json:"chunk"`
-	TimeoutNs     int64                       `json:"timeout_ns"`
-	CellBudgetNs  int64                       `json:"cell_budget_ns,omitempty"`
-	Oversubscribe bool                        `json:"oversubscribe"`
+	Cores         []int                         `json:"cores"`
+	Models        []string                      `json:"models"`
+	Workloads     []string                      `json:"workloads"`
+	Params        map[string]map[string]int64   `json:"params"`
+	Scaling       string                        `json:"scaling"`
+	Warmup        int                           `json:"warmup"`
+	Trials        int                           `json:"trials"`
+	Chunk         int                           `json:"chunk"`
+	TimeoutNs     int64                         `json:"timeout_ns"`
+	CellBudgetNs  int64                         `json:"cell_budget_ns,omitempty"`
+	Oversubscribe bool                          `json:"oversubscribe"`
+	Sweeps        map[string]map[string][]int64 `json:"sweeps,omitempty"`
+	Rounds        int                           `json:"rounds"`
+	TargetCI      float64                       `json:"target_ci,omitempty"`
+	MaxTimeNs     int64                         `json:"max_time_ns,omitempty"`
+	Seed          int64                         `json:"seed,omitempty"`
 }
 
 // Cell is one (workload, model, cores) point of a sweep with its raw
@@ -82,6 +92,7 @@ type Cell struct {
 	// fewer when Stopped says why ("budget").
 	TrialsPlanned int      `json:"trials_planned"`
 	Stopped       string   `json:"stopped,omitempty"`
+	Warmups       int      `json:"warmups"`
 	Trials        []Trial  `json:"trials"`
 	Summary       *Summary `json:"summary,omitempty"`
 	Warnings      []string `json:"warnings,omitempty"`
@@ -92,8 +103,23 @@ type Cell struct {
 // Failed reports whether the cell ended in an error.
 func (c *Cell) Failed() bool { return c.Error != "" }
 
-// Key identifies a cell within a run.
-func (c *Cell) Key() string { return fmt.Sprintf("%s/%s/%d", c.Workload, c.Model, c.Cores) }
+// Key identifies a cell within a run: variant, model and cores.
+func (c *Cell) Key() string { return fmt.Sprintf("%s/%s/%d", c.Variant(), c.Model, c.Cores) }
+
+// Variant names the workload with its parameters, e.g. "cpu[n=1000,tasks=48]":
+// cells of one variant share a sequential baseline.
+func (c *Cell) Variant() string {
+	keys := make([]string, 0, len(c.Params))
+	for k := range c.Params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, c.Params[k])
+	}
+	return c.Workload + "[" + strings.Join(parts, ",") + "]"
+}
 
 // Trial is one timed execution of a cell.
 type Trial struct {
@@ -138,6 +164,19 @@ type Summary struct {
 	CPUNs        float64            `json:"cpu_ns"`
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
+}
+
+// BreakEven is the task size from which a model beats sequential at the
+// largest core count it ran: the smallest swept value v such that its
+// speedup is above 1 at v and at every larger value measured. Value is nil
+// when it never gets there; Note says so.
+type BreakEven struct {
+	Workload string `json:"workload"`
+	Param    string `json:"param"`
+	Model    string `json:"model"`
+	Cores    int    `json:"cores"`
+	Value    *int64 `json:"value"`
+	Note     string `json:"note,omitempty"`
 }
 
 // Encode writes r as indented JSON.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -54,6 +55,11 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 	if _, err := opt.Registry.Lookup("sequential"); err != nil {
 		return nil, fmt.Errorf("harness: the registry has no sequential baseline")
 	}
+	p := *plan
+	if p.Rounds == 0 {
+		p.Rounds = 1
+	}
+	plan = &p
 	if err := plan.Check(opt.Registry); err != nil {
 		return nil, err
 	}
@@ -68,7 +74,8 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 			Cores: plan.Cores, Models: plan.Models, Workloads: plan.Workloads, Params: plan.Params,
 			Scaling: plan.Scaling, Warmup: plan.Warmup, Trials: plan.Trials, Chunk: plan.Chunk,
 			TimeoutNs: plan.Timeout.Nanoseconds(), CellBudgetNs: plan.CellBudget.Nanoseconds(),
-			Oversubscribe: plan.Oversubscribe,
+			Oversubscribe: plan.Oversubscribe, Sweeps: plan.Sweeps, Rounds: plan.Rounds,
+			TargetCI: plan.TargetCI, MaxTimeNs: plan.MaxTime.Nanoseconds(), Seed: plan.Seed,
 		},
 		Cells: []Cell{},
 	}
@@ -76,16 +83,33 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 		return nil, err
 	}
 	specs := plan.CellSpecs(opt.Registry)
-	failed := 0
-	for i, spec := range specs {
+	visits := planVisits(specs, plan.Rounds, rand.New(rand.NewPCG(uint64(plan.Seed), 0)))
+	cells := make([]*Cell, len(specs))
+	collect := func() {
+		run.Cells = run.Cells[:0]
+		for _, c := range cells {
+			if c != nil {
+				run.Cells = append(run.Cells, *c)
+			}
+		}
+		run.Summarize()
+	}
+	for i, v := range visits {
+		spec := v.spec
+		if prev := cells[v.index]; prev != nil && prev.Failed() {
+			continue // a failed cell is not visited again
+		}
 		cpus, over := avail, spec.Cores > len(avail)
 		if !over {
 			cpus = avail[:spec.Cores]
 		}
 		name := fmt.Sprintf("%s %s c=%d", spec.Workload, spec.Model, spec.Cores)
+		if plan.Rounds > 1 {
+			name += fmt.Sprintf(" (round %d/%d)", v.round+1, plan.Rounds)
+		}
 		report := func(p Progress) {
 			if opt.Progress != nil {
-				p.Index, p.Total, p.Cell = i+1, len(specs), name
+				p.Index, p.Total, p.Cell = i+1, len(visits), name
 				opt.Progress(p)
 			}
 		}
@@ -94,23 +118,31 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 			CPUs: cpus, Oversubscribed: over, Timeout: plan.Timeout, OnStart: opt.OnCellStart,
 			OnTrial: func(done, planned int) { report(Progress{Trial: done, Trials: planned}) },
 		})
-		if err != nil { // cancelled: the cell in flight is not recorded
+		if err != nil { // cancelled: the visit in flight is not recorded
 			run.Status, run.Finished = "interrupted", time.Now().UTC().Format(time.RFC3339)
-			run.Summarize()
+			collect()
 			if serr := run.Save(opt.Dir); serr != nil {
 				return run, errors.Join(ErrInterrupted, serr)
 			}
 			return run, ErrInterrupted
 		}
-		if cell.Failed() {
-			failed++
+		if prev := cells[v.index]; prev != nil {
+			prev.merge(cell)
+		} else {
+			cell.TrialsPlanned = v.total
+			cells[v.index] = &cell
 		}
-		run.Cells = append(run.Cells, cell)
-		run.Summarize()
+		collect()
 		if err := run.Save(opt.Dir); err != nil {
 			return run, err
 		}
 		report(Progress{Done: true, Err: cell.Error, Trial: len(cell.Trials), Trials: spec.Trials})
+	}
+	failed := 0
+	for _, c := range run.Cells {
+		if c.Failed() {
+			failed++
+		}
 	}
 	run.Status, run.Finished = "complete", time.Now().UTC().Format(time.RFC3339)
 	if failed > 0 {
@@ -123,6 +155,63 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 		return run, fmt.Errorf("%w: %d of %d", ErrCellsFailed, failed, len(specs))
 	}
 	return run, nil
+}
+
+// visit is one run of a cell's share of trials in a fresh cell runner.
+type visit struct {
+	index int // into the specs
+	round int
+	total int // trials planned for the cell over all rounds
+	spec  CellSpec
+}
+
+// planVisits splits every cell's trials over rounds. With one round the
+// cells are visited in plan order; with more, each round visits every cell
+// once in a fresh shuffled order, so a drift in the machine's speed spreads
+// over all cells instead of biasing the last ones.
+func planVisits(specs []CellSpec, rounds int, rng *rand.Rand) []visit {
+	var out []visit
+	for r := range rounds {
+		order := make([]int, len(specs))
+		for i := range order {
+			order[i] = i
+		}
+		if rounds > 1 {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		for _, i := range order {
+			s := specs[i]
+			share := s.Trials / rounds
+			if r < s.Trials%rounds {
+				share++
+			}
+			if share == 0 {
+				continue
+			}
+			total := s.Trials
+			s.Trials = share
+			s.BudgetNs /= int64(rounds)
+			s.MaxTimeNs /= int64(rounds)
+			out = append(out, visit{index: i, round: r, total: total, spec: s})
+		}
+	}
+	return out
+}
+
+// merge adds a later visit of the same cell.
+func (c *Cell) merge(v Cell) {
+	c.Trials = append(c.Trials, v.Trials...)
+	c.Warmups += v.Warmups
+	c.WallNs += v.WallNs
+	if v.Stopped != "" {
+		c.Stopped = v.Stopped
+	}
+	if v.Error != "" && c.Error == "" {
+		c.Error = v.Error
+	}
+	if c.CPUs == "" {
+		c.CPUs = v.CPUs
+	}
 }
 
 // PrepareDir makes the run folder and proves it writable, so a bad --out

@@ -14,16 +14,23 @@ func (r *Run) Summarize() {
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		if c.Cores == 1 && !c.Failed() && len(c.Trials) > 0 {
-			base[c.Workload+"/"+c.Model] = c
+			base[c.Variant()+"/"+c.Model] = c
 		}
 	}
-	for i := range r.Cells {
-		c := &r.Cells[i]
-		summarizeCell(c, base[c.Workload+"/sequential"], base[c.Workload+"/"+c.Model])
+	// Baselines first, so that every other cell finds their summaries.
+	for pass := 0; pass < 2; pass++ {
+		for i := range r.Cells {
+			c := &r.Cells[i]
+			if (c.Cores == 1) == (pass == 0) {
+				summarizeCell(c, base[c.Variant()+"/sequential"], base[c.Variant()+"/"+c.Model])
+			}
+		}
 	}
+	r.BreakEven = breakEven(r)
 }
 
 // Baseline returns the sequential cell of workload, or nil.
+// With swept parameters it returns the first variant's.
 func (r *Run) Baseline(workload string) *Cell {
 	for i := range r.Cells {
 		c := &r.Cells[i]
@@ -39,8 +46,11 @@ func summarizeCell(c, seq, one *Cell) {
 	if c.Oversubscribed {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("oversubscribed: %d workers share CPUs %s", c.Cores, c.CPUs))
 	}
-	if c.Stopped != "" {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d trials ran (stopped by %s)", len(c.Trials), c.TrialsPlanned, c.Stopped))
+	switch c.Stopped {
+	case "budget":
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d trials ran (stopped by --cell-budget)", len(c.Trials), c.TrialsPlanned))
+	case "max-time", "trial-cap":
+		c.Warnings = append(c.Warnings, fmt.Sprintf("CI target not met after %d trials (stopped by %s)", len(c.Trials), c.Stopped))
 	}
 	if c.Failed() || len(c.Trials) == 0 {
 		return

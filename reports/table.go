@@ -74,44 +74,89 @@ func Row(c *harness.Cell) []string {
 	return row
 }
 
+// group is the cells of one workload variant (a workload with one set of
+// parameters), in run order.
+type group struct {
+	title string
+	cells []*harness.Cell
+}
+
+func groups(run *harness.Run) []group {
+	var out []group
+	idx := map[string]int{}
+	sweeping := len(run.Config.Sweeps) > 0
+	for i := range run.Cells {
+		c := &run.Cells[i]
+		key := c.Workload
+		if sweeping {
+			key = c.Variant()
+		}
+		j, ok := idx[key]
+		if !ok {
+			j = len(out)
+			idx[key] = j
+			name := c.Workload
+			if sweeping {
+				name = c.Variant()
+			}
+			out = append(out, group{title: fmt.Sprintf("workload %s (%d tasks, %s scaling; compute phase, median of %d trials)",
+				name, c.Tasks, run.Config.Scaling, run.Config.Trials)})
+		}
+		out[j].cells = append(out[j].cells, c)
+	}
+	return out
+}
+
 func writeTable(w io.Writer, run *harness.Run, md bool) error {
-	for i, wl := range Workloads(run) {
+	for i, g := range groups(run) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		tasks := 0
-		for _, c := range run.Cells {
-			if c.Workload == wl && c.Tasks > 0 {
-				tasks = c.Tasks
-				break
-			}
-		}
-		title := fmt.Sprintf("workload %s (%d tasks, %s scaling; compute phase, median of %d trials)", wl, tasks, run.Config.Scaling, run.Config.Trials)
 		if md {
-			fmt.Fprintf(w, "### %s\n\n", title)
+			fmt.Fprintf(w, "### %s\n\n", g.title)
 			fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
-			for _, c := range run.Cells {
-				if c.Workload == wl {
-					cols := Row(&c)
-					for j := range cols {
-						cols[j] = strings.ReplaceAll(cols[j], "|", `\|`)
-					}
-					fmt.Fprintf(w, "| %s |\n", strings.Join(cols, " | "))
+			for _, c := range g.cells {
+				cols := Row(c)
+				for j := range cols {
+					cols[j] = strings.ReplaceAll(cols[j], "|", `\|`)
 				}
+				fmt.Fprintf(w, "| %s |\n", strings.Join(cols, " | "))
 			}
 			continue
 		}
-		fmt.Fprintln(w, title)
+		fmt.Fprintln(w, g.title)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.ToUpper(strings.Join(header, "\t")))
-		for _, c := range run.Cells {
-			if c.Workload == wl {
-				fmt.Fprintln(tw, strings.Join(Row(&c), "\t"))
-			}
+		for _, c := range g.cells {
+			fmt.Fprintln(tw, strings.Join(Row(c), "\t"))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+	}
+	if len(run.BreakEven) > 0 {
+		fmt.Fprintln(w)
+		if md {
+			fmt.Fprintf(w, "### Break-even task size\n\n| workload | parameter | model | cores | beats sequential from |\n| --- | --- | --- | --- | --- |\n")
+		} else {
+			fmt.Fprintln(w, "break-even task size (smallest value from which the model beats sequential, at its largest core count)")
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, b := range run.BreakEven {
+			v := "never"
+			if b.Value != nil {
+				v = strconv.FormatInt(*b.Value, 10)
+			}
+			if b.Note != "" {
+				v += " (" + b.Note + ")"
+			}
+			if md {
+				fmt.Fprintf(w, "| %s | %s | %s | %d | %s |\n", b.Workload, b.Param, b.Model, b.Cores, v)
+			} else {
+				fmt.Fprintf(tw, "  %s.%s\t%s\tc=%d\t%s\n", b.Workload, b.Param, b.Model, b.Cores, v)
+			}
+		}
+		return tw.Flush()
 	}
 	return nil
 }

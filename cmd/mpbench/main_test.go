@@ -59,6 +59,10 @@ func TestBadInputExits2AndWritesNothing(t *testing.T) {
 		{"bad format", []string{"--format", "xml"}, "accepted: table, json, csv, markdown"},
 		{"unwritable out", []string{"--out", filepath.Join(file, "run")}, "cannot write there"},
 		{"unknown flag", []string{"--corez", "1"}, "unknown flag: --corez"},
+		{"rounds 0", []string{"--rounds", "0"}, "--rounds 0: at least 1"},
+		{"target-ci 200%", []string{"--target-ci", "200%"}, "a fraction above 0 and below 1"},
+		{"backwards sweep", []string{"--param", "cpu.n=10..1/x2"}, "range runs backwards"},
+		{"sweep without step", []string{"--param", "cpu.n=10..100"}, "needs a step /xK or /+K"},
 		{"bad duration", []string{"--timeout", "soon"}, "invalid argument"},
 	}
 	for _, c := range cases {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,9 @@ type runOptions struct {
 	Chunk         int
 	Timeout       time.Duration
 	CellBudget    time.Duration
+	Rounds        int
+	TargetCI      string
+	MaxTime       time.Duration
 	Oversubscribe bool
 	Out           string
 	ResultsDir    string
@@ -59,7 +63,9 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
   mpbench run --cores 1..2 --models sequential,goroutines --workloads cpu,square,pow
   mpbench run --cores 1,2..4 --oversubscribe       # more workers than CPUs, marked
   mpbench run --workloads cpu --param cpu.n=200000 --param cpu.tasks=96
-  mpbench run --scaling weak --trials 20 --format markdown`,
+  mpbench run --scaling weak --trials 20 --format markdown
+  mpbench run --workloads cpu --param cpu.n=100..10000000/x10   # granularity: break-even task size
+  mpbench run --rounds 3 --target-ci 2% --max-time 30s           # less noise`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = append([]string{"mpbench"}, os.Args[1:]...)
 			opts.Progress = !opts.Quiet && isTerminal(stderr)
@@ -80,6 +86,9 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.IntVar(&opts.Chunk, "chunk", 0, "tasks handed out at once; 0 = automatic (Pool.map's ceil(n/4c))")
 	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "limit for one cell (warm-ups and trials)")
 	f.DurationVar(&opts.CellBudget, "cell-budget", 0, "stop a cell's trials after this much measured time (never below 3 trials); 0 = no budget")
+	f.IntVar(&opts.Rounds, "rounds", 1, "visit the cells R times in a shuffled order, each visit running its share of the trials in a fresh cell runner")
+	f.StringVar(&opts.TargetCI, "target-ci", "", `instead of a fixed --trials, add trials until the 95% CI half-width of the median is within this (e.g. "2%")`)
+	f.DurationVar(&opts.MaxTime, "max-time", time.Minute, "with --target-ci: the measured time a cell may spend trying")
 	f.BoolVar(&opts.Oversubscribe, "oversubscribe", false, "allow more cores than CPUs available (cells are marked oversubscribed)")
 	f.StringVar(&opts.Out, "out", "", "run folder (default results/<UTC time>-<host>)")
 	f.StringVar(&opts.ResultsDir, "results", "results", "where run folders are made when --out is not given")
@@ -115,16 +124,40 @@ func (o *runOptions) plan(available int) (*harness.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	params, err := harness.ParseParams(o.Params)
+	params, sweeps, err := harness.ParseParams(o.Params)
+	if err != nil {
+		return nil, err
+	}
+	target, err := parseFraction("--target-ci", o.TargetCI)
 	if err != nil {
 		return nil, err
 	}
 	p := &harness.Plan{
-		Cores: cores, Models: mods, Workloads: wls, Params: params, Scaling: o.Scaling,
+		Cores: cores, Models: mods, Workloads: wls, Params: params, Sweeps: sweeps, Scaling: o.Scaling,
 		Warmup: o.Warmup, Trials: o.Trials, Chunk: o.Chunk, Timeout: o.Timeout,
 		CellBudget: o.CellBudget, Oversubscribe: o.Oversubscribe,
+		Rounds: o.Rounds, TargetCI: target, Seed: time.Now().UnixNano(),
+	}
+	if target > 0 {
+		p.MaxTime = o.MaxTime
 	}
 	return p, p.Check(registry)
+}
+
+// parseFraction parses "2%" or "0.02"; "" is 0.
+func parseFraction(flag, s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	v, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
+	f, err := strconv.ParseFloat(v, 64)
+	if err == nil && pct {
+		f /= 100
+	}
+	if err != nil || f <= 0 || f >= 1 {
+		return 0, &usageError{fmt.Errorf(`%s %q: a fraction above 0 and below 1, as "2%%" or "0.02"`, flag, s)}
+	}
+	return f, nil
 }
 
 func contains(list []string, s string) bool {
