@@ -23,11 +23,14 @@ import (
 type testModel struct {
 	name    string
 	compute func(ctx context.Context, cfg models.Config) ([]uint64, error)
+	// setupDelay and teardownDelay are slept in those phases.
+	setupDelay, teardownDelay time.Duration
 }
 
 func (m testModel) Name() string { return m.name }
 func (m testModel) Doc() string  { return "test model" }
 func (m testModel) Setup(_ context.Context, cfg models.Config) (models.Session, error) {
+	time.Sleep(m.setupDelay)
 	return &testSession{m: m, cfg: cfg}, nil
 }
 
@@ -40,26 +43,32 @@ func (s *testSession) Compute(ctx context.Context) (models.Output, error) {
 	r, err := s.m.compute(ctx, s.cfg)
 	return models.Output{Results: r}, err
 }
-func (s *testSession) Teardown() error { return nil }
+func (s *testSession) Teardown() error {
+	time.Sleep(s.m.teardownDelay)
+	return nil
+}
 
 var testRegistry = models.Registry{
 	sequential.New(),
 	goroutines.New(),
-	testModel{"wrong", func(_ context.Context, cfg models.Config) ([]uint64, error) {
+	testModel{name: "wrong", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
 		r := cfg.Workload.Run()
 		r[len(r)/2]++
 		return r, nil
 	}},
-	testModel{"block", func(ctx context.Context, cfg models.Config) ([]uint64, error) {
+	testModel{name: "block", compute: func(ctx context.Context, cfg models.Config) ([]uint64, error) {
 		<-ctx.Done()
 		select {} // ignore cancellation: only a kill ends this
 	}},
-	testModel{"crash", func(context.Context, models.Config) ([]uint64, error) {
+	testModel{name: "crash", compute: func(context.Context, models.Config) ([]uint64, error) {
 		os.Stderr.WriteString("crash model: giving up\n")
 		os.Exit(7)
 		return nil, nil
 	}},
-	testModel{"slow", func(_ context.Context, cfg models.Config) ([]uint64, error) {
+	testModel{name: "phases", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
+		return cfg.Workload.Run(), nil
+	}, setupDelay: 40 * time.Millisecond, teardownDelay: 40 * time.Millisecond},
+	testModel{name: "slow", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
 		time.Sleep(20 * time.Millisecond)
 		return cfg.Workload.Run(), nil
 	}},
@@ -476,5 +485,25 @@ func TestPrepareDir(t *testing.T) {
 	_, err = PrepareDir(filepath.Join(file, "sub", "run"), root, time.Now(), "h")
 	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "cannot write there") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPhasesAreAttributed checks that time spent in setup and teardown, and
+// the harness's own validation of a large result set, stay out of the
+// compute phase.
+func TestPhasesAreAttributed(t *testing.T) {
+	s := spec("phases", "square", 1)
+	s.Params = map[string]int64{"tasks": 10}
+	cell, err := RunCell(context.Background(), s, CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	if err != nil || cell.Failed() {
+		t.Fatal(err, cell.Error)
+	}
+	for _, tr := range cell.Trials {
+		if tr.SetupNs < int64(40*time.Millisecond) || tr.TeardownNs < int64(40*time.Millisecond) {
+			t.Errorf("setup %v, teardown %v: the model slept 40ms in each", time.Duration(tr.SetupNs), time.Duration(tr.TeardownNs))
+		}
+		if tr.ComputeNs >= int64(40*time.Millisecond) {
+			t.Errorf("compute %v holds time of another phase", time.Duration(tr.ComputeNs))
+		}
 	}
 }
