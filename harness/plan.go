@@ -78,6 +78,46 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// ParseModels parses --models: names, and the families "go" (every Go
+// model), "py" (the Python reference models) and "all".
+func ParseModels(spec string, reg models.Registry) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	families := map[string]bool{"all": true}
+	for _, m := range reg {
+		families[models.FamilyOf(m)] = true
+	}
+	for _, name := range strings.Split(spec, ",") {
+		name = strings.TrimSpace(name)
+		var add []string
+		switch {
+		case families[name]:
+			for _, m := range reg {
+				if name == "all" || models.FamilyOf(m) == name {
+					add = append(add, m.Name())
+				}
+			}
+		case contains(reg.Names(), name):
+			add = []string{name}
+		default:
+			fams := []string{}
+			for _, f := range []string{"go", "py", "all"} {
+				if families[f] {
+					fams = append(fams, f)
+				}
+			}
+			return nil, usageError("--models: unknown %q (valid: %s, or %s)", name, strings.Join(reg.Names(), ", "), strings.Join(fams, ", "))
+		}
+		for _, a := range add {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
+}
+
 // ParseParams parses --param values: workload.key=value, or a sweep
 // workload.key=a..b/xK (geometric: a, a·K, … ≤ b) or a..b/+K (arithmetic).
 // Values are integers; underscores and an exponent are accepted (1_000_000,

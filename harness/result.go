@@ -30,6 +30,8 @@ type Run struct {
 	Env     Env    `json:"env"`
 	Config  Config `json:"config"`
 	Cells   []Cell `json:"cells"`
+	// Skipped lists models that were asked for but cannot run here, and why.
+	Skipped []Skip `json:"skipped,omitempty"`
 	// BreakEven holds, for runs that sweep one parameter of a workload, the
 	// smallest value at which each model beats sequential.
 	BreakEven []BreakEven `json:"break_even,omitempty"`
@@ -136,6 +138,8 @@ type Trial struct {
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`
 	Workers      []int              `json:"workers,omitempty"`
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
+	// Info is what the model said of itself (e.g. the Python version).
+	Info map[string]string `json:"info,omitempty"`
 }
 
 // Summary is the statistics of a cell. Derived figures that need the
@@ -164,6 +168,12 @@ type Summary struct {
 	CPUNs        float64            `json:"cpu_ns"`
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Skip is a model left out of a run.
+type Skip struct {
+	Model  string `json:"model"`
+	Reason string `json:"reason"`
 }
 
 // BreakEven is the task size from which a model beats sequential at the

@@ -20,6 +20,9 @@ import (
 // completed before are in the run file.
 var ErrInterrupted = errors.New("run interrupted")
 
+// ErrNothingRan is returned when every model asked for was skipped.
+var ErrNothingRan = errors.New("nothing ran")
+
 // ErrCellsFailed is returned when at least one cell failed; the others ran.
 var ErrCellsFailed = errors.New("some cells failed")
 
@@ -63,6 +66,23 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 	if err := plan.Check(opt.Registry); err != nil {
 		return nil, err
 	}
+	// Leave out models that cannot run here, saying why, once.
+	var skipped []Skip
+	var keep []string
+	for _, name := range plan.Models {
+		m, _ := opt.Registry.Lookup(name)
+		if a, ok := m.(models.Availability); ok {
+			if err := a.Available(); err != nil {
+				skipped = append(skipped, Skip{Model: name, Reason: err.Error()})
+				continue
+			}
+		}
+		keep = append(keep, name)
+	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("%w: every model asked for was skipped: %s", ErrNothingRan, skipReasons(skipped))
+	}
+	plan.Models = keep
 	avail, err := proc.AllowedCPUs()
 	if err != nil {
 		return nil, err
@@ -77,7 +97,8 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 			Oversubscribe: plan.Oversubscribe, Sweeps: plan.Sweeps, Rounds: plan.Rounds,
 			TargetCI: plan.TargetCI, MaxTimeNs: plan.MaxTime.Nanoseconds(), Seed: plan.Seed,
 		},
-		Cells: []Cell{},
+		Cells:   []Cell{},
+		Skipped: skipped,
 	}
 	if err := run.Save(opt.Dir); err != nil {
 		return nil, err
@@ -155,6 +176,14 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 		return run, fmt.Errorf("%w: %d of %d", ErrCellsFailed, failed, len(specs))
 	}
 	return run, nil
+}
+
+func skipReasons(s []Skip) string {
+	var parts []string
+	for _, k := range s {
+		parts = append(parts, k.Model+" ("+k.Reason+")")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // visit is one run of a cell's share of trials in a fresh cell runner.

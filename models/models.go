@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -31,6 +32,27 @@ type Model interface {
 	// Setup starts what the trial needs (workers, memory, servers) and
 	// returns the session that computes. Its duration is the setup phase.
 	Setup(ctx context.Context, cfg Config) (Session, error)
+}
+
+// Family is implemented by models that are not Go models: the Python
+// reference models return "py". Models without it are "go".
+type Family interface {
+	Family() string
+}
+
+// FamilyOf returns m's family, "go" unless it says otherwise.
+func FamilyOf(m Model) string {
+	if f, ok := m.(Family); ok {
+		return f.Family()
+	}
+	return "go"
+}
+
+// Availability is implemented by models that need something outside
+// mpbench (an interpreter). Available returns why the model cannot run
+// here, or nil.
+type Availability interface {
+	Available() error
 }
 
 // SingleCore is implemented by models that only run at c = 1 (sequential).
@@ -60,6 +82,24 @@ type Output struct {
 	// Metrics are model-specific figures of this trial, e.g. lock
 	// operations per second. Keys are snake_case with their unit.
 	Metrics map[string]float64
+
+	// Checksum, when set, stands for Results: a model whose results live in
+	// another runtime (the Python reference models) reports their sum mod
+	// 2^64, and the harness validates it like any other. Models that can
+	// hand back Results must do so.
+	Checksum *uint64
+	// Phases, when set, replaces the harness's own clock for this trial:
+	// a model driving another runtime reports that runtime's setup,
+	// compute and teardown times, which exclude its interpreter start.
+	Phases *Phases
+	// Info is recorded in the run file once per cell, e.g. the Python
+	// version that ran.
+	Info map[string]string
+}
+
+// Phases are durations measured by a model itself.
+type Phases struct {
+	Setup, Compute, Teardown time.Duration
 }
 
 // ErrUnknownModel is returned by Registry.Lookup for an unknown name.

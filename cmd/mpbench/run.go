@@ -77,7 +77,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Cores, "cores", "1..max", `core counts: "1..N", "1,2,4", "1,2..4", "max"`)
-	f.StringVar(&opts.Models, "models", "all", "comma-separated models, or all (see mpbench list)")
+	f.StringVar(&opts.Models, "models", "go", "comma-separated models, or a family: go, py, all (see mpbench list)")
 	f.StringVar(&opts.Workloads, "workloads", "all", "comma-separated workloads, or all (see mpbench list)")
 	f.StringArrayVar(&opts.Params, "param", nil, "workload parameter workload.key=value, repeatable (e.g. cpu.n=200000)")
 	f.StringVar(&opts.Scaling, "scaling", "strong", "strong: total work fixed across core counts; weak: tasks × c")
@@ -94,7 +94,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.StringVar(&opts.ResultsDir, "results", "results", "where run folders are made when --out is not given")
 	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bar")
-	_ = cmd.RegisterFlagCompletionFunc("models", completeList(func() []string { return append(registry.Names(), "all") }))
+	_ = cmd.RegisterFlagCompletionFunc("models", completeList(func() []string { return append(registry.Names(), "go", "py", "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("workloads", completeList(func() []string { return append(workloads.Names(), "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(reports.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("scaling", cobra.FixedCompletions(harness.Scalings, cobra.ShellCompDirectiveNoFileComp))
@@ -116,7 +116,7 @@ func (o *runOptions) plan(available int) (*harness.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	mods, err := harness.ParseList("models", o.Models, registry.Names())
+	mods, err := harness.ParseModels(o.Models, registry)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +191,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	prog.finish()
 	if run == nil {
 		return err
+	}
+	for _, sk := range run.Skipped {
+		fmt.Fprintf(stderr, "mpbench: skipped model %s: %s\n", sk.Model, sk.Reason)
 	}
 	if werr := reports.WriteSummary(stdout, run, o.Format); werr != nil {
 		return errors.Join(err, werr)
