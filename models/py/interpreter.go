@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +31,9 @@ var ErrNoPython = errors.New("no usable Python")
 
 // Interpreter is a Python found and checked.
 type Interpreter struct {
-	// Path is the executable run.
+	// Path is the executable run: the interpreter's sys.executable, so that
+	// a launcher in front of it (a pyenv shim, a venv's symlink chain) is
+	// resolved once, not paid again by every trial.
 	Path string
 	// Version is sys.version_info as "3.11.7".
 	Version string
@@ -73,9 +76,9 @@ func Find() (*Interpreter, error) {
 	return in, err
 }
 
-// probeCode prints the version; Python 2 runs it as well, so an old Python
-// is named as such instead of failing with a syntax error.
-const probeCode = `import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))`
+// probeCode prints the version and sys.executable; Python 2 runs it as well,
+// so an old Python is named as such instead of failing with a syntax error.
+const probeCode = `import sys; print("%d.%d.%d" % tuple(sys.version_info[:3])); print(sys.executable or "")`
 
 func probe(asked string) (*Interpreter, error) {
 	fail := func(format string, args ...any) (*Interpreter, error) {
@@ -120,13 +123,21 @@ func probe(asked string) (*Interpreter, error) {
 		}
 		return fail("%s: running it to read its version failed: %v%s", name, err, stderrNote(stderr.String()))
 	}
-	ver := strings.TrimSpace(stdout.String())
+	ver, exe, _ := strings.Cut(strings.TrimSpace(stdout.String()), "\n")
+	ver, exe = strings.TrimSpace(ver), strings.TrimSpace(exe)
 	major, minor, ok := parseVersion(ver)
 	if !ok {
 		return fail("%s: did not print a Python version (got %q); is it a Python interpreter?", name, clip(ver, 80))
 	}
 	if major < MinVersion[0] || major == MinVersion[0] && minor < MinVersion[1] {
 		return fail("%s is Python %s; the py-* models need Python %d.%d or later", name, ver, MinVersion[0], MinVersion[1])
+	}
+	// Note: a venv's sys.executable is the venv's own path, so the venv
+	// stays in effect; the scripts need nothing but the standard library.
+	if filepath.IsAbs(exe) {
+		if st, err := os.Stat(exe); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			path = exe
+		}
 	}
 	return &Interpreter{Path: path, Version: ver}, nil
 }
