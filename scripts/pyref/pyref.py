@@ -12,8 +12,8 @@ Standard library only, Python 3.8 or later. Every trial prints one JSON line:
     {"setup_ns": ..., "compute_ns": ..., "teardown_ns": ..., "checksum": ...,
      "python": "3.11.7", "pattern": "pool", ...}
 
-setup    creating the pool / processes / manager (and, where the pattern
-         has one, waiting until every worker is ready),
+setup    creating the pool / processes / manager and waiting until every
+         worker process has started,
 compute  first task handed out -> last result back in this process,
 teardown close / join / shutdown,
 checksum the sum of all results mod 2**64, which mpbench compares with the
@@ -136,11 +136,29 @@ def pattern_sequential(ctx, wl, tasks, cores, chunk):
     return tr
 
 
+def pool_worker_ready(sem):
+    sem.release()
+
+
+def start_pool(ctx, cores):
+    """Pool(cores), returned once every worker has started.
+
+    Note: Pool() returns before its workers run; under spawn or forkserver
+    (the default from Python 3.14) their start-up would otherwise land in
+    the compute phase, where the Go models and the other patterns have none.
+    """
+    sem = ctx.Semaphore(0)
+    pool = ctx.Pool(cores, initializer=pool_worker_ready, initargs=(sem,))
+    for _ in range(cores):
+        sem.acquire()
+    return pool
+
+
 def pattern_pool(ctx, wl, tasks, cores, chunk):
     """Pool.map (Pool.starmap for argument pairs)."""
     tr = Trial()
     tr.mark()
-    pool = ctx.Pool(cores)
+    pool = start_pool(ctx, cores)
     tr.mark()
     if wl.star:
         tr.results = pool.starmap(wl.func, tasks, chunk)
@@ -158,7 +176,7 @@ def pattern_pool_async(ctx, wl, tasks, cores, chunk):
     """apply_async once per task, then get() on every AsyncResult."""
     tr = Trial()
     tr.mark()
-    pool = ctx.Pool(cores)
+    pool = start_pool(ctx, cores)
     tr.mark()
     if wl.star:
         pending = [pool.apply_async(wl.func, t) for t in tasks]
