@@ -100,7 +100,11 @@ func probe(asked string) (*Interpreter, error) {
 		}
 		path = p
 	default:
-		st, err := os.Stat(asked)
+		// Scripts run in a temporary folder: a relative path must not be.
+		if abs, err := filepath.Abs(asked); err == nil {
+			path = abs
+		}
+		st, err := os.Stat(path)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			return fail("%s: no such file", name)
