@@ -7,6 +7,7 @@ import (
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/models/sequential"
 )
 
@@ -15,6 +16,14 @@ import (
 var registry = models.Registry{
 	sequential.New(),
 	goroutines.New(),
+	// The Python reference models (family "py"), after the Go models.
+	py.Sequential(),
+	py.Pool(),
+	py.PoolAsync(),
+	py.Pipe(),
+	py.Queue(),
+	py.ShmLock(),
+	py.Manager(),
 }
 
 var registerOnce sync.Once

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/reports"
 	"github.com/mpbench/mpbench/workloads"
 	"github.com/spf13/cobra"
@@ -39,6 +40,7 @@ type runOptions struct {
 	ResultsDir    string
 	Format        string
 	Quiet         bool
+	Python        string
 
 	// Args is the whole command line, for the run file.
 	Args []string
@@ -65,7 +67,8 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
   mpbench run --workloads cpu --param cpu.n=200000 --param cpu.tasks=96
   mpbench run --scaling weak --trials 20 --format markdown
   mpbench run --workloads cpu --param cpu.n=100..10000000/x10   # granularity: break-even task size
-  mpbench run --rounds 3 --target-ci 2% --max-time 30s           # less noise`,
+  mpbench run --rounds 3 --target-ci 2% --max-time 30s           # less noise
+  mpbench run --models all --workloads cpu,square --python python3.12   # Go beside Python`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = append([]string{"mpbench"}, os.Args[1:]...)
 			opts.Progress = !opts.Quiet && isTerminal(stderr)
@@ -94,6 +97,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.StringVar(&opts.ResultsDir, "results", "results", "where run folders are made when --out is not given")
 	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bar")
+	f.StringVar(&opts.Python, "python", "", "Python 3.8+ interpreter for the py-* models (default: python3 in PATH)")
 	_ = cmd.RegisterFlagCompletionFunc("models", completeList(func() []string { return append(registry.Names(), "go", "py", "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("workloads", completeList(func() []string { return append(workloads.Names(), "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(reports.Formats, cobra.ShellCompDirectiveNoFileComp))
@@ -184,6 +188,10 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if o.Python != "" {
+		// The cell runners inherit it: see py.EnvPython.
+		defer setenv(py.EnvPython, o.Python)()
+	}
 	prog := newProgress(stderr, o.Progress)
 	run, err := harness.Execute(ctx, plan, harness.Options{
 		Registry: registry, Dir: dir, Env: env, Progress: prog.update,
@@ -192,11 +200,15 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if run == nil {
 		return err
 	}
-	for _, sk := range run.Skipped {
-		fmt.Fprintf(stderr, "mpbench: skipped model %s: %s\n", sk.Model, sk.Reason)
-	}
+	printSkipped(stderr, run.Skipped)
 	if werr := reports.WriteSummary(stdout, run, o.Format); werr != nil {
 		return errors.Join(err, werr)
+	}
+	if rows := reports.PyRatios(run); len(rows) > 0 && (o.Format == "table" || o.Format == "markdown") {
+		fmt.Fprintln(stdout)
+		if werr := reports.WritePyRatios(stdout, rows, o.Format == "markdown"); werr != nil {
+			return errors.Join(err, werr)
+		}
 	}
 	for _, c := range run.Cells {
 		if c.Failed() {
@@ -208,6 +220,39 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stderr, "mpbench: interrupted; the %d completed cells are in the run file\n", len(run.Cells))
 	}
 	return err
+}
+
+// printSkipped says once per reason which models were left out.
+func printSkipped(w io.Writer, skipped []harness.Skip) {
+	var reasons []string
+	byReason := map[string][]string{}
+	for _, sk := range skipped {
+		if byReason[sk.Reason] == nil {
+			reasons = append(reasons, sk.Reason)
+		}
+		byReason[sk.Reason] = append(byReason[sk.Reason], sk.Model)
+	}
+	for _, r := range reasons {
+		names := byReason[r]
+		noun := "model"
+		if len(names) > 1 {
+			noun = "models"
+		}
+		fmt.Fprintf(w, "mpbench: skipped %s %s: %s\n", noun, strings.Join(names, ", "), r)
+	}
+}
+
+// setenv sets an environment variable and returns what restores it.
+func setenv(key, value string) (restore func()) {
+	old, had := os.LookupEnv(key)
+	os.Setenv(key, value)
+	return func() {
+		if had {
+			os.Setenv(key, old)
+		} else {
+			os.Unsetenv(key)
+		}
+	}
 }
 
 func goVersion() string { return runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH }

@@ -1,0 +1,37 @@
+// Package py holds the Python reference models: mpbench's workloads run by
+// a real Python interpreter under the multiprocessing patterns of the notes,
+// so that users coming from Python see, in the same tables, what each Go
+// model costs against the pattern it replaces.
+//
+//	py-sequential   the plain loop               ↔ sequential
+//	py-pool         Pool.map / starmap           ↔ procpool
+//	py-pool-async   apply_async + get            ↔ procpool-async
+//	py-pipe         one Pipe per worker          ↔ pipe
+//	py-queue        Queue, None sentinels        ↔ queue
+//	py-shm-lock     Value + Array + Lock         ↔ shm-lock
+//	py-manager      Manager().dict() / .list()   ↔ manager
+//
+// # One trial
+//
+// Setup writes the embedded scripts/pyref/pyref.py to a temporary folder and
+// starts it (python3, or $MPBENCH_PYTHON, which `mpbench run --python` sets)
+// with --wait: the script builds its task list and writes a ready line on
+// fd 3. Compute writes "go" on its stdin; the script runs one trial, timing
+// its own setup (pool, processes, manager), compute (first task handed out →
+// last result back) and teardown (close, join, shutdown) with
+// time.perf_counter_ns, and writes them with the checksum of its results as
+// one JSON line. Compute hands these back as Output.Phases and
+// Output.Checksum, so the harness validates the Python results against the
+// Go workload's reference like any other model's, and the interpreter's
+// start-up counts in no phase. Teardown waits for the script to exit and
+// removes the folder.
+//
+// The cell runner is confined to the cell's CPUs, and the interpreter and
+// its workers inherit that set. A script that prints garbage, exits early or
+// fails is reported with the script, the pattern, the cell and the last
+// lines of its stderr.
+//
+// Models report family "py" (`--models py` selects them) and Available
+// returns why they cannot run here: no python3, a --python path that is not
+// an executable, a Python older than 3.8.
+package py

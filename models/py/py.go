@@ -1,0 +1,135 @@
+package py
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/scripts/pyref"
+)
+
+// Model is one Python multiprocessing pattern run by pyref.py.
+type Model struct {
+	pattern string
+	doc     string
+	single  bool
+	// script and scriptName replace pyref.py (tests: a script that
+	// misbehaves).
+	script     []byte
+	scriptName string
+}
+
+// Sequential is py-sequential: the notes' plain loop in one interpreter.
+func Sequential() Model {
+	return Model{pattern: "sequential", single: true,
+		doc: "Python: a plain loop `[f(x) for x in data]` in one interpreter at c = 1 (mirrors sequential)"}
+}
+
+// Pool is py-pool: Pool(c).map, starmap for pow.
+func Pool() Model {
+	return Model{pattern: "pool",
+		doc: "Python: Pool(c).map / starmap with Pool.map's chunks (mirrors procpool)"}
+}
+
+// PoolAsync is py-pool-async: one apply_async per task, then get.
+func PoolAsync() Model {
+	return Model{pattern: "pool-async",
+		doc: "Python: Pool(c), one apply_async per task, then get() on each (mirrors procpool-async)"}
+}
+
+// Pipe is py-pipe: one Pipe per worker, a static split, done messages.
+func Pipe() Model {
+	return Model{pattern: "pipe",
+		doc: "Python: c Processes with one Pipe each, a static split sent in chunks, done messages (mirrors pipe)"}
+}
+
+// Queue is py-queue: a producer and c consumers on multiprocessing.Queue.
+func Queue() Model {
+	return Model{pattern: "queue",
+		doc: "Python: producer + c consumers on a multiprocessing.Queue, a None sentinel each, a result Queue (mirrors queue)"}
+}
+
+// ShmLock is py-shm-lock: Value + Array guarded by a Lock.
+func ShmLock() Model {
+	return Model{pattern: "shm-lock",
+		doc: "Python: tasks and results in shared arrays; per task `with lock: value.value += 1; array[w] = value.value` (mirrors shm-lock)"}
+}
+
+// Manager is py-manager: Manager().dict() and .list(), one set per result.
+func Manager() Model {
+	return Model{pattern: "manager",
+		doc: "Python: a Manager process; c workers do one d[i] = result per task and one list append (mirrors manager)"}
+}
+
+// All returns every Python model, in the order of the Go models they
+// mirror.
+func All() []models.Model {
+	return []models.Model{Sequential(), Pool(), PoolAsync(), Pipe(), Queue(), ShmLock(), Manager()}
+}
+
+// Name implements models.Model: "py-" and the pattern.
+func (m Model) Name() string { return "py-" + m.pattern }
+
+// Doc implements models.Model.
+func (m Model) Doc() string { return m.doc }
+
+// Family implements models.Family.
+func (Model) Family() string { return "py" }
+
+// SingleCore implements models.SingleCore: py-sequential runs at c = 1.
+func (m Model) SingleCore() bool { return m.single }
+
+// Available implements models.Availability: it reports why no Python 3.8+
+// can be run here.
+func (Model) Available() error {
+	_, err := Find()
+	return err
+}
+
+// Setup implements models.Model: it starts pyref.py for one trial and waits
+// until the script has its task list and says it is ready. The script's own
+// setup phase (pool, processes, manager) starts when Compute says go.
+func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, error) {
+	in, err := Find()
+	if err != nil {
+		return nil, err
+	}
+	script, name := pyref.Script, pyref.ScriptName
+	if m.script != nil {
+		script, name = m.script, m.scriptName
+	}
+	params := map[string]int64{}
+	for k, v := range cfg.Workload.Params {
+		params[k] = v
+	}
+	// Weak scaling multiplies the task count; the script gets the count.
+	params["tasks"] = int64(len(cfg.Workload.Tasks))
+	chunk := 1
+	if !m.single {
+		chunk = cfg.ChunkSize()
+	}
+	args := []string{
+		"--pattern", m.pattern, "--workload", cfg.Workload.Workload.Name, "--params", paramSpec(params),
+		"--cores", fmt.Sprint(cfg.Cores), "--chunk", fmt.Sprint(chunk),
+		"--trials", "1", "--wait", "--out-fd", "3",
+	}
+	where := fmt.Sprintf("%s --pattern %s, cell %s[%s] c=%d", name, m.pattern,
+		cfg.Workload.Workload.Name, paramSpec(params), cfg.Cores)
+	return start(ctx, in, name, script, args, where, m.pattern, len(cfg.Workload.Tasks))
+}
+
+// paramSpec formats params as the script's --params: "n=1000,tasks=48".
+func paramSpec(p map[string]int64) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, p[k])
+	}
+	return strings.Join(parts, ",")
+}

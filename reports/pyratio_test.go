@@ -1,0 +1,145 @@
+package reports
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mpbench/mpbench/harness"
+)
+
+// Note: -update is defined in init, and only if no other test file of the
+// package defines it as a package-level flag (those are set up before any
+// init runs), so that golden tests added beside this one share the flag
+// instead of panicking on a redefinition.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files in testdata")
+	}
+}
+
+// updating reports whether -update was given.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+func pyRun() *harness.Run {
+	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion, Config: harness.Config{Scaling: "strong", Trials: 3}}
+	add := func(wl, model string, cores int, errMsg string, ns ...int64) {
+		c := harness.Cell{Workload: wl, Model: model, Cores: cores, Tasks: 100, Params: map[string]int64{"tasks": 100}, Error: errMsg}
+		for _, x := range ns {
+			c.Trials = append(c.Trials, harness.Trial{ComputeNs: x})
+		}
+		r.Cells = append(r.Cells, c)
+	}
+	add("cpu", "sequential", 1, "", 2_000_000, 2_000_000, 2_000_000)
+	add("cpu", "procpool", 2, "", 1_100_000, 1_100_000, 1_100_000)
+	add("cpu", "queue", 1, "", 1_000_000, 1_000_000, 1_000_000)
+	add("cpu", "manager", 2, "", 1_000_000, 1_000_000, 1_000_000)
+	add("cpu", "py-sequential", 1, "", 120_000_000, 121_000_000, 119_000_000)
+	add("cpu", "py-pool", 1, "", 130_000_000, 130_000_000, 130_000_000)
+	add("cpu", "py-pool", 2, "", 70_000_000, 70_000_000, 70_000_000)
+	add("cpu", "py-queue", 1, "py-queue: compute: pyref.py exited | early")
+	add("cpu", "py-manager", 2, "", 500_000, 500_000, 500_000)
+	add("square", "sequential", 1, "", 100_000, 100_000, 100_000)
+	add("square", "goroutines", 1, "", 90_000, 90_000, 90_000)
+	add("square", "py-sequential", 1, "", 9_000_000, 9_000_000, 9_000_000)
+	r.Summarize()
+	return r
+}
+
+func TestPyRatiosPairsCells(t *testing.T) {
+	rows := PyRatios(pyRun())
+	type want struct {
+		wl, py string
+		cores  int
+		ratio  float64 // 0: none
+		note   string
+	}
+	wants := []want{
+		{"cpu", "py-sequential", 1, 60, ""},
+		{"cpu", "py-pool", 1, 0, "procpool at c=1 not in this run"},
+		{"cpu", "py-pool", 2, 70.0 / 1.1, ""},
+		{"cpu", "py-queue", 1, 0, "py-queue failed"},
+		{"cpu", "py-manager", 2, 0.5, "Python faster"},
+		{"square", "py-sequential", 1, 90, ""},
+	}
+	if len(rows) != len(wants) {
+		t.Fatalf("got %d rows, want %d: %+v", len(rows), len(wants), rows)
+	}
+	for i, w := range wants {
+		r := rows[i]
+		if r.Workload != w.wl || r.Py != w.py || r.Cores != w.cores || r.Note != w.note {
+			t.Errorf("row %d: got %s %s c=%d note %q, want %s %s c=%d note %q", i, r.Workload, r.Py, r.Cores, r.Note, w.wl, w.py, w.cores, w.note)
+		}
+		switch {
+		case w.ratio == 0 && r.Ratio != nil:
+			t.Errorf("row %d: ratio %v, want none", i, *r.Ratio)
+		case w.ratio != 0 && (r.Ratio == nil || *r.Ratio < w.ratio*0.999 || *r.Ratio > w.ratio*1.001):
+			t.Errorf("row %d: ratio %v, want %v", i, r.Ratio, w.ratio)
+		}
+	}
+}
+
+func TestPyRatiosNoPythonNoRows(t *testing.T) {
+	if rows := PyRatios(testRun()); len(rows) != 0 {
+		t.Errorf("got %d rows for a run without Python models", len(rows))
+	}
+}
+
+func TestPyRatiosPerVariantWhenSweeping(t *testing.T) {
+	r := &harness.Run{Config: harness.Config{Sweeps: map[string]map[string][]int64{"cpu": {"n": {10, 100}}}}}
+	for _, n := range []int64{10, 100} {
+		for _, m := range []string{"sequential", "py-sequential"} {
+			ns := n * 1000
+			if m == "py-sequential" {
+				ns *= 50
+			}
+			r.Cells = append(r.Cells, harness.Cell{Workload: "cpu", Model: m, Cores: 1, Params: map[string]int64{"n": n, "tasks": 4},
+				Trials: []harness.Trial{{ComputeNs: ns}, {ComputeNs: ns}, {ComputeNs: ns}}})
+		}
+	}
+	r.Summarize()
+	rows := PyRatios(r)
+	if len(rows) != 2 || rows[0].Workload != "cpu[n=10,tasks=4]" || rows[1].Workload != "cpu[n=100,tasks=4]" {
+		t.Fatalf("rows %+v: want one per variant", rows)
+	}
+	for _, row := range rows {
+		if row.Ratio == nil || *row.Ratio != 50 {
+			t.Errorf("%s: ratio %v, want 50", row.Workload, row.Ratio)
+		}
+	}
+}
+
+// TestWritePyRatiosGolden checks the text and markdown tables against
+// testdata; -update rewrites them, and a mismatch leaves a .got file.
+func TestWritePyRatiosGolden(t *testing.T) {
+	rows := PyRatios(pyRun())
+	for _, c := range []struct {
+		file string
+		md   bool
+	}{{"pyratio.txt", false}, {"pyratio.md", true}} {
+		var buf bytes.Buffer
+		if err := WritePyRatios(&buf, rows, c.md); err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", c.file)
+		if updating() {
+			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if !bytes.Equal(buf.Bytes(), want) {
+			os.WriteFile(golden+".got", buf.Bytes(), 0o644)
+			t.Errorf("%s differs; got (also in %s.got):\n%s", golden, golden, buf.String())
+		}
+	}
+}

@@ -1,0 +1,498 @@
+#!/usr/bin/env python3
+"""pyref: mpbench's workloads under the Python multiprocessing patterns.
+
+The reference models of mpbench (py-sequential, py-pool, ...) run this script;
+it also runs on its own:
+
+    python3 pyref.py --pattern pool --workload cpu --params tasks=48,n=1000000 \\
+        --cores 2 --trials 3
+
+Standard library only, Python 3.8 or later. Every trial prints one JSON line:
+
+    {"setup_ns": ..., "compute_ns": ..., "teardown_ns": ..., "checksum": ...,
+     "python": "3.11.7", "pattern": "pool", ...}
+
+setup    creating the pool / processes / manager and waiting until every
+         worker process has started,
+compute  first task handed out -> last result back in this process,
+teardown close / join / shutdown,
+checksum the sum of all results mod 2**64, which mpbench compares with the
+         Go workload's reference.
+
+Task lists are exactly mpbench's (workloads/defs.go):
+
+    cpu     tasks copies of n; result = sum(i*i for i < n) mod 2**64
+    square  x = 0 .. tasks-1;  result = x*x
+    pow     (a, b) = (2 + i % 8, i % 20) for i = 0 .. tasks-1; result = a**b
+
+With --wait, before each trial the script writes {"ready": true, ...} and
+reads one line from stdin; end of input ends the script. mpbench uses it so
+that interpreter start-up and task generation stay outside every phase.
+"""
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import sys
+import time
+
+MASK = (1 << 64) - 1
+now = time.perf_counter_ns
+
+# ---------------------------------------------------------------- workloads
+
+
+def cpu_intensive_task(n):
+    """The notes' cpu_intensive_task, wrapped to 64 bits like Go's uint64."""
+    return sum(i * i for i in range(n)) & MASK
+
+
+def square(x):
+    # x < 50,000,000, so x*x < 2**64: no mask needed.
+    return x * x
+
+
+def power(a, b):
+    # a <= 9 and b <= 19, so a**b < 2**64.
+    return a ** b
+
+
+class Workload:
+    """A workload: its task function, whether tasks are argument tuples
+    (starmap), default parameters and task list."""
+
+    def __init__(self, name, func, star, defaults, gen):
+        self.name, self.func, self.star = name, func, star
+        self.defaults, self.gen = defaults, gen
+
+
+WORKLOADS = {
+    "cpu": Workload("cpu", cpu_intensive_task, False, {"tasks": 48, "n": 1_000_000},
+                    lambda p: [p["n"]] * p["tasks"]),
+    "square": Workload("square", square, False, {"tasks": 100_000},
+                       lambda p: list(range(p["tasks"]))),
+    "pow": Workload("pow", power, True, {"tasks": 100_000},
+                    lambda p: [(2 + i % 8, i % 20) for i in range(p["tasks"])]),
+}
+
+
+def apply_chunk(wl, chunk):
+    """Results of one chunk of tasks, in order."""
+    f = wl.func
+    if wl.star:
+        return [f(a, b) for a, b in chunk]
+    return [f(x) for x in chunk]
+
+
+def checksum(results):
+    return sum(results) & MASK
+
+
+def auto_chunk(n, workers):
+    """Pool.map's own choice: ceil(n / (4 * workers)), at least 1."""
+    chunk, extra = divmod(n, 4 * max(workers, 1))
+    return max(chunk + (1 if extra else 0), 1)
+
+
+def split(n, parts):
+    """Static split of range(n) into parts contiguous (lo, hi) ranges."""
+    return [(w * n // parts, (w + 1) * n // parts) for w in range(parts)]
+
+
+class Trial:
+    """The four clock readings of a trial and what it produced."""
+
+    def __init__(self):
+        self.t = []
+        self.results = None
+        self.workers = []
+        self.extra = {}
+
+    def mark(self):
+        self.t.append(now())
+
+
+# ----------------------------------------------------------------- patterns
+#
+# Each pattern takes (ctx, wl, tasks, cores, chunk) and returns a Trial with
+# four clock readings: before setup, after setup (= first task handed out),
+# last result back, after teardown.
+
+
+def pattern_sequential(ctx, wl, tasks, cores, chunk):
+    """The notes' plain loop: for x in data: f(x)."""
+    tr = Trial()
+    tr.mark()
+    tr.mark()
+    if wl.star:
+        tr.results = [wl.func(a, b) for a, b in tasks]
+    else:
+        tr.results = [wl.func(x) for x in tasks]
+    tr.mark()
+    tr.mark()
+    return tr
+
+
+def pool_worker_ready(sem):
+    sem.release()
+
+
+def start_pool(ctx, cores):
+    """Pool(cores), returned once every worker has started.
+
+    Note: Pool() returns before its workers run; under spawn or forkserver
+    (the default from Python 3.14) their start-up would otherwise land in
+    the compute phase, where the Go models and the other patterns have none.
+    """
+    sem = ctx.Semaphore(0)
+    pool = ctx.Pool(cores, initializer=pool_worker_ready, initargs=(sem,))
+    for _ in range(cores):
+        sem.acquire()
+    return pool
+
+
+def pattern_pool(ctx, wl, tasks, cores, chunk):
+    """Pool.map (Pool.starmap for argument pairs)."""
+    tr = Trial()
+    tr.mark()
+    pool = start_pool(ctx, cores)
+    tr.mark()
+    if wl.star:
+        tr.results = pool.starmap(wl.func, tasks, chunk)
+    else:
+        tr.results = pool.map(wl.func, tasks, chunk)
+    tr.mark()
+    tr.workers = [p.pid for p in pool._pool]  # for the run file only
+    pool.close()
+    pool.join()
+    tr.mark()
+    return tr
+
+
+def pattern_pool_async(ctx, wl, tasks, cores, chunk):
+    """apply_async once per task, then get() on every AsyncResult."""
+    tr = Trial()
+    tr.mark()
+    pool = start_pool(ctx, cores)
+    tr.mark()
+    if wl.star:
+        pending = [pool.apply_async(wl.func, t) for t in tasks]
+    else:
+        pending = [pool.apply_async(wl.func, (x,)) for x in tasks]
+    tr.results = [r.get() for r in pending]
+    tr.mark()
+    tr.workers = [p.pid for p in pool._pool]
+    pool.close()
+    pool.join()
+    tr.mark()
+    return tr
+
+
+def pipe_worker(conn, name):
+    """Receive chunks until None, then send the results back chunk by chunk
+    and None ("done")."""
+    wl = WORKLOADS[name]
+    conn.send("ready")
+    out = []
+    while True:
+        chunk = conn.recv()
+        if chunk is None:
+            break
+        out.append(apply_chunk(wl, chunk))
+    # Note: results go back only after the last chunk came in, so that the
+    # parent, which sends every worker its share before it reads, never
+    # blocks on a full pipe while this worker blocks on the other one.
+    for r in out:
+        conn.send(r)
+    conn.send(None)
+    conn.close()
+
+
+def pattern_pipe(ctx, wl, tasks, cores, chunk):
+    """One Pipe per worker; a static split streamed in chunks; done messages."""
+    tr = Trial()
+    tr.mark()
+    conns, procs = [], []
+    for _ in range(cores):
+        parent, child = ctx.Pipe()
+        p = ctx.Process(target=pipe_worker, args=(child, wl.name), daemon=True)
+        p.start()
+        child.close()
+        conns.append(parent)
+        procs.append(p)
+    for c in conns:
+        if c.recv() != "ready":
+            raise RuntimeError("pipe worker did not say ready")
+    tr.mark()
+    for (lo, hi), c in zip(split(len(tasks), cores), conns):
+        for i in range(lo, hi, chunk):
+            c.send(tasks[i:min(i + chunk, hi)])
+        c.send(None)
+    results = []
+    for c in conns:
+        while True:
+            r = c.recv()
+            if r is None:
+                break
+            results.extend(r)
+    tr.results = results
+    tr.mark()
+    tr.workers = [p.pid for p in procs]
+    for p in procs:
+        p.join()
+    for c in conns:
+        c.close()
+    tr.mark()
+    return tr
+
+
+def queue_consumer(task_q, result_q, name):
+    """Consume (index, chunk) items until the None sentinel."""
+    wl = WORKLOADS[name]
+    result_q.put("ready")
+    while True:
+        item = task_q.get()
+        if item is None:
+            break
+        lo, chunk = item
+        result_q.put((lo, apply_chunk(wl, chunk)))
+
+
+def pattern_queue(ctx, wl, tasks, cores, chunk):
+    """Producer-consumer: this process puts chunks and one None per consumer
+    on a Queue; consumers put results on a result Queue."""
+    tr = Trial()
+    tr.mark()
+    task_q, result_q = ctx.Queue(), ctx.Queue()
+    procs = [ctx.Process(target=queue_consumer, args=(task_q, result_q, wl.name), daemon=True)
+             for _ in range(cores)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        if result_q.get() != "ready":
+            raise RuntimeError("queue consumer did not say ready")
+    tr.mark()
+    n = len(tasks)
+    for lo in range(0, n, chunk):
+        task_q.put((lo, tasks[lo:lo + chunk]))
+    for _ in procs:
+        task_q.put(None)
+    results = [None] * n
+    got = 0
+    while got < n:
+        lo, r = result_q.get()
+        results[lo:lo + len(r)] = r
+        got += len(r)
+    tr.results = results
+    tr.mark()
+    tr.workers = [p.pid for p in procs]
+    for p in procs:
+        p.join()
+    for q in (task_q, result_q):
+        q.close()
+        q.join_thread()
+    tr.mark()
+    return tr
+
+
+def shm_worker(w, name, task_a, task_b, results, next_lo, chunk, value, array, lock, ready, go, done):
+    """Claim chunks through a shared index; per task, write the result to
+    shared memory and update the lock-guarded Value and Array."""
+    wl = WORKLOADS[name]
+    f = wl.func
+    n = len(results)
+    ready.release()
+    go.wait()
+    while True:
+        with next_lo.get_lock():
+            lo = next_lo.value
+            next_lo.value = lo + chunk
+        if lo >= n:
+            break
+        for i in range(lo, min(lo + chunk, n)):
+            results[i] = f(task_a[i], task_b[i]) if wl.star else f(task_a[i])
+            with lock:
+                value.value += 1
+                array[w] = value.value
+    done.release()
+
+
+def pattern_shm_lock(ctx, wl, tasks, cores, chunk):
+    """Value + Array guarded by a Lock: every task does
+    `with lock: value.value += 1; array[w] = value.value`; tasks and results
+    live in shared arrays."""
+    tr = Trial()
+    tr.mark()
+    n = len(tasks)
+    if wl.star:
+        task_a = ctx.RawArray("Q", [a for a, _ in tasks])
+        task_b = ctx.RawArray("Q", [b for _, b in tasks])
+    else:
+        task_a = ctx.RawArray("Q", tasks)
+        task_b = ctx.RawArray("Q", 1)
+    results = ctx.RawArray("Q", n)
+    next_lo = ctx.Value("q", 0)
+    # The Lock guards value and array; they need no lock of their own.
+    value = ctx.Value("Q", 0, lock=False)
+    array = ctx.Array("Q", cores, lock=False)
+    lock = ctx.Lock()
+    ready, go, done = ctx.Semaphore(0), ctx.Event(), ctx.Semaphore(0)
+    procs = [ctx.Process(target=shm_worker, daemon=True,
+                         args=(w, wl.name, task_a, task_b, results, next_lo, chunk,
+                               value, array, lock, ready, go, done))
+             for w in range(cores)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.acquire()
+    tr.mark()
+    go.set()
+    for _ in procs:
+        done.acquire()
+    tr.mark()
+    tr.workers = [p.pid for p in procs]
+    for p in procs:
+        p.join()
+    tr.mark()
+    tr.results = results  # read after the clock stopped: it is shared memory
+    if value.value != n or max(array) != n:
+        raise RuntimeError("shm-lock: the locked counter reached %d (slots %s), want %d"
+                           % (value.value, list(array), n))
+    tr.extra["lock_updates"] = value.value
+    return tr
+
+
+def manager_worker(w, name, lo, part, d, lst, ready, go, done):
+    """One d[i] = result call per task of a static share; then one append."""
+    wl = WORKLOADS[name]
+    f = wl.func
+    ready.release()
+    go.wait()
+    for i, t in enumerate(part, lo):
+        d[i] = f(*t) if wl.star else f(t)
+    lst.append(len(part))
+    done.release()
+
+
+def pattern_manager(ctx, wl, tasks, cores, chunk):
+    """Manager().dict() and .list(): one proxy call per result."""
+    tr = Trial()
+    tr.mark()
+    mgr = ctx.Manager()
+    d, lst = mgr.dict(), mgr.list()
+    ready, go, done = ctx.Semaphore(0), ctx.Event(), ctx.Semaphore(0)
+    procs = [ctx.Process(target=manager_worker, daemon=True,
+                         args=(w, wl.name, lo, tasks[lo:hi], d, lst, ready, go, done))
+             for w, (lo, hi) in enumerate(split(len(tasks), cores))]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.acquire()
+    tr.mark()
+    go.set()
+    for _ in procs:
+        done.acquire()
+    got = d.copy()  # the results back in this process: one call
+    tr.mark()
+    tr.workers = [p.pid for p in procs]
+    counts = list(lst)
+    for p in procs:
+        p.join()
+    mgr.shutdown()
+    tr.mark()
+    n = len(tasks)
+    if len(got) != n or sum(counts) != n:
+        raise RuntimeError("manager: %d results in the dict, list says %d, want %d" % (len(got), sum(counts), n))
+    tr.results = [got[i] for i in range(n)]
+    return tr
+
+
+PATTERNS = {
+    "sequential": pattern_sequential,
+    "pool": pattern_pool,
+    "pool-async": pattern_pool_async,
+    "pipe": pattern_pipe,
+    "queue": pattern_queue,
+    "shm-lock": pattern_shm_lock,
+    "manager": pattern_manager,
+}
+
+# --------------------------------------------------------------------- main
+
+
+def parse_params(wl, spec):
+    p = dict(wl.defaults)
+    for kv in filter(None, (s.strip() for s in spec.split(","))):
+        k, sep, v = kv.partition("=")
+        if not sep or k not in wl.defaults:
+            raise SystemExit("pyref: --params %r: want k=v with k in %s" % (kv, ", ".join(sorted(wl.defaults))))
+        try:
+            p[k] = int(v)
+        except ValueError:
+            raise SystemExit("pyref: --params %r: %r is not an integer" % (kv, v))
+        if p[k] < 1:
+            raise SystemExit("pyref: --params %r: must be at least 1" % kv)
+    return p
+
+
+def cpu_ns():
+    """CPU time of this process and every child it has reaped."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return int((s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime) * 1e9)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="mpbench workloads under Python multiprocessing patterns")
+    ap.add_argument("--pattern", required=True, choices=sorted(PATTERNS))
+    ap.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
+    ap.add_argument("--params", default="", help="k=v,... (cpu: tasks, n; square, pow: tasks)")
+    ap.add_argument("--cores", type=int, default=1, help="worker processes")
+    ap.add_argument("--chunk", type=int, default=0, help="tasks handed out at once; 0 = Pool.map's ceil(n/4c)")
+    ap.add_argument("--trials", type=int, default=1)
+    ap.add_argument("--start-method", default=None, help="fork, spawn or forkserver (default: the platform's)")
+    ap.add_argument("--out-fd", type=int, default=1, help="file descriptor for the JSON lines (default stdout)")
+    ap.add_argument("--wait", action="store_true", help='write {"ready": true} and read a line from stdin before each trial')
+    args = ap.parse_args(argv)
+    if args.cores < 1 or args.trials < 1 or args.chunk < 0:
+        raise SystemExit("pyref: --cores and --trials must be at least 1, --chunk at least 0")
+
+    wl = WORKLOADS[args.workload]
+    params = parse_params(wl, args.params)
+    tasks = wl.gen(params)
+    chunk = args.chunk or auto_chunk(len(tasks), args.cores)
+    ctx = mp.get_context(args.start_method)
+    out = sys.stdout if args.out_fd == 1 else os.fdopen(args.out_fd, "w")
+    info = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "start_method": ctx.get_start_method(),
+    }
+    run = PATTERNS[args.pattern]
+
+    for _ in range(args.trials):
+        if args.wait:
+            out.write(json.dumps(dict(info, ready=True)) + "\n")
+            out.flush()
+            if not sys.stdin.readline():
+                return 0
+        c0 = cpu_ns()
+        tr = run(ctx, wl, tasks, args.cores, chunk)
+        c1 = cpu_ns()
+        results = tr.results
+        if len(results) != len(tasks):
+            raise RuntimeError("%s: %d results for %d tasks" % (args.pattern, len(results), len(tasks)))
+        t0, t1, t2, t3 = tr.t
+        line = dict(info, setup_ns=t1 - t0, compute_ns=t2 - t1, teardown_ns=t3 - t2,
+                    checksum=checksum(results), pattern=args.pattern, workload=wl.name,
+                    params=params, cores=args.cores, chunk=chunk, tasks=len(tasks),
+                    cpu_ns=c1 - c0, workers=tr.workers, **tr.extra)
+        out.write(json.dumps(line) + "\n")
+        out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
