@@ -178,7 +178,7 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec
 	// Start every trial from a collected heap, outside the timed phases
 	// (testing.B does the same before each benchmark).
 	runtime.GC()
-	u0, r0 := selfUsage(), proc.ReapedUsage()
+	u0, k0, r0 := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN), proc.ReapedUsage()
 
 	t0 := time.Now()
 	sess, err := m.Setup(ctx, cfg)
@@ -205,7 +205,13 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec
 	if terr != nil {
 		return nil, fmt.Errorf("%s: teardown: %w", m.Name(), terr)
 	}
-	u1, r1 := selfUsage(), proc.ReapedUsage()
+	u1, k1, r1 := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN), proc.ReapedUsage()
+	// CPU time: the runner plus every descendant reaped in this trial,
+	// whoever reaped it (a Python interpreter reaps its own workers).
+	// Memory: the runner's peak plus the sum of the peaks of the children
+	// proc reaped, or the largest child's peak when that is larger (a
+	// child started outside proc).
+	childRSS := max(r1.MaxRSSSum-r0.MaxRSSSum, k1.maxRSS)
 	setup, compute, teardown := t1.Sub(t0), t2.Sub(t1), t4.Sub(t3)
 	if ph := out.Phases; ph != nil {
 		setup, compute, teardown = ph.Setup, ph.Compute, ph.Teardown
@@ -215,9 +221,9 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec
 		ComputeNs:    compute.Nanoseconds(),
 		TeardownNs:   teardown.Nanoseconds(),
 		Info:         out.Info,
-		UserNs:       u1.user - u0.user + r1.UserNs - r0.UserNs,
-		SysNs:        u1.sys - u0.sys + r1.SysNs - r0.SysNs,
-		PeakRSSBytes: u1.maxRSS + r1.MaxRSSSum - r0.MaxRSSSum,
+		UserNs:       u1.user - u0.user + k1.user - k0.user,
+		SysNs:        u1.sys - u0.sys + k1.sys - k0.sys,
+		PeakRSSBytes: u1.maxRSS + childRSS,
 		Workers:      out.Workers,
 		Metrics:      out.Metrics,
 	}, nil
@@ -245,9 +251,9 @@ func validate(out models.Output, cfg models.Config, model string) error {
 
 type usage struct{ user, sys, maxRSS int64 }
 
-func selfUsage() usage {
+func rusage(who int) usage {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	if err := syscall.Getrusage(who, &ru); err != nil {
 		return usage{}
 	}
 	return usage{user: ru.Utime.Nano(), sys: ru.Stime.Nano(), maxRSS: ru.Maxrss * 1024}

@@ -178,10 +178,19 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 	return run, nil
 }
 
+// skipReasons says each reason once, with the models it left out.
 func skipReasons(s []Skip) string {
-	var parts []string
+	var order []string
+	by := map[string][]string{}
 	for _, k := range s {
-		parts = append(parts, k.Model+" ("+k.Reason+")")
+		if by[k.Reason] == nil {
+			order = append(order, k.Reason)
+		}
+		by[k.Reason] = append(by[k.Reason], k.Model)
+	}
+	var parts []string
+	for _, r := range order {
+		parts = append(parts, strings.Join(by[r], ", ")+": "+r)
 	}
 	return strings.Join(parts, "; ")
 }
