@@ -415,7 +415,7 @@ func (t logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// linTicks marks a linear axis with about six labels at steps of 1, 2,
+// linTicks marks a linear axis with about seven labels at steps of 1, 2,
 // 2.5 or 5 times a power of ten, and a minor tick between labels.
 type linTicks struct{ format func(float64) string }
 
@@ -423,7 +423,7 @@ func (t linTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(hi > lo) {
 		return []plot.Tick{{Value: lo, Label: t.format(lo)}}
 	}
-	raw := (hi - lo) / 6
+	raw := (hi - lo) / 7
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	step := 10 * mag
 	for _, m := range []float64{1, 2, 2.5, 5} {
@@ -446,19 +446,6 @@ func (t linTicks) Ticks(lo, hi float64) []plot.Tick {
 		ts = append(ts, tk)
 	}
 	return ts
-}
-
-// relabel keeps a ticker's positions and formats its labels.
-func relabel(tk plot.Ticker, format func(float64) string) plot.Ticker {
-	return plot.TickerFunc(func(lo, hi float64) []plot.Tick {
-		ts := tk.Ticks(lo, hi)
-		for i := range ts {
-			if ts[i].Label != "" {
-				ts[i].Label = format(ts[i].Value)
-			}
-		}
-		return ts
-	})
 }
 
 // logRange widens [lo, hi] for a log axis so that whole 1-2-5 steps bound

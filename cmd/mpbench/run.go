@@ -35,6 +35,7 @@ type runOptions struct {
 	ResultsDir    string
 	Format        string
 	Quiet         bool
+	Report        bool
 
 	// Args is the whole command line, for the run file.
 	Args []string
@@ -59,7 +60,8 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
   mpbench run --cores 1..2 --models sequential,goroutines --workloads cpu,square,pow
   mpbench run --cores 1,2..4 --oversubscribe       # more workers than CPUs, marked
   mpbench run --workloads cpu --param cpu.n=200000 --param cpu.tasks=96
-  mpbench run --scaling weak --trials 20 --format markdown`,
+  mpbench run --scaling weak --trials 20 --format markdown
+  mpbench run --cores 1..2 --report                # and draw the charts into the run folder`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = append([]string{"mpbench"}, os.Args[1:]...)
 			opts.Progress = !opts.Quiet && isTerminal(stderr)
@@ -85,6 +87,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.StringVar(&opts.ResultsDir, "results", "results", "where run folders are made when --out is not given")
 	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bar")
+	f.BoolVar(&opts.Report, "report", false, "draw the PNG report and index page into the run folder afterwards")
 	_ = cmd.RegisterFlagCompletionFunc("models", completeList(func() []string { return append(registry.Names(), "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("workloads", completeList(func() []string { return append(workloads.Names(), "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(reports.Formats, cobra.ShellCompDirectiveNoFileComp))
@@ -168,6 +171,14 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		}
 	}
 	fmt.Fprintf(stderr, "run file: %s\n", filepath.Join(dir, "run.json"))
+	if o.Report {
+		index, rerr := reports.Write(dir, []*harness.Run{run}, nil)
+		if rerr != nil {
+			err = errors.Join(err, fmt.Errorf("report: %w", rerr))
+		} else {
+			fmt.Fprintf(stderr, "report: %s\n", index)
+		}
+	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		fmt.Fprintf(stderr, "mpbench: interrupted; the %d completed cells are in the run file\n", len(run.Cells))
 	}
