@@ -550,14 +550,17 @@ func (v *view) phasesChart() *Chart {
 	val := textStyle(sans, valueSize)
 	val.YAlign = draw.YCenter
 	var ns notes
-	setupFill, teardownFill := rgb(0xBDBDBD), darkGray
+	// Setup and teardown are greys that no model uses, split from compute
+	// by thin white lines.
+	setupFill, teardownFill := rgb(0xCFCFCF), rgb(0x8C8C8C)
+	sep := draw.LineStyle{Color: white, Width: vg.Points(1)}
 	for i, b := range bars {
 		y := float64(n - 1 - i)
 		x := 0.0
 		hb.bars = append(hb.bars,
-			hbar{y: y, from: x, to: x + b.Setup, fill: setupFill, edge: draw.LineStyle{}},
+			hbar{y: y, from: x, to: x + b.Setup, fill: setupFill, edge: sep},
 			hbar{y: y, from: x + b.Setup, to: x + b.Setup + b.Compute, fill: barFill(b.Model, b.Hollow), edge: barEdge(b.Model, b.Hollow)},
-			hbar{y: y, from: x + b.Setup + b.Compute, to: x + b.Setup + b.Compute + b.Teardown, fill: teardownFill, edge: draw.LineStyle{}},
+			hbar{y: y, from: x + b.Setup + b.Compute, to: x + b.Setup + b.Compute + b.Teardown, fill: teardownFill, edge: sep},
 		)
 		total := b.Setup + b.Compute + b.Teardown
 		ns = append(ns, note{total, y, fmt.Sprintf("%s  (setup %s, teardown %s)", Duration(total), Duration(b.Setup), Duration(b.Teardown)), val, vg.Point{X: vg.Points(8)}})
