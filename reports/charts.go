@@ -287,6 +287,17 @@ func segments(s Series) []plotter.XYs {
 	return append(out, cur)
 }
 
+// drawnModels returns the models of series that have a point to draw.
+func drawnModels(ss []Series) []string {
+	var out []string
+	for _, s := range ss {
+		if len(s.Points) > 0 && !slices.Contains(out, s.Model) {
+			out = append(out, s.Model)
+		}
+	}
+	return out
+}
+
 func anyHollowPoint(ss []Series) bool {
 	for _, s := range ss {
 		for _, p := range s.Points {
@@ -353,7 +364,7 @@ func (v *view) timeChart() *Chart {
 			p.Add(hline{s.Points[0].Y, draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}})
 		}
 	}
-	models := modelsIn(ss, func(s Series) string { return s.Model })
+	models := drawnModels(ss)
 	c.fig = &figure{plot: p, legend: v.legendModels(models, true, anyHollowPoint(ss))}
 	c.fig.legend = append(c.fig.legend, legendItem{"sequential time (c = 1), drawn across", lineThumb{line: draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}}})
 	c.Caption = []string{"Median compute time of each model at each core count; error bars are the 95% confidence interval of the median. Lower is better."}
@@ -382,14 +393,14 @@ func (v *view) speedupChart() *Chart {
 	base := draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
 	p.Add(diagonal{ideal}, hline{1, base})
 	v.addSeries(p, ss, false)
-	models := modelsIn(ss, func(s Series) string { return s.Model })
+	models := drawnModels(ss)
 	c.fig = &figure{plot: p, legend: v.legendModels(models, true, anyHollowPoint(ss))}
 	c.fig.legend = append(c.fig.legend,
 		legendItem{"ideal: speedup = c", lineThumb{line: ideal}},
 		legendItem{"sequential baseline (1×)", lineThumb{line: base}})
 	c.Caption = []string{"Speedup of each model over the sequential loop of the same run; the dashed diagonal is ideal scaling, the dotted line at 1× is the sequential baseline. Higher is better; below 1× a model is slower than the plain loop."}
-	if len(ss) == 0 {
-		c.fig.empty = "no speedup: the run has no sequential baseline"
+	if len(models) == 0 {
+		c.fig.empty = "no speedup: no passing sequential cell to compare with"
 	}
 	c.Caption = append(c.Caption, v.seriesNotes(ss)...)
 	return c
@@ -419,15 +430,15 @@ func (v *view) efficiencyChart() *Chart {
 	p.Add(hline{1, ideal})
 	v.addSeries(p, ss, false)
 	p.Add(super)
-	models := modelsIn(ss, func(s Series) string { return s.Model })
+	models := drawnModels(ss)
 	c.fig = &figure{plot: p, legend: v.legendModels(models, true, anyHollowPoint(ss))}
 	c.fig.legend = append(c.fig.legend, legendItem{"ideal: efficiency 1", lineThumb{line: ideal}})
 	c.Caption = []string{"Efficiency is speedup divided by cores: the share of the c cores doing useful work. 1 is ideal."}
 	if len(super) > 0 {
 		c.Caption = append(c.Caption, "Points above 1 (labelled) beat ideal scaling: superlinear, or noise where they are hollow.")
 	}
-	if len(ss) == 0 {
-		c.fig.empty = "no efficiency: the run has no sequential baseline"
+	if len(models) == 0 {
+		c.fig.empty = "no efficiency: no passing sequential cell to compare with"
 	}
 	c.Caption = append(c.Caption, v.seriesNotes(ss)...)
 	return c

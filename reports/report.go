@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/mpbench/mpbench/harness"
 )
@@ -93,15 +95,13 @@ func Render(runs []*harness.Run, labels []string) ([]File, error) {
 		}
 	}
 	idx := buildIndex(runs, labels)
-	var files []File
+	var charts []*Chart
 	for _, w := range idx.Workloads {
-		for _, c := range w.Charts {
-			var buf bytes.Buffer
-			if err := c.fig.writePNG(&buf); err != nil {
-				return nil, fmt.Errorf("draw %s: %w", c.File, err)
-			}
-			files = append(files, File{c.File, buf.Bytes()})
-		}
+		charts = append(charts, w.Charts...)
+	}
+	files, err := drawAll(charts)
+	if err != nil {
+		return nil, err
 	}
 	md, err := idx.markdown()
 	if err != nil {
@@ -112,6 +112,32 @@ func Render(runs []*harness.Run, labels []string) ([]File, error) {
 		return nil, err
 	}
 	return append(files, File{IndexMD, md}, File{IndexHTML, html}), nil
+}
+
+// drawAll draws charts into PNGs, on as many CPUs as Go may use: each
+// chart has its own plot and canvas.
+func drawAll(charts []*Chart) ([]File, error) {
+	files := make([]File, len(charts))
+	errs := make([]error, len(charts))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(charts)) {
+		wg.Go(func() {
+			for i := range next {
+				var buf bytes.Buffer
+				if err := charts[i].fig.writePNG(&buf); err != nil {
+					errs[i] = fmt.Errorf("draw %s: %w", charts[i].File, err)
+				}
+				files[i] = File{charts[i].File, buf.Bytes()}
+			}
+		})
+	}
+	for i := range charts {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return files, errors.Join(errs...)
 }
 
 // Write draws the report of runs into dir and returns the path of its

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -112,14 +113,12 @@ func TestReportBadInputExits2AndWritesNothing(t *testing.T) {
 
 func TestReportIntoRunFolder(t *testing.T) {
 	dir := runFolder(t, nil)
-	for _, arg := range []string{dir, filepath.Join(dir, "run.json")} {
-		code, stdout, stderr := runCLI(t, "report", arg)
-		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		if want := filepath.Join(dir, "index.html") + "\n"; stdout != want {
-			t.Errorf("stdout %q, want %q", stdout, want)
-		}
+	code, stdout, stderr := runCLI(t, "report", filepath.Join(dir, "run.json"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := filepath.Join(dir, "index.html") + "\n"; stdout != want {
+		t.Errorf("stdout %q, want %q", stdout, want)
 	}
 	want := []string{"index.html", "index.md", "pow-efficiency.png", "pow-overhead.png", "pow-phases.png", "pow-speedup.png", "pow-time.png", "pow-trials.png", "run.json"}
 	if got := names(t, dir); !slices.Equal(got, want) {
@@ -146,23 +145,36 @@ func TestReportOverlaysRuns(t *testing.T) {
 			t.Errorf("index.md lacks %q", want)
 		}
 	}
+}
 
-	// The same host twice: runs are named by their folders; --label wins.
-	same := filepath.Join(t.TempDir(), "same")
-	if code, _, stderr := runCLI(t, "report", a, a, "-o", same); code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
+// TestReportFlags checks parsing apart from drawing.
+func TestReportFlags(t *testing.T) {
+	var got *reportOptions
+	cmd := newCmdReport(io.Discard, func(o *reportOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"a/", "b/run.json", "-o", "cmp", "--label", "laptop", "--label", "server"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
 	}
-	md, _ = os.ReadFile(filepath.Join(same, "index.md"))
-	if strings.Count(string(md), "## Run run") != 2 {
-		t.Errorf("same host: runs not named by folder:\n%.400s", md)
+	if !slices.Equal(got.Paths, []string{"a/", "b/run.json"}) || got.Out != "cmp" || !slices.Equal(got.Labels, []string{"laptop", "server"}) {
+		t.Errorf("options %+v", got)
 	}
-	labelled := filepath.Join(t.TempDir(), "labelled")
-	if code, _, stderr := runCLI(t, "report", a, b, "-o", labelled, "--label", "laptop", "--label", "server"); code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
+}
+
+func TestReportDefaults(t *testing.T) {
+	dir := runFolder(t, nil)
+	if got := runDir(filepath.Join(dir, "run.json")); got != dir {
+		t.Errorf("runDir of run.json: %s, want %s", got, dir)
 	}
-	md, _ = os.ReadFile(filepath.Join(labelled, "index.md"))
-	if !strings.Contains(string(md), "## Run laptop") || !strings.Contains(string(md), "## Run server") {
-		t.Errorf("labels not used:\n%.400s", md)
+	if got := runDir(dir); got != dir {
+		t.Errorf("runDir of the folder: %s", got)
+	}
+	run := func(h string) *harness.Run { return &harness.Run{Env: harness.Env{Host: h}} }
+	mon, tue := filepath.Join(t.TempDir(), "mon"), filepath.Join(t.TempDir(), "tue")
+	os.Mkdir(mon, 0o755)
+	os.Mkdir(tue, 0o755)
+	got := defaultLabels([]string{mon, filepath.Join(tue, "run.json"), dir}, []*harness.Run{run("vm"), run("vm"), run("box")})
+	if want := []string{"mon", "tue", "box"}; !slices.Equal(got, want) {
+		t.Errorf("labels %v, want %v (same host: the run folder's name)", got, want)
 	}
 }
 
