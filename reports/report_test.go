@@ -307,6 +307,7 @@ func TestPlace(t *testing.T) {
 		}
 	})
 }
+
 // TestRenderWithoutBaseline draws a workload whose sequential cell failed:
 // speedup and efficiency say why they are empty, the PNGs are still whole.
 func TestRenderWithoutBaseline(t *testing.T) {
