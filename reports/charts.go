@@ -24,7 +24,16 @@ type Chart struct {
 	// Caption says how to read the chart and names every hollow cell and
 	// every missing figure.
 	Caption []string
-	fig     *figure
+	// notes is how many of the last sentences of Caption name cells.
+	notes int
+	fig   *figure
+}
+
+// note adds sentences that name cells (hollow, missing, not drawn) to the
+// caption.
+func (c *Chart) note(s ...string) {
+	c.Caption = append(c.Caption, s...)
+	c.notes += len(s)
 }
 
 // chartKinds are the six charts of a workload, in the order of the index.
@@ -55,7 +64,8 @@ func (v *view) charts() []*Chart {
 	for _, k := range chartKinds {
 		c := k.build(v)
 		c.File = fileName(v.wl) + "-" + k.key + ".png"
-		c.fig.caption = c.Caption
+		n := len(c.Caption) - c.notes
+		c.fig.caption, c.fig.notes = c.Caption[:n], c.Caption[n:]
 		out = append(out, c)
 	}
 	return out
@@ -233,14 +243,36 @@ func modelsIn[T any](xs []T, model func(T) string) []string {
 // addSeries draws series as lines with per-point markers; lowHigh adds
 // error bars.
 func (v *view) addSeries(p *plot.Plot, ss []Series, errBars bool) {
-	for _, s := range ss {
+	// With error bars, series are nudged apart along x so that bars at the
+	// same core count do not hide each other: by at most 10 points each
+	// (the plot is about 800 points wide) and all together by at most 40 %
+	// of the smallest gap between core counts.
+	var shift float64
+	var drawn []int
+	for i, s := range ss {
+		if len(s.Points) > 0 {
+			drawn = append(drawn, i)
+		}
+	}
+	if cs := v.coresOf(); errBars && len(drawn) > 1 {
+		gap := p.X.Max - p.X.Min
+		for i := 1; i < len(cs); i++ {
+			gap = math.Min(gap, float64(cs[i]-cs[i-1]))
+		}
+		shift = math.Min(10*(p.X.Max-p.X.Min)/800, 0.4*gap/float64(len(drawn)-1))
+	}
+	for i, s := range ss {
+		dx := 0.0
+		if k := slices.Index(drawn, i); k >= 0 {
+			dx = (float64(k) - float64(len(drawn)-1)/2) * shift
+		}
 		st := ModelStyle(s.Model)
 		xys := make(plotter.XYs, len(s.Points))
 		var g glyphs
 		var errs plotter.YErrors
 		for i, pt := range s.Points {
-			xys[i] = plotter.XY{X: float64(pt.Cores), Y: pt.Y}
-			g.xs = append(g.xs, float64(pt.Cores))
+			xys[i] = plotter.XY{X: float64(pt.Cores) + dx, Y: pt.Y}
+			g.xs = append(g.xs, float64(pt.Cores)+dx)
 			g.ys = append(g.ys, pt.Y)
 			g.styles = append(g.styles, glyph(s.Model, pt.Hollow))
 			errs = append(errs, struct{ Low, High float64 }{pt.Y - pt.Low, pt.High - pt.Y})
@@ -248,6 +280,9 @@ func (v *view) addSeries(p *plot.Plot, ss []Series, errBars bool) {
 		// The line breaks where a core count is missing, so that it never
 		// suggests a figure that was not measured.
 		for _, seg := range segments(s) {
+			for j := range seg {
+				seg[j].X += dx
+			}
 			if len(seg) > 1 {
 				l, _ := plotter.NewLine(seg)
 				l.LineStyle = draw.LineStyle{Color: st.Color, Width: lineWidth, Dashes: runDash(s.Run)}
@@ -367,11 +402,11 @@ func (v *view) timeChart() *Chart {
 	models := drawnModels(ss)
 	c.fig = &figure{plot: p, legend: v.legendModels(models, true, anyHollowPoint(ss))}
 	c.fig.legend = append(c.fig.legend, legendItem{"sequential time (c = 1), drawn across", lineThumb{line: draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}}})
-	c.Caption = []string{"Median compute time of each model at each core count; error bars are the 95% confidence interval of the median. Lower is better."}
+	c.Caption = []string{"Median compute time of each model at each core count; error bars are the 95% confidence interval of the median (models are nudged sideways so that bars do not hide each other). Lower is better."}
 	if logY {
 		c.Caption = append(c.Caption, "Log scale: the times differ by more than 20×.")
 	}
-	c.Caption = append(c.Caption, v.seriesNotes(ss)...)
+	c.note(v.seriesNotes(ss)...)
 	return c
 }
 
@@ -402,7 +437,7 @@ func (v *view) speedupChart() *Chart {
 	if len(models) == 0 {
 		c.fig.empty = "no speedup: no passing sequential cell to compare with"
 	}
-	c.Caption = append(c.Caption, v.seriesNotes(ss)...)
+	c.note(v.seriesNotes(ss)...)
 	return c
 }
 
@@ -440,7 +475,7 @@ func (v *view) efficiencyChart() *Chart {
 	if len(models) == 0 {
 		c.fig.empty = "no efficiency: no passing sequential cell to compare with"
 	}
-	c.Caption = append(c.Caption, v.seriesNotes(ss)...)
+	c.note(v.seriesNotes(ss)...)
 	return c
 }
 
@@ -534,9 +569,9 @@ func (v *view) overheadChart() *Chart {
 	c.fig.legend = v.legendModels(modelsIn(bars, func(b Bar) string { return b.Model }), false, anyHollowBar(bars))
 	c.Caption = []string{"Core time lost per task against ideal scaling, at the largest core count measured: (c · T(model, c) − T(sequential)) / tasks. Lower is better; log scale. Sequential is the baseline (0 by definition) and not drawn."}
 	if len(nonPos) > 0 {
-		c.Caption = append(c.Caption, "At or below zero (faster than ideal, no bar on a log scale): "+strings.Join(nonPos, "; ")+".")
+		c.note("At or below zero (faster than ideal, no bar on a log scale): " + strings.Join(nonPos, "; ") + ".")
 	}
-	c.Caption = append(c.Caption, v.barNotes(bars)...)
+	c.note(v.barNotes(bars)...)
 	return c
 }
 
@@ -592,7 +627,7 @@ func (v *view) phasesChart() *Chart {
 		c.fig.empty = "no passing cell"
 	}
 	c.Caption = []string{"Median setup (start workers, map memory), compute and teardown time per trial at the largest core count, sequential at c = 1 for reference; each bar is printed with its total and its setup and teardown."}
-	c.Caption = append(c.Caption, v.barNotes(bars)...)
+	c.note(v.barNotes(bars)...)
 	return c
 }
 
@@ -660,6 +695,6 @@ func (v *view) trialsChart() *Chart {
 	if logX {
 		c.Caption = append(c.Caption, "Log scale: the times differ by more than 20×.")
 	}
-	c.Caption = append(c.Caption, v.barNotes(bars)...)
+	c.note(v.barNotes(bars)...)
 	return c
 }

@@ -23,6 +23,7 @@ type figure struct {
 	plot    *plot.Plot
 	legend  []legendItem
 	caption []string // sentences; wrapped to the width when drawn
+	notes   []string // sentences naming cells: kept before caption when space is short
 	// empty, when set, is written in the middle of a chart with no data.
 	empty string
 }
@@ -34,7 +35,7 @@ type legendItem struct {
 
 // maxCaptionLines bounds the caption drawn in a PNG; the index page has it
 // whole.
-const maxCaptionLines = 4
+const maxCaptionLines = 5
 
 // newPlot returns a plot with the report's fonts, widths and grid.
 func newPlot(title, xlabel, ylabel string) *plot.Plot {
@@ -80,10 +81,12 @@ func (f *figure) writePNG(w io.Writer) error {
 
 	capSty := textStyle(sans, captionSize)
 	capSty.Color = darkGray
-	lines := wrapText(capSty, f.caption, area.Max.X-area.Min.X)
-	if len(lines) > maxCaptionLines {
-		lines = append(lines[:maxCaptionLines-1], "… and more: see the report's index page for the full list.")
+	width := area.Max.X - area.Min.X
+	desc, notes := wrapText(capSty, f.caption, width), wrapText(capSty, f.notes, width)
+	if len(notes) > maxCaptionLines {
+		notes = append(notes[:maxCaptionLines-1], "… and more: the report's index page has the full list.")
 	}
+	lines := append(desc[:min(len(desc), maxCaptionLines-len(notes))], notes...)
 	lineH := capSty.Height("Ág") * 1.15
 	y := area.Min.Y
 	for i := len(lines) - 1; i >= 0; i-- {
