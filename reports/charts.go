@@ -428,6 +428,7 @@ func (v *view) speedupChart() *Chart {
 	base := draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
 	p.Add(diagonal{ideal}, hline{1, base})
 	v.addSeries(p, ss, false)
+	p.Add(endLabels(p, ss, func(y float64) string { return sig3(y) + "×" }))
 	models := drawnModels(ss)
 	c.fig = &figure{plot: p, legend: v.legendModels(models, true, anyHollowPoint(ss))}
 	c.fig.legend = append(c.fig.legend,
@@ -441,6 +442,25 @@ func (v *view) speedupChart() *Chart {
 	return c
 }
 
+// endLabels prints each series' figure at its largest core count to the
+// right of the point, in the model's colour. It widens the x axis to make
+// room.
+func endLabels(p *plot.Plot, ss []Series, format func(float64) string) stackedNotes {
+	var out stackedNotes
+	for _, s := range ss {
+		if s.Model == "sequential" || len(s.Points) == 0 {
+			continue
+		}
+		last := s.Points[len(s.Points)-1]
+		sty := textStyle(bold, valueSize)
+		sty.Color = ModelStyle(s.Model).Color
+		sty.YAlign = draw.YCenter
+		out = append(out, note{float64(last.Cores), last.Y, format(last.Y), sty, vg.Point{X: glyphRadius + vg.Points(8)}, true})
+	}
+	p.X.Max += 0.09 * (p.X.Max - p.X.Min)
+	return out
+}
+
 func (v *view) efficiencyChart() *Chart {
 	ss := CoreSeries(v.runs, v.wl, Efficiency)
 	hi := 1.0
@@ -452,7 +472,7 @@ func (v *view) efficiencyChart() *Chart {
 		for _, p := range s.Points {
 			hi = math.Max(hi, p.Y)
 			if p.Y > 1.005 {
-				super = append(super, note{float64(p.Cores), p.Y, strconv.FormatFloat(p.Y, 'f', 2, 64) + " > 1", sty, vg.Point{Y: vg.Points(10)}})
+				super = append(super, note{float64(p.Cores), p.Y, strconv.FormatFloat(p.Y, 'f', 2, 64) + " > 1", sty, vg.Point{Y: vg.Points(10)}, true})
 			}
 		}
 	}
@@ -553,13 +573,13 @@ func (v *view) overheadChart() *Chart {
 		ov := *b.Overhead
 		if ov <= 0 {
 			nonPos = append(nonPos, fmt.Sprintf("%s %s", v.who(b.Run, b.Model), Duration(ov)))
-			ns = append(ns, note{lo, y, Duration(ov) + " (≤ 0: no overhead, drawn as no bar)", val, vg.Point{X: vg.Points(8)}})
+			ns = append(ns, note{lo, y, Duration(ov) + " (≤ 0: no overhead, drawn as no bar)", val, vg.Point{X: vg.Points(8)}, false})
 			continue
 		}
 		hb.bars = append(hb.bars, hbar{y: y, from: lo, to: ov, fill: barFill(b.Model, b.Hollow), edge: barEdge(b.Model, b.Hollow)})
 		g.xs, g.ys = append(g.xs, ov), append(g.ys, y)
 		g.styles = append(g.styles, glyph(b.Model, b.Hollow))
-		ns = append(ns, note{ov, y, Duration(ov), val, vg.Point{X: glyphRadius*2.6 + vg.Points(8)}})
+		ns = append(ns, note{ov, y, Duration(ov), val, vg.Point{X: glyphRadius*2.6 + vg.Points(8)}, false})
 	}
 	p.Add(hb, g, ns)
 	if c.fig == nil {
@@ -609,7 +629,7 @@ func (v *view) phasesChart() *Chart {
 			hbar{y: y, from: x + b.Setup + b.Compute, to: x + b.Setup + b.Compute + b.Teardown, fill: teardownFill, edge: sep},
 		)
 		total := b.Setup + b.Compute + b.Teardown
-		ns = append(ns, note{total, y, fmt.Sprintf("%s  (setup %s, teardown %s)", Duration(total), Duration(b.Setup), Duration(b.Teardown)), val, vg.Point{X: vg.Points(8)}})
+		ns = append(ns, note{total, y, fmt.Sprintf("%s  (setup %s, teardown %s)", Duration(total), Duration(b.Setup), Duration(b.Teardown)), val, vg.Point{X: vg.Points(8)}, false})
 	}
 	p.Add(hb, ns)
 	c.fig = &figure{plot: p}
@@ -684,7 +704,7 @@ func (v *view) trialsChart() *Chart {
 		bp.WhiskerStyle = draw.LineStyle{Color: st.Color, Width: vg.Points(2)}
 		bp.GlyphStyle = glyph(b.Model, b.Hollow)
 		p.Add(bp)
-		ns = append(ns, note{bp.Max, y, fmt.Sprintf("median %s, %d trials", Duration(b.Compute), len(b.Trials)), val, vg.Point{X: glyphRadius + vg.Points(10)}})
+		ns = append(ns, note{bp.Max, y, fmt.Sprintf("median %s, %d trials", Duration(b.Compute), len(b.Trials)), val, vg.Point{X: glyphRadius + vg.Points(10)}, false})
 	}
 	p.Add(ns)
 	c.fig = &figure{plot: p, legend: v.legendModels(modelsIn(bars, func(b Bar) string { return b.Model }), false, anyHollowBar(bars))}

@@ -1,10 +1,12 @@
 package reports
 
 import (
+	"cmp"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -349,6 +351,8 @@ type note struct {
 	text   string
 	style  text.Style
 	offset vg.Point
+	// halo fills the text's box white first, so that it reads over lines.
+	halo bool
 }
 
 type notes []note
@@ -356,8 +360,52 @@ type notes []note
 func (ns notes) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	for _, n := range ns {
-		c.FillText(n.style, vg.Point{X: trX(n.x) + n.offset.X, Y: trY(n.y) + n.offset.Y}, n.text)
+		pt := vg.Point{X: trX(n.x) + n.offset.X, Y: trY(n.y) + n.offset.Y}
+		if n.halo {
+			r := n.style.Rectangle(n.text).Add(pt)
+			m := vg.Points(2)
+			c.FillPolygon(color.NRGBA{R: 255, G: 255, B: 255, A: 220}, []vg.Point{
+				{X: r.Min.X - m, Y: r.Min.Y - m}, {X: r.Min.X - m, Y: r.Max.Y + m},
+				{X: r.Max.X + m, Y: r.Max.Y + m}, {X: r.Max.X + m, Y: r.Min.Y - m},
+			})
+		}
+		c.FillText(n.style, pt, n.text)
 	}
+}
+
+// stackedNotes are notes that, where they share an x and would overlap,
+// are pushed apart vertically (upwards, keeping their order in y).
+type stackedNotes []note
+
+func (ns stackedNotes) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	type placed struct {
+		n    note
+		x, y vg.Length
+	}
+	ps := make([]placed, len(ns))
+	for i, n := range ns {
+		ps[i] = placed{n, trX(n.x), trY(n.y)}
+	}
+	slices.SortStableFunc(ps, func(a, b placed) int {
+		if a.x != b.x {
+			return cmp.Compare(a.x, b.x)
+		}
+		return cmp.Compare(a.y, b.y)
+	})
+	for i := 1; i < len(ps); i++ {
+		gap := ps[i].n.style.Height(ps[i].n.text) + vg.Points(4)
+		if ps[i].x == ps[i-1].x && ps[i].y-ps[i-1].y < gap {
+			ps[i].y = ps[i-1].y + gap
+		}
+	}
+	var out notes
+	for _, q := range ps {
+		n := q.n
+		n.offset.Y += q.y - trY(n.y)
+		out = append(out, n)
+	}
+	out.Plot(c, p)
 }
 
 // glyphs draws one marker per point, each with its own style.
