@@ -90,7 +90,7 @@ func machine(r *harness.Run) string {
 	return fmt.Sprintf("%s, %d logical CPUs", cpu, r.Env.LogicalCPUs)
 }
 
-// title is a chart's two-line title: what it shows, then the machine(s).
+// title is a chart's title: what it shows, then one line per machine.
 func (v *view) title(what string) string {
 	var ms []string
 	for i, r := range v.runs {
@@ -240,7 +240,7 @@ func modelsIn[T any](xs []T, model func(T) string) []string {
 	return out
 }
 
-// addSeries draws series as lines with per-point markers; lowHigh adds
+// addSeries draws series as lines with per-point markers; errBars adds
 // error bars.
 func (v *view) addSeries(p *plot.Plot, ss []Series, errBars bool) {
 	// With error bars, series are nudged apart along x so that bars at the
@@ -362,8 +362,9 @@ func (v *view) coresAxis(p *plot.Plot) {
 	p.X.Min, p.X.Max = lo-pad, hi+pad
 }
 
-// orders says whether values spread over more than logRatio, which is
-// where a log axis reads better than a linear one.
+// logRatio is the spread of values (largest / smallest) above which a
+// time axis is logarithmic: there a linear one would flatten the fast
+// models against zero.
 const logRatio = 20
 
 func (v *view) timeChart() *Chart {
@@ -375,7 +376,7 @@ func (v *view) timeChart() *Chart {
 		}
 	}
 	c := &Chart{Title: v.wl + ": compute time vs cores"}
-	logY := hi/lo > logRatio
+	logY := lo > 0 && hi/lo > logRatio
 	ylabel := ""
 	p := newPlot(v.title("compute time vs cores (median, 95% CI)"), "cores (c)", "")
 	if logY {
@@ -394,14 +395,19 @@ func (v *view) timeChart() *Chart {
 	v.addSeries(p, ss, true)
 	// Sequential runs at c = 1 only: its time is drawn across as the
 	// baseline that every parallel model must beat.
+	base := draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
+	haveBase := false
 	for _, s := range ss {
 		if s.Model == "sequential" && len(s.Points) > 0 {
-			p.Add(hline{s.Points[0].Y, draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}})
+			p.Add(hline{s.Points[0].Y, base})
+			haveBase = true
 		}
 	}
 	models := drawnModels(ss)
 	c.fig = &figure{plot: p, legend: v.legendModels(models, true, anyHollowPoint(ss))}
-	c.fig.legend = append(c.fig.legend, legendItem{"sequential time (c = 1), drawn across", lineThumb{line: draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}}})
+	if haveBase {
+		c.fig.legend = append(c.fig.legend, legendItem{"sequential time (c = 1), drawn across", lineThumb{line: base}})
+	}
 	c.Caption = []string{"Median compute time of each model at each core count; error bars are the 95% confidence interval of the median (models are nudged sideways so that bars do not hide each other). Lower is better."}
 	if logY {
 		c.Caption = append(c.Caption, "Log scale: the times differ by more than 20×.")
