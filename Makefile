@@ -12,8 +12,10 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mpbench
 
 # The default sweep on this machine: every model, every workload, 1..max cores.
+# It ends by drawing the report into the run folder and printing the path of
+# its index page (on stderr, after the run file's).
 run: build
-	./$(BIN) run $(RUNFLAGS)
+	./$(BIN) run --report $(RUNFLAGS)
 
 # What CI runs: formatting, vet, and every test under the race detector.
 test: lint

@@ -41,6 +41,7 @@ type runOptions struct {
 	Format        string
 	Quiet         bool
 	Python        string
+	Report        bool
 
 	// Args is the whole command line, for the run file.
 	Args []string
@@ -68,7 +69,8 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
   mpbench run --scaling weak --trials 20 --format markdown
   mpbench run --workloads cpu --param cpu.n=100..10000000/x10   # granularity: break-even task size
   mpbench run --rounds 3 --target-ci 2% --max-time 30s           # less noise
-  mpbench run --models all --workloads cpu,square --python python3.12   # Go beside Python`,
+  mpbench run --models all --workloads cpu,square --python python3.12   # Go beside Python
+  mpbench run --cores 1..2 --report                # and draw the charts into the run folder`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = append([]string{"mpbench"}, os.Args[1:]...)
 			opts.Progress = !opts.Quiet && isTerminal(stderr)
@@ -98,6 +100,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bar")
 	f.StringVar(&opts.Python, "python", "", "Python 3.8+ interpreter for the py-* models (default: python3 in PATH)")
+	f.BoolVar(&opts.Report, "report", false, "draw the PNG report and index page into the run folder afterwards")
 	_ = cmd.RegisterFlagCompletionFunc("models", completeList(func() []string { return append(registry.Names(), "go", "py", "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("workloads", completeList(func() []string { return append(workloads.Names(), "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(reports.Formats, cobra.ShellCompDirectiveNoFileComp))
@@ -216,6 +219,14 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		}
 	}
 	fmt.Fprintf(stderr, "run file: %s\n", filepath.Join(dir, "run.json"))
+	if o.Report {
+		index, rerr := reports.Write(dir, []*harness.Run{run}, nil)
+		if rerr != nil {
+			err = errors.Join(err, fmt.Errorf("report: %w", rerr))
+		} else {
+			fmt.Fprintf(stderr, "report: %s\n", index)
+		}
+	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		fmt.Fprintf(stderr, "mpbench: interrupted; the %d completed cells are in the run file\n", len(run.Cells))
 	}

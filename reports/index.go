@@ -1,0 +1,342 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"slices"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+
+	"github.com/mpbench/mpbench/harness"
+)
+
+// index is what index.md and index.html show.
+type index struct {
+	Multi     bool
+	Runs      []runInfo
+	Workloads []workloadInfo
+	Warnings  []string
+}
+
+type runInfo struct {
+	Label   string
+	Env     [][2]string
+	Command string
+}
+
+type workloadInfo struct {
+	Name     string
+	Verdicts []string
+	Tables   []summaryTable
+	Charts   []*Chart
+	// Skipped says why a workload has no charts.
+	Skipped string
+}
+
+type summaryTable struct {
+	Label  string // the run's label when runs are overlaid
+	Title  string
+	Header []string
+	Rows   [][]string
+}
+
+// tableColumns are the columns of Row shown in the index's tables.
+var tableColumns = []int{0, 1, 2, 3, 4, 6, 7, 12}
+
+func buildIndex(runs []*harness.Run, labels []string) *index {
+	idx := &index{Multi: len(runs) > 1}
+	for i, r := range runs {
+		idx.Runs = append(idx.Runs, runInfo{Label: labels[i], Env: envRows(r), Command: commandLine(r.Env.CommandLine)})
+		idx.Warnings = append(idx.Warnings, runWarnings(r, prefix(idx.Multi, labels[i]))...)
+	}
+	for _, wl := range AllWorkloads(runs) {
+		w := workloadInfo{Name: wl}
+		var in []*harness.Run
+		var inLabels []string
+		for i, r := range runs {
+			if slices.Contains(Workloads(r), wl) {
+				w.Tables = append(w.Tables, summary(r, wl, labels[i], idx.Multi))
+				if Largest(r, wl) > 0 {
+					in, inLabels = append(in, r), append(inLabels, labels[i])
+					w.Verdicts = append(w.Verdicts, prefix(idx.Multi, labels[i])+Verdict(r, wl))
+				}
+			}
+		}
+		if len(in) == 0 {
+			w.Skipped = "No chart: every cell of " + wl + " failed."
+			idx.Warnings = append(idx.Warnings, "workload "+wl+": every cell failed, nothing drawn")
+		} else {
+			w.Charts = (&view{runs: in, labels: inLabels, wl: wl}).charts()
+		}
+		idx.Workloads = append(idx.Workloads, w)
+	}
+	return idx
+}
+
+func prefix(multi bool, label string) string {
+	if multi {
+		return label + ": "
+	}
+	return ""
+}
+
+func envRows(r *harness.Run) [][2]string {
+	e, c := r.Env, r.Config
+	ver := e.Version
+	if e.Revision != "" {
+		ver += " (" + e.Revision
+		if e.Modified {
+			ver += ", modified"
+		}
+		ver += ")"
+	}
+	rows := [][2]string{
+		{"host", e.Host},
+		{"CPU", e.CPUModel},
+		{"logical CPUs", fmt.Sprintf("%d (allowed: %s)", e.LogicalCPUs, e.AllowedCPUs)},
+		{"kernel", e.Kernel},
+		{"OS / arch", e.OS + "/" + e.Arch},
+		{"Go", e.GoVersion},
+		{"mpbench", ver},
+		{"status", r.Status},
+		{"started", r.Started},
+		{"finished", r.Finished},
+		{"cores", joinInts(c.Cores)},
+		{"models", strings.Join(c.Models, ", ")},
+		{"workloads", strings.Join(c.Workloads, ", ")},
+		{"trials", fmt.Sprintf("%d measured, %d warm-up per cell", c.Trials, c.Warmup)},
+		{"scaling", c.Scaling},
+	}
+	var out [][2]string
+	for _, row := range rows {
+		if row[1] != "" {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// commandLine quotes the arguments that a shell would split.
+func commandLine(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`;&|<>*?()[]{}!#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
+}
+
+func runWarnings(r *harness.Run, pre string) []string {
+	var out []string
+	if r.Status != "complete" {
+		out = append(out, fmt.Sprintf("%srun status is %q: not every cell ran or passed", pre, r.Status))
+	}
+	if r.Env.Modified {
+		out = append(out, pre+"mpbench was built from a modified source tree")
+	}
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Failed() {
+			out = append(out, fmt.Sprintf("%s%s FAILED: %s", pre, c.Key(), c.Error))
+		}
+		for _, w := range c.Warnings {
+			out = append(out, fmt.Sprintf("%s%s: %s", pre, c.Key(), w))
+		}
+	}
+	return out
+}
+
+func summary(r *harness.Run, wl, label string, multi bool) summaryTable {
+	t := summaryTable{Title: wl}
+	if multi {
+		t.Label, t.Title = label, wl+" on "+label
+	}
+	tasks := 0
+	for _, c := range r.Cells {
+		if c.Workload == wl && c.Tasks > 0 {
+			tasks = c.Tasks
+			break
+		}
+	}
+	t.Title += fmt.Sprintf(" (%d tasks, %s scaling; compute phase, median of %d trials)", tasks, r.Config.Scaling, r.Config.Trials)
+	for _, i := range tableColumns {
+		t.Header = append(t.Header, header[i])
+	}
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Workload != wl {
+			continue
+		}
+		row := Row(c)
+		var cols []string
+		for _, j := range tableColumns {
+			cols = append(cols, row[j])
+		}
+		t.Rows = append(t.Rows, cols)
+	}
+	return t
+}
+
+// Verdict is one sentence on a workload of a run: the fastest model at
+// the largest core count and the model with the lowest overhead per task.
+func Verdict(r *harness.Run, wl string) string {
+	top := Largest(r, wl)
+	var fast, low *harness.Cell
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Workload != wl || c.Cores != top || !passed(c) {
+			continue
+		}
+		if fast == nil || c.Summary.MedianNs < fast.Summary.MedianNs {
+			fast = c
+		}
+		if c.Model != "sequential" && c.Summary.OverheadNsPerTask != nil &&
+			(low == nil || *c.Summary.OverheadNsPerTask < *low.Summary.OverheadNsPerTask) {
+			low = c
+		}
+	}
+	if fast == nil {
+		return fmt.Sprintf("%s: no cell passed.", wl)
+	}
+	s := fmt.Sprintf("%s at c = %d: %s is fastest (median %s", wl, top, fast.Model, Duration(fast.Summary.MedianNs))
+	if sp := fast.Summary.Speedup; sp != nil && fast.Model != "sequential" {
+		s += fmt.Sprintf(", %s× sequential", sig3(*sp))
+	}
+	s += ")"
+	if low != nil {
+		s += fmt.Sprintf("; %s has the lowest overhead per task (%s).", low.Model, Duration(*low.Summary.OverheadNsPerTask))
+	} else {
+		s += "; no model has an overhead figure (no parallel model with a sequential baseline)."
+	}
+	return s
+}
+
+func (idx *index) markdown() ([]byte, error) {
+	var buf bytes.Buffer
+	err := mdTemplate.Execute(&buf, idx)
+	return buf.Bytes(), err
+}
+
+func (idx *index) html() ([]byte, error) {
+	var buf bytes.Buffer
+	err := htmlTemplate.Execute(&buf, idx)
+	return buf.Bytes(), err
+}
+
+// mdCell escapes a table cell of markdown.
+func mdCell(s string) string {
+	return strings.ReplaceAll(s, "|", `\|`)
+}
+
+var funcs = map[string]any{
+	"cell": mdCell,
+	"join": strings.Join,
+	"sep": func(n int) string {
+		return strings.Repeat(" --- |", n)
+	},
+}
+
+var mdTemplate = texttemplate.Must(texttemplate.New("md").Funcs(funcs).Parse(`# mpbench report
+
+{{range .Runs}}## {{if $.Multi}}Run {{.Label}}{{else}}Environment{{end}}
+
+| | |
+| --- | --- |
+{{range .Env}}| {{index . 0}} | {{cell (index . 1)}} |
+{{end}}
+Command line:
+
+` + "```" + `
+{{.Command}}
+` + "```" + `
+
+{{end}}## Summary
+
+{{range .Workloads}}{{range .Verdicts}}- {{.}}
+{{end}}{{end}}
+{{if .Warnings}}## Warnings
+
+{{range .Warnings}}- {{.}}
+{{end}}
+{{end}}{{range .Workloads}}## Workload {{.Name}}
+
+{{range .Tables}}### {{.Title}}
+
+| {{join .Header " | "}} |
+|{{sep (len .Header)}}
+{{range .Rows}}|{{range .}} {{cell .}} |{{end}}
+{{end}}
+{{end}}{{if .Skipped}}{{.Skipped}}
+
+{{end}}{{range .Charts}}### {{.Title}}
+
+![{{.Title}}]({{.File}})
+
+{{join .Caption " "}}
+
+{{end}}{{end}}`))
+
+var htmlTemplate = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mpbench report{{range .Workloads}} · {{.Name}}{{end}}</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif; margin: 2rem auto; max-width: 1000px; padding: 0 1rem; color: #222; line-height: 1.45; }
+h1, h2, h3 { line-height: 1.2; }
+h2 { border-bottom: 2px solid #ddd; padding-bottom: .2rem; margin-top: 2.5rem; }
+table { border-collapse: collapse; margin: .8rem 0; font-size: .92rem; }
+th, td { border: 1px solid #ccc; padding: .25rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; }
+figure { margin: 1.5rem 0; }
+figure img { width: 100%; max-width: 900px; height: auto; border: 1px solid #ddd; }
+figcaption { color: #444; font-size: .92rem; max-width: 900px; }
+.verdict { font-weight: 600; }
+.warn li { color: #8a4b00; }
+</style>
+</head>
+<body>
+<h1>mpbench report</h1>
+{{range .Runs}}<h2>{{if $.Multi}}Run {{.Label}}{{else}}Environment{{end}}</h2>
+<table>
+{{range .Env}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
+{{end}}</table>
+<p>Command line:</p>
+<pre>{{.Command}}</pre>
+{{end}}<h2>Summary</h2>
+<ul>
+{{range .Workloads}}{{range .Verdicts}}<li class="verdict">{{.}}</li>
+{{end}}{{end}}</ul>
+{{if .Warnings}}<h2>Warnings</h2>
+<ul class="warn">
+{{range .Warnings}}<li>{{.}}</li>
+{{end}}</ul>
+{{end}}{{range .Workloads}}<h2 id="{{.Name}}">Workload {{.Name}}</h2>
+{{range .Tables}}<h3>{{.Title}}</h3>
+<table>
+<tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range $i, $c := .}}<td{{if and (ge $i 1) (le $i 6)}} class="num"{{end}}>{{$c}}</td>{{end}}</tr>
+{{end}}</table>
+{{end}}{{if .Skipped}}<p>{{.Skipped}}</p>
+{{end}}{{range .Charts}}<figure>
+<img src="{{.File}}" alt="{{.Title}}" width="900">
+<figcaption><strong>{{.Title}}.</strong>{{range .Caption}} {{.}}{{end}}</figcaption>
+</figure>
+{{end}}{{end}}</body>
+</html>
+`))
