@@ -193,6 +193,9 @@ func TestDerivedFigures(t *testing.T) {
 		cellWith("weak", 2, 2000, 1100_000, 1100_000, 1100_000),
 	}}
 	r.Summarize()
+	if b := r.Cells[0].Summary; b.Speedup == nil || *b.Speedup != 1 || *b.Efficiency != 1 || *b.OverheadNsPerTask != 0 {
+		t.Errorf("the baseline against itself: speedup %v", b.Speedup)
+	}
 	s := r.Cells[2].Summary
 	if *s.Speedup != 1000_000.0/550_000 || *s.Efficiency != *s.Speedup/2 || *s.RelSpeedup != 2 {
 		t.Errorf("speedup %v eff %v rel %v", *s.Speedup, *s.Efficiency, *s.RelSpeedup)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/mpbench/mpbench/workloads"
 )
 
 // Schema and SchemaVersion identify a run file. A reader of another
@@ -108,12 +110,22 @@ func (c *Cell) Failed() bool { return c.Error != "" }
 // Key identifies a cell within a run: variant, model and cores.
 func (c *Cell) Key() string { return fmt.Sprintf("%s/%s/%d", c.Variant(), c.Model, c.Cores) }
 
-// Variant names the workload with its parameters, e.g. "cpu[n=1000,tasks=48]":
-// cells of one variant share a sequential baseline.
+// Variant names the workload with the parameters that differ from its
+// defaults, e.g. "cpu[n=1000]", or just "cpu": cells of one variant share a
+// sequential baseline.
 func (c *Cell) Variant() string {
+	var defaults map[string]int64
+	if w, err := workloads.Lookup(c.Workload); err == nil {
+		defaults, _ = w.Resolve(nil)
+	}
 	keys := make([]string, 0, len(c.Params))
-	for k := range c.Params {
-		keys = append(keys, k)
+	for k, v := range c.Params {
+		if d, ok := defaults[k]; !ok || d != v {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return c.Workload
 	}
 	sort.Strings(keys)
 	parts := make([]string, len(keys))

@@ -73,6 +73,7 @@ func summarizeCell(c, seq, one *Cell) {
 		s.PeakRSSBytes = max(s.PeakRSSBytes, t.PeakRSSBytes)
 	}
 	s.Metrics = medianMetrics(c.Trials)
+	c.Summary = s // the baseline cell is its own baseline: speedup 1
 	if seq != nil && seq.Summary != nil && c.Tasks > 0 && s.MedianNs > 0 {
 		// Scale the baseline to this cell's task count (weak scaling).
 		tseq := seq.Summary.MedianNs * float64(c.Tasks) / float64(seq.Tasks)
@@ -85,7 +86,6 @@ func summarizeCell(c, seq, one *Cell) {
 		rel := one.Summary.MedianNs * float64(c.Tasks) / float64(one.Tasks) / s.MedianNs
 		s.RelSpeedup = &rel
 	}
-	c.Summary = s
 	if d.CV > NoisyCV {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("noisy: CV %.1f%% > %.0f%%", 100*d.CV, 100*NoisyCV))
 	}
