@@ -28,6 +28,9 @@ type Run struct {
 	Env     Env    `json:"env"`
 	Config  Config `json:"config"`
 	Cells   []Cell `json:"cells"`
+	// Fits are the scaling fits per (workload, model), computed by
+	// Summarize. Optional: files without it still read (schema version 1).
+	Fits []Fit `json:"fits,omitempty"`
 	// Status is "running" while cells are still being added, then
 	// "complete", "interrupted" or "failed" (some cells failed).
 	Status   string `json:"status"`

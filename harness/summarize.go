@@ -21,6 +21,7 @@ func (r *Run) Summarize() {
 		c := &r.Cells[i]
 		summarizeCell(c, base[c.Workload+"/sequential"], base[c.Workload+"/"+c.Model])
 	}
+	r.Fits = computeFits(r)
 }
 
 // Baseline returns the sequential cell of workload, or nil.
