@@ -49,11 +49,11 @@ func TestEvaluate(t *testing.T) {
 	all := []target{{g2, Speedup}, {g2, Efficiency}, {g2, Overhead}, {g2, Time}}
 	opt := Options{MaxSlowdown: 0.10, Alpha: 0.05, MaxContention: 0.15}
 	cases := []struct {
-		name     string
-		cur      *harness.Run
+		name       string
+		cur        *harness.Run
 		contention float64
-		want     map[Figure]bool // regressed
-		busy     bool
+		want       map[Figure]bool // regressed
+		busy       bool
 	}{
 		{"same", synth(2, 10e6, 5.2e6, 20), 0.02, map[Figure]bool{}, false},
 		{"model 40% slower", synth(3, 10e6, 7.3e6, 20), 0.02, map[Figure]bool{Speedup: true, Efficiency: true, Overhead: true, Time: true}, false},
