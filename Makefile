@@ -6,7 +6,7 @@ VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 RUNFLAGS ?=
 
-.PHONY: build run test bench lint fmt clean
+.PHONY: build run test bench lint fmt clean baseline gates
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mpbench
@@ -23,6 +23,18 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# The baseline of the project's regression gates (cmd/mpbench/gates_test.go):
+# a small, fast sweep of the cpu workload on 1..2 cores, committed as
+# results/baseline.json. Record it on an idle machine.
+BASELINE_FLAGS ?= --cores 1..2 --models goroutines --workloads cpu --param cpu.tasks=48 --param cpu.n=1000000 --trials 20 --warmup 3
+baseline: build
+	@tmp=$$(mktemp -d) && ./$(BIN) run $(BASELINE_FLAGS) --out $$tmp/run -q && \
+	cp $$tmp/run/run.json results/baseline.json && rm -rf $$tmp && echo "wrote results/baseline.json"
+
+# Only the regression gates, verbose (their tables are in the log).
+gates:
+	$(GO) test -count=1 -run 'Gate' -v ./cmd/mpbench/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
