@@ -76,7 +76,8 @@ type Options struct {
 	// reported (default 2).
 	Confirm int
 	// Retries is how many runs beyond the first a gate may make to
-	// confirm a regression or to find a quiet machine (default 3).
+	// confirm a regression or to find a quiet machine (default 3;
+	// negative: none).
 	Retries int
 	// MaxContention is the CPU contention (the share of a cell's CPUs
 	// that other processes used while it ran) above which a regression
@@ -348,8 +349,11 @@ func (o *Options) fill(base *harness.Run) {
 	if o.Confirm <= 0 {
 		o.Confirm = 2
 	}
-	if o.Retries <= 0 {
+	switch {
+	case o.Retries == 0:
 		o.Retries = 3
+	case o.Retries < 0:
+		o.Retries = 0
 	}
 	if o.MaxContention == 0 {
 		o.MaxContention = 0.15
