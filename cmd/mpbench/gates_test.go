@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/harness/gate"
+	"github.com/mpbench/mpbench/reports"
 )
 
 // The project's own regression gates: they run in `go test ./...` against
@@ -100,4 +102,40 @@ func TestGateCatchesSlowerModel(t *testing.T) {
 		t.Fatalf("the gate did not catch goroutines made slower by %v:\n%s", slow, rep.Table())
 	}
 	t.Logf("caught in %v:\n%s", rep.Elapsed.Round(time.Millisecond), rep.Table())
+}
+
+// envRecord makes TestRecordBaseline record results/baseline.json; `make
+// baseline` sets it.
+const envRecord = "MPBENCH_RECORD_BASELINE"
+
+// baselinePlan is the small, fast sweep of the baseline: the cpu workload
+// under every model on 1..2 cores.
+func baselinePlan() *harness.Plan {
+	var mods []string
+	for _, name := range registry.Names() {
+		if name != "sequential" {
+			mods = append(mods, name)
+		}
+	}
+	return &harness.Plan{
+		Cores: []int{1, 2}, Models: mods, Workloads: []string{"cpu"},
+		Params:  map[string]map[string]int64{"cpu": {"tasks": 48, "n": 1_000_000}},
+		Scaling: "strong", Warmup: 3, Trials: 20, Timeout: 2 * time.Minute,
+	}
+}
+
+// TestRecordBaseline records results/baseline.json when MPBENCH_RECORD_BASELINE
+// is set (make baseline), waiting for a quiet machine: a cell that other
+// processes slowed would bake their noise into every later verdict.
+func TestRecordBaseline(t *testing.T) {
+	if os.Getenv(envRecord) == "" {
+		t.Skipf("set %s=1 (make baseline) to record %s", envRecord, baselinePath)
+	}
+	run, err := gate.Record(context.Background(), baselinePath, baselinePlan(), registry, gate.RecordOptions{Attempts: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	reports.WriteSummary(&b, run, "table")
+	t.Logf("wrote %s:\n%s", baselinePath, b.String())
 }
