@@ -294,7 +294,14 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 			g := pending[i]
 			row.Runs = attempt
 			if prev := final[g.key()]; prev != nil {
-				row.Notes = append(row.Notes, prev.Notes...)
+				// Earlier runs' notes first, each note once.
+				notes := slices.Clone(prev.Notes)
+				for _, n := range row.Notes {
+					if !slices.Contains(notes, n) {
+						notes = append(notes, n)
+					}
+				}
+				row.Notes = notes
 			}
 			switch {
 			case !row.Regressed:
