@@ -66,7 +66,7 @@ func writeFits(w io.Writer, run *harness.Run, md bool) error {
 	if len(run.Fits) == 0 {
 		return nil
 	}
-	title := "scaling fits (speedup basis relative = T(model, 1) / T(model, c); predictions extrapolate the laws, they were not measured)"
+	title := "scaling fits (basis relative: speedup T(model, 1) / T(model, c); sequential: T(sequential) / T(model, c); predictions extrapolate the laws, they were not measured)"
 	if md {
 		fmt.Fprintf(w, "\n### %s\n\n", title)
 		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(fitHeader, " | "), strings.Repeat(" --- |", len(fitHeader)))
@@ -81,7 +81,8 @@ func writeFits(w io.Writer, run *harness.Run, md bool) error {
 	}
 	fmt.Fprintf(w, "\n%s\n", title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.ToUpper(strings.Join(fitHeader, "\t")))
+	// Upper case but the symbols: σ and κ would turn into Σ and Κ.
+	fmt.Fprintln(tw, "WORKLOAD\tMODEL\tCORES\tBASIS\tAMDAHL s ±SE\tUSL σ\tUSL κ\tUSL PEAK\tPREDICTED SPEEDUP\tKARP–FLATT e(c)\tNOTES")
 	for i := range run.Fits {
 		fmt.Fprintln(tw, strings.Join(FitRow(&run.Fits[i]), "\t"))
 	}
