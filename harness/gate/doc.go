@@ -50,14 +50,17 @@
 //     interval of a ratio figure combines the Hodges–Lehmann intervals of
 //     the model's cell and of the sequential cell (each at 1 − α/2,
 //     Bonferroni), so noise in either widens it.
-//   - Busy machines are recognised, not blamed on the code. The gate reads
-//     the kernel's CPU pressure (/proc/pressure/cpu, "some": the share of
-//     time some task waited for a CPU) around every cell. A regression
-//     seen while the cells behind it ran under more than MaxPressure is
-//     re-measured rather than reported; if the machine stays busy through
-//     every retry, the test is skipped with a message saying so. Pressure
-//     does not mask a slower model: a model that sleeps or waits creates
-//     none.
+//   - Busy machines are recognised, not blamed on the code. The gate
+//     measures, for every cell, the share of its CPUs that other processes
+//     took while its trials ran: the busy time of those CPUs in /proc/stat
+//     less the CPU time of the cell's own process tree. (The kernel's
+//     pressure figures would also count a model's processes competing
+//     among themselves.) A regression seen while the cells behind it ran
+//     under more than MaxContention is measured again rather than
+//     reported; if the machine stays busy through every retry, the test is
+//     skipped with a message saying so. This does not excuse a slower
+//     model: a model that sleeps, waits or burns more CPU of its own is
+//     not "other processes".
 //   - Confirmed, not one-off. A regression must be seen in Confirm quiet
 //     runs (default 2) before the test fails; a quiet run that passes
 //     ends the question. A model that really got slower fails every run.
