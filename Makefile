@@ -6,7 +6,7 @@ VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 RUNFLAGS ?=
 
-.PHONY: build run test bench lint fmt clean
+.PHONY: build run test bench lint fmt clean baseline gates
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mpbench
@@ -25,6 +25,17 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# The baseline of the project's regression gates (cmd/mpbench/gates_test.go):
+# a small, fast sweep of the cpu workload under every model on 1..2 cores,
+# committed as results/baseline.json. It waits for a quiet machine (no other
+# process taking over 10 % of a cell's CPUs) and fails if none comes.
+baseline:
+	MPBENCH_RECORD_BASELINE=1 $(GO) test -count=1 -run '^TestRecordBaseline$$' -v ./cmd/mpbench/
+
+# Only the regression gates, verbose (their tables are in the log).
+gates:
+	$(GO) test -count=1 -run 'Gate' -v ./cmd/mpbench/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

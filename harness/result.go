@@ -37,6 +37,9 @@ type Run struct {
 	// BreakEven holds, for runs that sweep one parameter of a workload, the
 	// smallest value at which each model beats sequential.
 	BreakEven []BreakEven `json:"break_even,omitempty"`
+	// Fits are the scaling fits per (workload, model), computed by
+	// Summarize. Optional: files without it still read (schema version 1).
+	Fits []Fit `json:"fits,omitempty"`
 	// Status is "running" while cells are still being added, then
 	// "complete", "interrupted" or "failed" (some cells failed).
 	Status   string `json:"status"`

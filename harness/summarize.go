@@ -27,6 +27,7 @@ func (r *Run) Summarize() {
 		}
 	}
 	r.BreakEven = breakEven(r)
+	r.Fits = computeFits(r)
 }
 
 // Baseline returns the sequential cell of workload, or nil.

@@ -1,6 +1,8 @@
-// Package reports turns runs into what people read: the terminal table in
-// several formats (table.go), and a report folder of PNG charts with an
-// index.md and index.html (Write).
+// Package reports turns runs into what people and tools read: the terminal
+// table in several formats with the scaling fits after it (table.go,
+// fits.go), the Go benchmark format that benchstat reads (benchfmt.go), the
+// table of a comparison of two runs (compare.go), and a report folder of PNG
+// charts with an index.md and index.html (Write).
 //
 // The pipeline of a report is three steps, each in its own file:
 //

@@ -13,17 +13,21 @@ import (
 )
 
 // Formats are the accepted values of --format for a run's summary.
-var Formats = []string{"table", "json", "csv", "markdown"}
+var Formats = []string{"table", "json", "csv", "markdown", "benchfmt"}
 
 // WriteSummary writes the run's cells in format f: "table" (aligned, one
-// block per workload, warnings beside the figures), "json" (the run file),
-// "csv" (one row per cell) or "markdown".
+// block per workload, warnings beside the figures, then the scaling fits),
+// "json" (the run file), "csv" (one row per cell), "markdown", or
+// "benchfmt" (Go benchmark lines for benchstat, see WriteBenchfmt).
 func WriteSummary(w io.Writer, run *harness.Run, f string) error {
 	switch f {
-	case "table":
-		return writeTable(w, run, false)
-	case "markdown":
-		return writeTable(w, run, true)
+	case "table", "markdown":
+		if err := writeTable(w, run, f == "markdown"); err != nil {
+			return err
+		}
+		return writeFits(w, run, f == "markdown")
+	case "benchfmt":
+		return WriteBenchfmt(w, run)
 	case "json":
 		return run.Encode(w)
 	case "csv":

@@ -9,7 +9,7 @@ import (
 	"github.com/mpbench/mpbench/harness"
 )
 
-func testRun() *harness.Run {
+func tableTestRun() *harness.Run {
 	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion, Config: harness.Config{Scaling: "strong", Trials: 3}}
 	add := func(model string, cores int, ns ...int64) {
 		c := harness.Cell{Workload: "cpu", Model: model, Cores: cores, Tasks: 100}
@@ -27,7 +27,7 @@ func testRun() *harness.Run {
 
 func TestTableShowsFiguresAndFailures(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteSummary(&buf, testRun(), "table"); err != nil {
+	if err := WriteSummary(&buf, tableTestRun(), "table"); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -40,7 +40,7 @@ func TestTableShowsFiguresAndFailures(t *testing.T) {
 
 func TestMarkdownEscapesPipes(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteSummary(&buf, testRun(), "markdown"); err != nil {
+	if err := WriteSummary(&buf, tableTestRun(), "markdown"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `checksum \| mismatch`) {
@@ -50,7 +50,7 @@ func TestMarkdownEscapesPipes(t *testing.T) {
 
 func TestCSVHasARowPerCell(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteSummary(&buf, testRun(), "csv"); err != nil {
+	if err := WriteSummary(&buf, tableTestRun(), "csv"); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&buf).ReadAll()

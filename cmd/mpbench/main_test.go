@@ -60,7 +60,7 @@ func TestBadInputExits2AndWritesNothing(t *testing.T) {
 		{"unwritable out", []string{"--out", filepath.Join(file, "run")}, "cannot write there"},
 		{"unknown flag", []string{"--corez", "1"}, "unknown flag: --corez"},
 		{"rounds 0", []string{"--rounds", "0"}, "--rounds 0: at least 1"},
-		{"target-ci 200%", []string{"--target-ci", "200%"}, "a fraction above 0 and below 1"},
+		{"target-ci 200%", []string{"--target-ci", "200%"}, "want a percentage like 5% or a fraction like 0.05"},
 		{"backwards sweep", []string{"--param", "cpu.n=10..1/x2"}, "range runs backwards"},
 		{"sweep without step", []string{"--param", "cpu.n=10..100"}, "needs a step /xK or /+K"},
 		{"bad duration", []string{"--timeout", "soon"}, "invalid argument"},

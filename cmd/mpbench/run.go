@@ -135,9 +135,12 @@ func (o *runOptions) plan(available int) (*harness.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, err := parseFraction("--target-ci", o.TargetCI)
+	target, err := parseFraction("target-ci", o.TargetCI)
 	if err != nil {
 		return nil, err
+	}
+	if o.TargetCI != "" && target == 0 {
+		return nil, &usageError{fmt.Errorf("--target-ci %q: must be above 0", o.TargetCI)}
 	}
 	p := &harness.Plan{
 		Cores: cores, Models: mods, Workloads: wls, Params: params, Sweeps: sweeps, Scaling: o.Scaling,
@@ -151,7 +154,8 @@ func (o *runOptions) plan(available int) (*harness.Plan, error) {
 	return p, p.Check(registry)
 }
 
-// parseFraction parses "2%" or "0.02"; "" is 0.
+// parseFraction parses a fraction written "5%" or "0.05", at least 0 and
+// below 1; "" is 0.
 func parseFraction(flag, s string) (float64, error) {
 	if s == "" {
 		return 0, nil
@@ -161,8 +165,8 @@ func parseFraction(flag, s string) (float64, error) {
 	if err == nil && pct {
 		f /= 100
 	}
-	if err != nil || f <= 0 || f >= 1 {
-		return 0, &usageError{fmt.Errorf(`%s %q: a fraction above 0 and below 1, as "2%%" or "0.02"`, flag, s)}
+	if err != nil || f < 0 || f >= 1 {
+		return 0, &usageError{fmt.Errorf(`--%s %q: want a percentage like 5%% or a fraction like 0.05, below 100%%`, flag, s)}
 	}
 	return f, nil
 }

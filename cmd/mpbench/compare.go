@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/reports"
+	"github.com/spf13/cobra"
+)
+
+// compareOptions are the arguments and flags of `mpbench compare`.
+type compareOptions struct {
+	Old, New  string
+	Alpha     float64
+	Threshold string
+	Format    string
+}
+
+// errRegression is returned (exit 1) when a cell is significantly slower
+// by more than the threshold.
+var errRegression = errors.New("significantly slower")
+
+func newCmdCompare(stdout io.Writer, runF func(context.Context, *compareOptions) error) *cobra.Command {
+	opts := &compareOptions{}
+	cmd := &cobra.Command{
+		Use:   "compare OLD NEW",
+		Short: "Compare two runs cell by cell (Mann–Whitney U, Holm–Bonferroni)",
+		Long: `compare matches the cells of two runs (run folders or run.json files) and,
+for each cell both have, gives the old and new median compute time, the change
+in %, its confidence interval, the Mann–Whitney U p-value (as benchstat
+computes it) and a verdict: faster, slower or no significant change. The
+p-values are adjusted by Holm–Bonferroni over all the cells tested, and a
+cell is a regression only when it is significantly slower and the whole
+confidence interval of its change lies above --threshold. Cells present in
+only one run are listed.
+
+Exit status: 0 when no cell regressed, 1 when a cell is significantly slower
+by more than the threshold, 2 for bad input (unreadable runs, bad flags).`,
+		Example: `  mpbench compare results/old results/new
+  mpbench compare old/run.json new/run.json --threshold 10% --alpha 0.01
+  mpbench compare results/baseline.json results/20260101T000000Z-host --format markdown`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Old, opts.New = args[0], args[1]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return compareRun(opts, stdout)
+		},
+	}
+	f := cmd.Flags()
+	f.Float64Var(&opts.Alpha, "alpha", 0.05, "family-wise significance level (Holm–Bonferroni over the cells)")
+	f.StringVar(&opts.Threshold, "threshold", "5%", `noise threshold: a change whose CI lies within it is not a regression ("5%" or 0.05)`)
+	f.StringVarP(&opts.Format, "format", "f", "table", "output format: "+strings.Join(reports.CompareFormats, "|"))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(reports.CompareFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func compareRun(o *compareOptions, stdout io.Writer) error {
+	if !contains(reports.CompareFormats, o.Format) {
+		return &usageError{fmt.Errorf("--format %q: accepted: %s", o.Format, strings.Join(reports.CompareFormats, ", "))}
+	}
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		return &usageError{fmt.Errorf("--alpha %v: must be between 0 and 1, e.g. 0.05", o.Alpha)}
+	}
+	th, err := parseFraction("threshold", o.Threshold)
+	if err != nil {
+		return err
+	}
+	old, err := harness.Load(o.Old)
+	if err != nil {
+		return &usageError{fmt.Errorf("old run: %w", err)}
+	}
+	new, err := harness.Load(o.New)
+	if err != nil {
+		return &usageError{fmt.Errorf("new run: %w", err)}
+	}
+	cmp, err := harness.Compare(old, new, harness.CompareOptions{Alpha: o.Alpha, Threshold: th})
+	if err != nil {
+		return err
+	}
+	if err := reports.WriteComparison(stdout, cmp, o.Format); err != nil {
+		return err
+	}
+	if regs := cmp.Regressions(); len(regs) > 0 {
+		names := make([]string, len(regs))
+		for i, r := range regs {
+			names[i] = fmt.Sprintf("%s (%+.1f%%)", r.Key, 100*r.Change)
+		}
+		return fmt.Errorf("%w by more than %s: %s", errRegression, o.Threshold, strings.Join(names, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mpbench/mpbench/harness"
+)
+
+// saveRun writes a run of the given cells (model → compute times) to a
+// fresh folder and returns it.
+func saveRun(t *testing.T, cells map[string][]int64) string {
+	t.Helper()
+	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion, Status: "complete",
+		Env: harness.Env{Host: "h", CPUModel: "c", OS: "linux", Arch: "amd64"}, Config: harness.Config{Scaling: "strong"}}
+	for _, model := range []string{"sequential", "goroutines", "extra"} {
+		ns, ok := cells[model]
+		if !ok {
+			continue
+		}
+		c := harness.Cell{Workload: "cpu", Model: model, Cores: 1, Tasks: 48}
+		if model != "sequential" {
+			c.Cores = 2
+		}
+		for _, x := range ns {
+			c.Trials = append(c.Trials, harness.Trial{ComputeNs: x})
+		}
+		r.Cells = append(r.Cells, c)
+	}
+	r.Summarize()
+	dir := t.TempDir()
+	if err := r.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func times(center int64, n int) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = center + int64(i%5)*center/200 // ±1 % spread
+	}
+	return out
+}
+
+func TestCompareExitCodes(t *testing.T) {
+	old := saveRun(t, map[string][]int64{"sequential": times(10e6, 10), "goroutines": times(5e6, 10), "extra": times(1e6, 5)})
+	same := saveRun(t, map[string][]int64{"sequential": times(10e6, 10), "goroutines": times(5e6, 10)})
+	slower := saveRun(t, map[string][]int64{"sequential": times(10e6, 10), "goroutines": times(6e6, 10)})
+
+	code, stdout, stderr := runCLI(t, "compare", old, same)
+	if code != exitOK {
+		t.Fatalf("same: exit %d, %s", code, stderr)
+	}
+	for _, want := range []string{"CELL", "OLD MEDIAN", "P (HOLM)", "cpu/goroutines/2", "no significant change", "cpu/extra/2", "only in old run", "2 cells tested"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	code, stdout, stderr = runCLI(t, "compare", filepath.Join(old, "run.json"), slower, "--threshold", "5%")
+	if code != exitFailure || !strings.Contains(stdout, "slower (REGRESSION)") || !strings.Contains(stderr, "significantly slower by more than 5%: cpu/goroutines/2 (+20.0%)") {
+		t.Errorf("slower: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// The same change under a 30 % threshold is slower, but no regression.
+	if code, stdout, _ = runCLI(t, "compare", old, slower, "--threshold", "0.3"); code != exitOK || !strings.Contains(stdout, "slower") {
+		t.Errorf("threshold 30%%: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "compare", old, slower, "--format", "json")
+	if code != exitFailure || !strings.Contains(stdout, `"p_holm"`) || !strings.Contains(stdout, `"regression": true`) {
+		t.Errorf("json: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "compare", old, same, "--format", "markdown")
+	if code != exitOK || !strings.Contains(stdout, "| cell | old median |") {
+		t.Errorf("markdown: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestCompareBadInputExits2(t *testing.T) {
+	run := saveRun(t, map[string][]int64{"sequential": times(10e6, 3)})
+	notRun := filepath.Join(t.TempDir(), "x.json")
+	os.WriteFile(notRun, []byte(`{"schema":"other"}`), 0o644)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"one arg", []string{"compare", run}, "accepts 2 arg(s)"},
+		{"missing", []string{"compare", run, filepath.Join(t.TempDir(), "nope")}, "new run:"},
+		{"not a run", []string{"compare", notRun, run}, "not an mpbench run file"},
+		{"threshold", []string{"compare", run, run, "--threshold", "lots"}, `--threshold "lots": want a percentage`},
+		{"alpha", []string{"compare", run, run, "--alpha", "1.5"}, "--alpha 1.5"},
+		{"format", []string{"compare", run, run, "--format", "csv"}, "accepted: table, json, markdown"},
+		{"export format", []string{"export", run, "--format", "xml"}, "accepted: table, json, csv, markdown, benchfmt"},
+		{"export missing", []string{"export", filepath.Join(t.TempDir(), "nope")}, "no such file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, c.args...)
+			if code != exitUsage || !strings.Contains(stderr, c.want) || stdout != "" {
+				t.Errorf("exit %d, stderr %q (want 2 and %q), stdout %q", code, stderr, c.want, stdout)
+			}
+		})
+	}
+}
+
+func TestExportBenchfmt(t *testing.T) {
+	run := saveRun(t, map[string][]int64{"sequential": times(10e6, 4), "goroutines": times(5e6, 4)})
+	code, stdout, stderr := runCLI(t, "export", run)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "goos: linux\ngoarch: amd64\ncpu: c\npkg: github.com/mpbench/mpbench\n") ||
+		strings.Count(stdout, "BenchmarkCPU/model=goroutines/cores=2-2\t1\t") != 4 || !strings.Contains(stdout, " speedup\t") {
+		t.Errorf("export:\n%s", stdout)
+	}
+	if code, stdout, _ = runCLI(t, "export", run, "--format", "csv"); code != exitOK || !strings.Contains(stdout, "workload,model,cores") {
+		t.Errorf("export csv: %d %s", code, stdout)
+	}
+}
+
+func TestRunFormatBenchfmt(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "run", "--cores", "1", "--models", "goroutines", "--workloads", "square",
+		"--param", "square.tasks=1000", "--trials", "3", "--warmup", "0", "--out", t.TempDir(), "-q", "--format", "benchfmt")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Count(stdout, "BenchmarkSquare/model=sequential/cores=1/tasks=1000\t1\t") != 3 ||
+		strings.Count(stdout, "BenchmarkSquare/model=goroutines/cores=1/tasks=1000\t1\t") != 3 || !strings.Contains(stdout, "goos: ") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+}

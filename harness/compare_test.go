@@ -1,0 +1,194 @@
+package harness
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+func TestHolm(t *testing.T) {
+	got := Holm([]float64{0.01, 0.04, 0.03, 0.005})
+	// Sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 → 0.06.
+	want := []float64{0.03, 0.06, 0.06, 0.02}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12 {
+			t.Fatalf("Holm = %v, want %v", got, want)
+		}
+	}
+	if got := Holm([]float64{0.6, 0.9}); got[0] != 1 || got[1] != 1 {
+		t.Errorf("Holm caps at 1: %v", got)
+	}
+	if got := Holm([]float64{0.02}); got[0] != 0.02 {
+		t.Errorf("one test is not adjusted: %v", got)
+	}
+}
+
+func TestULowerCount(t *testing.T) {
+	// Critical values of the two-sided Mann–Whitney test at α = 0.05
+	// (reject when U ≤ crit); k = crit + 1.
+	for _, c := range []struct{ m, n, crit int }{{5, 5, 2}, {10, 10, 23}, {8, 12, 22}, {20, 20, 127}, {3, 3, -1}} {
+		if got := uLowerCount(c.m, c.n, 0.025); got != c.crit+1 {
+			t.Errorf("uLowerCount(%d, %d) = %d, want %d", c.m, c.n, got, c.crit+1)
+		}
+	}
+	// The normal approximation, used above 2500 pairs, is within one of
+	// the exact count where both apply.
+	exact := uLowerCount(50, 50, 0.025)
+	sd := math.Sqrt(50 * 50 * 101 / 12.0)
+	approx := int(math.Floor(1250 + 0.5 - 1.959963984540054*sd))
+	if d := exact - approx; d < -1 || d > 1 {
+		t.Errorf("50×50: exact %d, normal %d", exact, approx)
+	}
+	if got := uLowerCount(60, 60, 0.025); got < 1300 || got > 1500 {
+		t.Errorf("60×60 (normal approximation) = %d", got)
+	}
+}
+
+func TestRatioCI(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	old := make([]float64, 10)
+	for i := range old {
+		old[i] = 1e6 * (1 + 0.05*rng.Float64())
+	}
+	new := make([]float64, len(old))
+	for i, x := range old {
+		new[i] = 1.2 * x
+	}
+	lo, hi, ok := RatioCI(old, new, 0.95)
+	if !ok || lo > 1.2 || hi < 1.2 || lo < 1.1 || hi > 1.3 {
+		t.Fatalf("CI of a 1.2 ratio = [%v, %v] %v", lo, hi, ok)
+	}
+	// Coverage: with a true ratio of 1.1 and noise, the 95 % interval
+	// holds it in about 95 % of samples.
+	hits, runs := 0, 400
+	for range runs {
+		a, b := make([]float64, 8), make([]float64, 9)
+		for i := range a {
+			a[i] = 100 * math.Exp(0.05*rng.NormFloat64())
+		}
+		for i := range b {
+			b[i] = 110 * math.Exp(0.05*rng.NormFloat64())
+		}
+		if lo, hi, ok := RatioCI(a, b, 0.95); ok && lo <= 1.1 && hi >= 1.1 {
+			hits++
+		}
+	}
+	if cov := float64(hits) / float64(runs); cov < 0.92 || cov > 0.99 {
+		t.Errorf("coverage %.3f, want about 0.95", cov)
+	}
+	if _, _, ok := RatioCI([]float64{1, 2}, []float64{1, 2}, 0.95); ok {
+		t.Error("2+2 samples cannot give a 95% interval")
+	}
+}
+
+// runOf returns a run with one cell per entry of cells (model → times).
+func runOf(host string, cells ...Cell) *Run {
+	r := &Run{Schema: Schema, Version: SchemaVersion, Env: Env{Host: host, CPUModel: "cpu"}, Config: Config{Scaling: "strong"}, Cells: cells}
+	r.Summarize()
+	return r
+}
+
+func timesAround(seed uint64, n int, center, spread float64) []int64 {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(center * (1 + spread*(2*rng.Float64()-1)))
+	}
+	return out
+}
+
+func TestCompareVerdicts(t *testing.T) {
+	const ms = 1e6
+	old := runOf("h",
+		cellWith("sequential", 1, 10, timesAround(1, 10, 10*ms, 0.01)...),
+		cellWith("same", 2, 10, timesAround(2, 10, 10*ms, 0.02)...),
+		cellWith("slow", 2, 10, timesAround(3, 10, 10*ms, 0.01)...),
+		cellWith("bitslow", 2, 10, timesAround(4, 10, 10*ms, 0.01)...),
+		cellWith("fast", 2, 10, timesAround(5, 10, 10*ms, 0.01)...),
+		cellWith("gone", 2, 10, 1, 2, 3),
+	)
+	new := runOf("h",
+		cellWith("sequential", 1, 10, timesAround(11, 10, 10*ms, 0.01)...),
+		cellWith("same", 2, 10, timesAround(12, 10, 10*ms, 0.02)...),
+		cellWith("slow", 2, 10, timesAround(13, 10, 13*ms, 0.01)...),       // +30 %
+		cellWith("bitslow", 2, 10, timesAround(14, 10, 10.2*ms, 0.002)...), // +2 %: within 5 %
+		cellWith("fast", 2, 10, timesAround(15, 10, 7*ms, 0.01)...),
+		cellWith("added", 2, 10, 1, 2, 3),
+	)
+	cmp, err := Compare(old, new, CompareOptions{Alpha: 0.05, Threshold: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		verdict    string
+		regression bool
+	}{
+		"w/sequential/1": {VerdictSame, false},
+		"w/same/2":       {VerdictSame, false},
+		"w/slow/2":       {VerdictSlower, true},
+		"w/bitslow/2":    {VerdictSlower, false},
+		"w/fast/2":       {VerdictFaster, false},
+		"w/gone/2":       {VerdictOnlyOld, false},
+		"w/added/2":      {VerdictOnlyNew, false},
+	}
+	if len(cmp.Rows) != len(want) || cmp.Tested != 5 {
+		t.Fatalf("%d rows, %d tested; want %d and 5", len(cmp.Rows), cmp.Tested, len(want))
+	}
+	for _, r := range cmp.Rows {
+		w := want[r.Key]
+		if r.Verdict != w.verdict || r.Regression != w.regression {
+			t.Errorf("%s: verdict %q regression %v (change %+.3f, p %.4f, holm %.4f, CI %v..%v); want %q %v",
+				r.Key, r.Verdict, r.Regression, r.Change, r.P, r.PHolm, deref(r.ChangeLow), deref(r.ChangeHigh), w.verdict, w.regression)
+		}
+		if r.tested && (r.PHolm < r.P || r.ChangeLow == nil || *r.ChangeLow > *r.ChangeHigh) {
+			t.Errorf("%s: p %v holm %v CI %v..%v", r.Key, r.P, r.PHolm, deref(r.ChangeLow), deref(r.ChangeHigh))
+		}
+	}
+	if fast := cmp.Rows[4]; !fast.Improvement {
+		t.Errorf("fast: not an improvement: %+v", fast)
+	}
+	if regs := cmp.Regressions(); len(regs) != 1 || regs[0].Key != "w/slow/2" {
+		t.Errorf("regressions %v", regs)
+	}
+	if s := cmp.String(); !strings.Contains(s, "5 cells tested") || !strings.Contains(s, "1 only in old run") {
+		t.Errorf("summary %q", s)
+	}
+	// A threshold wider than the change: significant, but no regression.
+	cmp, _ = Compare(old, new, CompareOptions{Threshold: 0.5})
+	if len(cmp.Regressions()) != 0 {
+		t.Errorf("threshold 50%%: regressions %v", cmp.Regressions())
+	}
+	// Different machines are flagged.
+	other := runOf("elsewhere", new.Cells...)
+	cmp, _ = Compare(old, other, CompareOptions{})
+	if len(cmp.Warnings) != 1 || !strings.Contains(cmp.Warnings[0], "different machines") {
+		t.Errorf("warnings %q", cmp.Warnings)
+	}
+	if _, err := Compare(old, new, CompareOptions{Alpha: 2}); !errors.Is(err, ErrUsage) {
+		t.Errorf("alpha 2: %v", err)
+	}
+}
+
+func TestCompareHolmRemovesChanceFindings(t *testing.T) {
+	// 40 cells drawn from one distribution in both runs: uncorrected, a
+	// few p-values fall under 0.05 by chance; after Holm none may.
+	var a, b []Cell
+	for i := range 40 {
+		m := "m" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		a = append(a, cellWith(m, 2, 10, timesAround(uint64(100+i), 10, 1e6, 0.05)...))
+		b = append(b, cellWith(m, 2, 10, timesAround(uint64(200+i), 10, 1e6, 0.05)...))
+	}
+	cmp, _ := Compare(runOf("h", a...), runOf("h", b...), CompareOptions{})
+	raw := 0
+	for _, r := range cmp.Rows {
+		if r.P <= 0.05 {
+			raw++
+		}
+		if r.Verdict != VerdictSame {
+			t.Errorf("%s: %s (p %.4f, holm %.4f)", r.Key, r.Verdict, r.P, r.PHolm)
+		}
+	}
+	t.Logf("%d of 40 uncorrected p-values ≤ 0.05", raw)
+}

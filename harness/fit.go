@@ -1,0 +1,421 @@
+package harness
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/optimize"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// MinFitCores is the fewest distinct core counts a scaling fit needs.
+const MinFitCores = 3
+
+// Speedup bases of a Fit.
+const (
+	// BasisRelative fits T(model, 1) / T(model, c): how the model itself
+	// scales, the classical definition of the scaling laws.
+	BasisRelative = "relative"
+	// BasisSequential fits T(sequential) / T(model, c), used when the
+	// model has no c = 1 cell: sequential stands in for T(1).
+	BasisSequential = "sequential"
+)
+
+// Fit is the scaling analysis of one (workload, model, parameters) over
+// its core counts: Amdahl's law, the Universal Scalability Law and the
+// Karp–Flatt metric. Fits with fewer than MinFitCores core counts are not
+// available, and Reason says why; the Karp–Flatt figures of the points are
+// given whenever there is a point with c > 1.
+type Fit struct {
+	Workload string           `json:"workload"`
+	Model    string           `json:"model"`
+	Params   map[string]int64 `json:"params,omitempty"`
+	// Basis says which speedup was fitted: BasisRelative or
+	// BasisSequential.
+	Basis  string     `json:"basis"`
+	Points []FitPoint `json:"points"`
+	// Available reports whether Amdahl and USL were fitted.
+	Available bool       `json:"available"`
+	Reason    string     `json:"reason,omitempty"`
+	Amdahl    *AmdahlFit `json:"amdahl,omitempty"`
+	USL       *USLFit    `json:"usl,omitempty"`
+	// Predictions are extrapolations of both laws beyond the largest
+	// measured core count (2× and 4× it): predictions, not measurements.
+	Predictions []Prediction `json:"predictions,omitempty"`
+	Notes       []string     `json:"notes,omitempty"`
+}
+
+// FitPoint is one measured core count of a fit.
+type FitPoint struct {
+	Cores   int     `json:"cores"`
+	Speedup float64 `json:"speedup"`
+	// KarpFlatt is the experimentally determined serial fraction
+	// e = (1/ψ − 1/c) / (1 − 1/c); nil at c = 1, where it is undefined.
+	KarpFlatt *float64 `json:"karp_flatt"`
+}
+
+// AmdahlFit is the least-squares fit of speedup(c) = 1 / (s + (1−s)/c).
+type AmdahlFit struct {
+	// Serial is the serial fraction s, constrained to [0, 1].
+	Serial float64 `json:"serial"`
+	// SerialSE is the standard error of s from the Jacobian of the fit
+	// (nil with no residual degree of freedom); CILow..CIHigh is the 95 %
+	// Student-t interval s ± t·SE.
+	SerialSE *float64 `json:"serial_se"`
+	CILow    *float64 `json:"serial_ci_low"`
+	CIHigh   *float64 `json:"serial_ci_high"`
+	// MaxSpeedup is the limit 1/s as c grows (nil when s = 0).
+	MaxSpeedup *float64 `json:"max_speedup"`
+	// RMSE is the root mean square residual in speedup units.
+	RMSE float64 `json:"rmse"`
+}
+
+// USLFit is the least-squares fit of Gunther's Universal Scalability Law,
+// speedup(c) = c / (1 + σ(c−1) + κ·c(c−1)), with σ, κ ≥ 0.
+type USLFit struct {
+	// Sigma is contention (the serialised share), Kappa coherency (the
+	// cost of keeping c workers consistent, growing with c²).
+	Sigma   float64  `json:"sigma"`
+	Kappa   float64  `json:"kappa"`
+	SigmaSE *float64 `json:"sigma_se"`
+	KappaSE *float64 `json:"kappa_se"`
+	// PeakCores is the predicted core count of the highest speedup,
+	// √((1−σ)/κ); nil when κ = 0 (speedup grows without a peak).
+	PeakCores   *float64 `json:"predicted_peak_cores"`
+	PeakSpeedup *float64 `json:"predicted_peak_speedup"`
+	RMSE        float64  `json:"rmse"`
+}
+
+// Prediction is the speedup both laws predict at a core count that was
+// not measured.
+type Prediction struct {
+	Cores  int     `json:"cores"`
+	Amdahl float64 `json:"amdahl_predicted_speedup"`
+	USL    float64 `json:"usl_predicted_speedup"`
+}
+
+// Amdahl returns 1 / (s + (1−s)/c).
+func Amdahl(s, c float64) float64 { return 1 / (s + (1-s)/c) }
+
+// USL returns c / (1 + σ(c−1) + κ·c(c−1)).
+func USL(sigma, kappa, c float64) float64 {
+	return c / (1 + sigma*(c-1) + kappa*c*(c-1))
+}
+
+// KarpFlatt returns the experimentally determined serial fraction of
+// speedup psi on c cores, (1/ψ − 1/c) / (1 − 1/c). It is NaN at c ≤ 1.
+func KarpFlatt(psi float64, c int) float64 {
+	if c <= 1 {
+		return math.NaN()
+	}
+	inv := 1 / float64(c)
+	return (1/psi - inv) / (1 - inv)
+}
+
+// FitScaling fits Amdahl's law and the USL to speedups measured at cores
+// (one speedup per core count). Points at c = 1 hold no information for
+// either law (both pass through speedup 1 there) and do not count as
+// degrees of freedom, but they do count as core counts.
+func FitScaling(cores []int, speedups []float64) (Fit, error) {
+	var f Fit
+	if len(cores) != len(speedups) {
+		return f, fmt.Errorf("fit: %d core counts for %d speedups", len(cores), len(speedups))
+	}
+	idx := make([]int, len(cores))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return cores[idx[a]] < cores[idx[b]] })
+	distinct := map[int]bool{}
+	var cs, ss []float64 // points with c > 1
+	for _, i := range idx {
+		c, s := cores[i], speedups[i]
+		if c < 1 || !(s > 0) || math.IsInf(s, 0) {
+			return f, fmt.Errorf("fit: bad point: %d cores, speedup %v", c, s)
+		}
+		distinct[c] = true
+		p := FitPoint{Cores: c, Speedup: s}
+		if c > 1 {
+			kf := KarpFlatt(s, c)
+			p.KarpFlatt = &kf
+			cs, ss = append(cs, float64(c)), append(ss, s)
+		}
+		f.Points = append(f.Points, p)
+	}
+	if len(distinct) < MinFitCores {
+		list := make([]string, 0, len(distinct))
+		for _, p := range f.Points {
+			list = append(list, strconv.Itoa(p.Cores))
+		}
+		f.Reason = fmt.Sprintf("needs at least %d core counts, has %d (%s)", MinFitCores, len(distinct), strings.Join(slices.Compact(list), ", "))
+		return f, nil
+	}
+	f.Available = true
+	f.Amdahl = fitAmdahl(cs, ss)
+	f.USL = fitUSL(cs, ss)
+	top := cs[len(cs)-1]
+	for _, k := range []float64{2, 4} {
+		c := k * top
+		f.Predictions = append(f.Predictions, Prediction{
+			Cores: int(c), Amdahl: Amdahl(f.Amdahl.Serial, c), USL: USL(f.USL.Sigma, f.USL.Kappa, c),
+		})
+	}
+	return f, nil
+}
+
+// Note: both fits are least squares on the speedups with relative
+// residuals, Σ ((S_i − f(c_i)) / S_i)². Timing noise is multiplicative
+// (a few per cent of the time, whatever the time), so plain residuals
+// would give the largest speedups the largest noise and the most weight,
+// and understate the standard errors.
+
+// fitAmdahl minimises the relative squared residuals of
+// 1/(s + (1−s)/c) over s in [0, 1]. The objective is one-dimensional and
+// bounded, so a grid scan brackets the global minimum and golden-section
+// search polishes it.
+func fitAmdahl(cs, ss []float64) *AmdahlFit {
+	rss := func(s float64) float64 {
+		var sum float64
+		for i, c := range cs {
+			d := (ss[i] - Amdahl(s, c)) / ss[i]
+			sum += d * d
+		}
+		return sum
+	}
+	const grid = 400
+	best := 0
+	for i := 1; i <= grid; i++ {
+		if rss(float64(i)/grid) < rss(float64(best)/grid) {
+			best = i
+		}
+	}
+	lo, hi := math.Max(0, float64(best-1)/grid), math.Min(1, float64(best+1)/grid)
+	s := goldenMin(rss, lo, hi)
+	if rss(0) < rss(s) {
+		s = 0
+	}
+	a := &AmdahlFit{Serial: s, RMSE: rmse(cs, ss, func(c float64) float64 { return Amdahl(s, c) })}
+	if s > 0 {
+		m := 1 / s
+		a.MaxSpeedup = &m
+	}
+	if dof := len(cs) - 1; dof > 0 {
+		var jj float64
+		for i, c := range cs {
+			f := Amdahl(s, c)
+			j := -(1 - 1/c) * f * f / ss[i] // ∂f/∂s, weighted
+			jj += j * j
+		}
+		if jj > 0 {
+			se := math.Sqrt(rss(s) / float64(dof) / jj)
+			t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(dof)}.Quantile(0.975)
+			l, h := s-t*se, s+t*se
+			a.SerialSE, a.CILow, a.CIHigh = &se, &l, &h
+		}
+	}
+	return a
+}
+
+// rmse is the root mean square residual of law in speedup units.
+func rmse(cs, ss []float64, law func(float64) float64) float64 {
+	var sum float64
+	for i, c := range cs {
+		d := ss[i] - law(c)
+		sum += d * d
+	}
+	return math.Sqrt(sum / float64(len(cs)))
+}
+
+func goldenMin(f func(float64) float64, a, b float64) float64 {
+	const inv = 0.6180339887498949
+	c, d := b-inv*(b-a), a+inv*(b-a)
+	for i := 0; i < 200 && b-a > 1e-12; i++ {
+		if f(c) < f(d) {
+			b = d
+		} else {
+			a = c
+		}
+		c, d = b-inv*(b-a), a+inv*(b-a)
+	}
+	return (a + b) / 2
+}
+
+// fitUSL fits σ and κ ≥ 0. The start is the linearisation
+// c/S − 1 = σ(c−1) + κ·c(c−1), solved by least squares without intercept
+// (with one parameter dropped when the other would go negative); gonum's
+// Nelder–Mead then minimises the relative squared residuals of the
+// speedups themselves, which the linearisation weighs unevenly. κ is searched as
+// κ·c_max² so both parameters have the same scale.
+func fitUSL(cs, ss []float64) *USLFit {
+	top := cs[len(cs)-1]
+	scale := top * top
+	rss := func(sigma, kappa float64) float64 {
+		var sum float64
+		for i, c := range cs {
+			d := (ss[i] - USL(sigma, kappa, c)) / ss[i]
+			sum += d * d
+		}
+		return sum
+	}
+	sigma0, kappa0 := uslLinear(cs, ss)
+	problem := optimize.Problem{Func: func(x []float64) float64 {
+		return rss(math.Abs(x[0]), math.Abs(x[1])/scale)
+	}}
+	best := []float64{sigma0, kappa0 * scale}
+	bestF := problem.Func(best)
+	for _, start := range [][]float64{{sigma0, kappa0 * scale}, {0, 0}, {0.1, 0.1}} {
+		res, err := optimize.Minimize(problem, start, &optimize.Settings{
+			Converger:       &optimize.FunctionConverge{Absolute: 1e-15, Iterations: 200},
+			FuncEvaluations: 20000,
+		}, &optimize.NelderMead{SimplexSize: 0.02})
+		if err == nil || res != nil {
+			if res != nil && res.F < bestF {
+				best, bestF = res.X, res.F
+			}
+		}
+	}
+	sigma, kappa := math.Abs(best[0]), math.Abs(best[1])/scale
+	u := &USLFit{Sigma: sigma, Kappa: kappa, RMSE: rmse(cs, ss, func(c float64) float64 { return USL(sigma, kappa, c) })}
+	if kappa > 0 && sigma < 1 {
+		n := math.Sqrt((1 - sigma) / kappa)
+		sp := USL(sigma, kappa, n)
+		u.PeakCores, u.PeakSpeedup = &n, &sp
+	}
+	if dof := len(cs) - 2; dof > 0 {
+		// Cov = RSS/dof · (JᵀJ)⁻¹ with J = [∂f/∂σ ∂f/∂κ].
+		var a, b, d float64
+		for i, c := range cs {
+			den := 1 + sigma*(c-1) + kappa*c*(c-1)
+			js := -c * (c - 1) / (den * den) / ss[i]
+			jk := -c * c * (c - 1) / (den * den) / ss[i]
+			a, b, d = a+js*js, b+js*jk, d+jk*jk
+		}
+		if det := a*d - b*b; det > 0 {
+			v := rss(sigma, kappa) / float64(dof)
+			ses, sek := math.Sqrt(v*d/det), math.Sqrt(v*a/det)
+			u.SigmaSE, u.KappaSE = &ses, &sek
+		}
+	}
+	return u
+}
+
+// uslLinear solves c/S − 1 = σ(c−1) + κ·c(c−1) by least squares with
+// σ, κ ≥ 0.
+func uslLinear(cs, ss []float64) (sigma, kappa float64) {
+	var xx, xz, zz, xy, zy float64
+	for i, c := range cs {
+		x, z, y := c-1, c*(c-1), c/ss[i]-1
+		xx, xz, zz, xy, zy = xx+x*x, xz+x*z, zz+z*z, xy+x*y, zy+z*y
+	}
+	if det := xx*zz - xz*xz; det > 0 {
+		sigma, kappa = (xy*zz-zy*xz)/det, (zy*xx-xy*xz)/det
+		if sigma >= 0 && kappa >= 0 {
+			return sigma, kappa
+		}
+	}
+	// One parameter at its bound: fit the other alone, keep the better.
+	s1, k2 := math.Max(0, xy/xx), math.Max(0, zy/zz)
+	r := func(s, k float64) float64 {
+		var sum float64
+		for i, c := range cs {
+			d := c/ss[i] - 1 - s*(c-1) - k*c*(c-1)
+			sum += d * d
+		}
+		return sum
+	}
+	if r(s1, 0) <= r(0, k2) {
+		return s1, 0
+	}
+	return 0, k2
+}
+
+// computeFits fits every (workload, model, parameters) group of the run's
+// measured cells except sequential. Oversubscribed cells are left out:
+// their speedup is capped by the CPUs, not by the model.
+func computeFits(r *Run) []Fit {
+	type group struct {
+		wl, model string
+		params    map[string]int64
+		cells     []*Cell
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Model == "sequential" || c.Failed() || c.Summary == nil {
+			continue
+		}
+		k := c.Workload + "/" + c.Model + "/" + ParamsString(c.Params)
+		g := byKey[k]
+		if g == nil {
+			g = &group{wl: c.Workload, model: c.Model, params: c.Params}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.cells = append(g.cells, c)
+	}
+	var fits []Fit
+	for _, g := range groups {
+		basis := BasisSequential
+		var one *Cell
+		for _, c := range g.cells {
+			if c.Cores == 1 && c.Tasks > 0 && c.Summary.MedianNs > 0 {
+				basis, one = BasisRelative, c
+			}
+		}
+		var cores []int
+		var sps []float64
+		over := 0
+		for _, c := range g.cells {
+			if c.Oversubscribed {
+				over++
+				continue
+			}
+			sp := c.Summary.Speedup
+			if one != nil && c.Summary.MedianNs > 0 {
+				// T(model, 1), scaled to this cell's tasks, over T(model, c).
+				rel := one.Summary.MedianNs * float64(c.Tasks) / float64(one.Tasks) / c.Summary.MedianNs
+				sp = &rel
+			}
+			if sp == nil || !(*sp > 0) {
+				continue
+			}
+			cores, sps = append(cores, c.Cores), append(sps, *sp)
+		}
+		f, err := FitScaling(cores, sps)
+		if err != nil {
+			f = Fit{Reason: err.Error()}
+		}
+		f.Workload, f.Model, f.Params, f.Basis = g.wl, g.model, g.params, basis
+		if over > 0 {
+			f.Notes = append(f.Notes, fmt.Sprintf("%d oversubscribed cell(s) left out: their speedup is capped by the CPUs", over))
+		}
+		if r.Config.Scaling == "weak" {
+			f.Notes = append(f.Notes, "weak scaling: speedups are scaled speedups; Amdahl assumes fixed total work")
+		}
+		if f.Amdahl != nil && f.Amdahl.Serial == 0 {
+			f.Notes = append(f.Notes, "Amdahl s at its bound 0 (speedup at or above linear)")
+		}
+		fits = append(fits, f)
+	}
+	return fits
+}
+
+// ParamsString formats workload parameters as "k=v,k=v" in key order; ""
+// for none.
+func ParamsString(p map[string]int64) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatInt(p[k], 10)
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,32 @@
+package reports
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/mpbench/mpbench/harness"
+)
+
+func TestFitsTable(t *testing.T) {
+	var cells []harness.Cell
+	cells = append(cells, cell("cpu", "sequential", 1, 48, 8_000_000))
+	for _, c := range []int{1, 2, 4, 8} {
+		ns := int64(8_000_000 / harness.USL(0.05, 0.002, float64(c)))
+		cells = append(cells, cell("cpu", "goroutines", c, 48, ns, ns, ns))
+	}
+	cells = append(cells, cell("square", "sequential", 1, 10, 1000), cell("square", "goroutines", 2, 10, 600))
+	run := testRun(cells...)
+	for _, f := range []string{"table", "markdown"} {
+		var buf bytes.Buffer
+		if err := WriteSummary(&buf, run, f); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, want := range []string{"scaling fits", "USL σ", "c=16: ≈", "c=32: ≈", "Amdahl", "≈22 cores", "c=8: 0.", "not available: needs at least 3 core counts, has 1 (2)"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q:\n%s", f, want, out)
+			}
+		}
+	}
+}
