@@ -29,10 +29,10 @@ func runBenchLock(_ context.Context, c *proc.Child) error {
 	}
 	defer r.Close()
 	h := r.header()
-	if err := workers.Signal(c, workers.Ready); err != nil {
+	if err := workers.Signal(c.Data, workers.Ready); err != nil {
 		return err
 	}
-	if _, err := workers.Next(c); err != nil {
+	if _, err := workers.Next(c.Data); err != nil {
 		return err
 	}
 	for range n {
@@ -40,10 +40,10 @@ func runBenchLock(_ context.Context, c *proc.Child) error {
 		h.Value++
 		unlockWord(&h.Lock)
 	}
-	if err := workers.Signal(c, workers.Done); err != nil {
+	if err := workers.Signal(c.Data, workers.Done); err != nil {
 		return err
 	}
-	_, err = workers.Next(c)
+	_, err = workers.Next(c.Data)
 	if err == io.EOF {
 		err = nil
 	}

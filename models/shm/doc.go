@@ -8,7 +8,9 @@
 // file in /dev/shm exists at any time), sizes and seals it, maps it
 // MAP_SHARED, writes the header and every task into it once, and starts c
 // worker processes (models/proc) that are handed the memfd as fd 4 and map
-// it too, populated, so that compute takes no page faults. Compute sends
+// it too, populated, so that compute takes no page faults. Worker i is
+// pinned to the i-th CPU of the cell's set, so that the c workers start on c
+// distinct CPUs at once. Compute sends
 // each worker a one-byte Go over its data channel; each worker then claims
 // chunks of task indices with one atomic add on a shared index and writes
 // each result into its slot of the same region, and says Done. No task or

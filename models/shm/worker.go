@@ -36,11 +36,11 @@ func runWorker(_ context.Context, c *proc.Child) error {
 	if err != nil || idx < 0 || idx >= l.workers {
 		return fmt.Errorf("worker index %q out of range 0..%d", c.Args[1], l.workers-1)
 	}
-	if err := workers.Signal(c, workers.Ready); err != nil {
+	if err := workers.Signal(c.Data, workers.Ready); err != nil {
 		return err
 	}
 	for {
-		b, err := workers.Next(c)
+		b, err := workers.Next(c.Data)
 		if err == io.EOF {
 			return nil
 		}
@@ -51,7 +51,7 @@ func runWorker(_ context.Context, c *proc.Child) error {
 			return fmt.Errorf("unexpected signal %q", b)
 		}
 		work(r, l, idx, w.Apply)
-		if err := workers.Signal(c, workers.Done); err != nil {
+		if err := workers.Signal(c.Data, workers.Done); err != nil {
 			return err
 		}
 	}

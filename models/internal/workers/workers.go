@@ -91,7 +91,7 @@ func Start(ctx context.Context, model string, specs []proc.Spec) (*Group, error)
 			g.Close()
 			return nil, fmt.Errorf("%s: %w", model, err)
 		}
-		conn, err := pollable(p.Data)
+		conn, err := Pollable(p.Data)
 		if err != nil {
 			p.Kill()
 			p.Wait()
@@ -294,8 +294,9 @@ func (g *Group) Close() error {
 	return errors.Join(errs...)
 }
 
-// pollable returns a non-blocking duplicate of a data channel, which the Go
-// runtime waits on through its poller.
+// Pollable returns a non-blocking duplicate of f (a data channel), which the
+// Go runtime waits on through its poller, so that a goroutine reading it
+// holds no thread and no P.
 //
 // Note: proc hands out the channel as a blocking *os.File, so every read
 // holds an OS thread in a system call, and the goroutine it readies can
@@ -303,7 +304,7 @@ func (g *Group) Close() error {
 // measured at up to milliseconds between a worker's Done and the parent
 // seeing it. Through the poller, the wake-up is one epoll event. O_NONBLOCK
 // is shared by both fds; proc only closes its own.
-func pollable(f *os.File) (*os.File, error) {
+func Pollable(f *os.File) (*os.File, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return nil, err
@@ -325,17 +326,19 @@ func pollable(f *os.File) (*os.File, error) {
 	return os.NewFile(uintptr(nfd), f.Name()), nil
 }
 
-// Signal writes the signal b to the parent (child side).
-func Signal(c *proc.Child, b byte) error {
-	_, err := c.Data.Write([]byte{b})
+// Signal writes the signal b to the parent (child side: w is the child's
+// data channel).
+func Signal(w io.Writer, b byte) error {
+	_, err := w.Write([]byte{b})
 	return err
 }
 
-// Next reads the next signal from the parent (child side). It returns
-// io.EOF when the parent has closed the channel: the child should exit.
-func Next(c *proc.Child) (byte, error) {
+// Next reads the next signal from the parent (child side: r is the child's
+// data channel). It returns io.EOF when the parent has closed the channel:
+// the child should exit.
+func Next(r io.Reader) (byte, error) {
 	var b [1]byte
-	if _, err := io.ReadFull(c.Data, b[:]); err != nil {
+	if _, err := io.ReadFull(r, b[:]); err != nil {
 		return 0, err
 	}
 	return b[0], nil
