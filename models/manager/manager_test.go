@@ -19,6 +19,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	proc.Register(runnerRole, runRunner)
 	if proc.IsChild() {
 		os.Exit(proc.RunChild())
 	}
@@ -334,5 +335,56 @@ func TestSetupFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	clean(t, tmp)
+}
+
+const runnerRole = "manager-test-runner"
+
+// runRunner plays a cell runner: it sets up manager at c = 2 on a long
+// square workload, reports the PIDs of the manager and workers, and
+// computes.
+func runRunner(ctx context.Context, c *proc.Child) error {
+	in, err := workloads.Square.New(map[string]int64{"tasks": 2_000_000}, 1)
+	if err != nil {
+		return err
+	}
+	s, err := New().Setup(ctx, models.Config{Workload: in, Cores: 2})
+	if err != nil {
+		return err
+	}
+	defer s.Teardown()
+	if _, err := fmt.Fprintln(c.Data, strings.Trim(fmt.Sprint(s.(*session).g.Pids()), "[]")); err != nil {
+		return err
+	}
+	_, err = s.Compute(ctx)
+	return err
+}
+
+// TestRunnerKilled kills the process that owns a session with SIGKILL in
+// the middle of compute, as a cell timeout does: the manager and workers
+// must die with it (Pdeathsig), and no folder or socket may be left.
+func TestRunnerKilled(t *testing.T) {
+	tmp := privateTmp(t)
+	p, err := proc.Start(context.Background(), proc.Spec{Role: runnerRole})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := make([]int, 3)
+	if _, err := fmt.Fscan(p.Data, &pids[0], &pids[1], &pids[2]); err != nil {
+		p.Kill()
+		t.Fatalf("runner: %v; %v", err, p.Wait())
+	}
+	time.Sleep(200 * time.Millisecond)
+	syscall.Kill(p.Pid, syscall.SIGKILL)
+	p.Wait()
+	deadline := time.Now().Add(3 * time.Second)
+	for _, pid := range pids {
+		for leaks.Alive(pid) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if leaks.Alive(pid) {
+			t.Errorf("pid %d outlived its killed runner", pid)
+		}
+	}
 	clean(t, tmp)
 }

@@ -267,10 +267,14 @@ func (s *Server) dictItems(out []byte, start uint64, max uint32) []byte {
 	return out
 }
 
+// listPage is the most list items one answer carries: as many as fit in a
+// frame (a variable so that tests can page through small lists).
+var listPage = (MaxFrame - 5) / 8
+
 func (s *Server) listItems(out []byte, start uint64, max uint32) []byte {
 	countAt := len(out)
 	out = append(out, 0, 0, 0, 0)
-	room := uint64((MaxFrame - 5) / 8)
+	room := uint64(listPage)
 	var n uint64
 	if start < uint64(len(s.list)) {
 		n = min(uint64(len(s.list))-start, room)

@@ -21,6 +21,7 @@ import (
 
 func TestMain(m *testing.M) {
 	proc.Register(benchLockRole, runBenchLock)
+	proc.Register(runnerRole, runRunner)
 	if proc.IsChild() {
 		os.Exit(proc.RunChild())
 	}
@@ -391,4 +392,65 @@ func TestLockExcludes(t *testing.T) {
 	if st := h.Lock.Load(); st != unlocked {
 		t.Fatalf("lock word %d after all unlocks", st)
 	}
+}
+
+const runnerRole = "shm-test-runner"
+
+// runRunner plays a cell runner: it sets up the model named by Args[0] at
+// c = 2 on a long cpu workload, reports the workers' PIDs, and computes.
+func runRunner(ctx context.Context, c *proc.Child) error {
+	m := New()
+	if c.Args[0] == "shm-lock" {
+		m = NewLock()
+	}
+	in, err := workloads.CPU.New(map[string]int64{"tasks": 8, "n": 3_000_000_000}, 1)
+	if err != nil {
+		return err
+	}
+	s, err := m.Setup(ctx, models.Config{Workload: in, Cores: 2})
+	if err != nil {
+		return err
+	}
+	defer s.Teardown()
+	if _, err := fmt.Fprintln(c.Data, strings.Trim(fmt.Sprint(s.(*session).g.Pids()), "[]")); err != nil {
+		return err
+	}
+	_, err = s.Compute(ctx)
+	return err
+}
+
+// TestRunnerKilled kills the process that owns a session with SIGKILL in
+// the middle of compute, as a cell timeout does: its workers must die with
+// it (Pdeathsig) and nothing may be left in /dev/shm.
+func TestRunnerKilled(t *testing.T) {
+	before := shmFiles(t)
+	for _, name := range []string{"shm", "shm-lock"} {
+		t.Run(name, func(t *testing.T) {
+			p, err := proc.Start(context.Background(), proc.Spec{Role: runnerRole, Args: []string{name}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pids := make([]int, 2)
+			if _, err := fmt.Fscan(p.Data, &pids[0], &pids[1]); err != nil {
+				p.Kill()
+				t.Fatalf("runner: %v; %v", err, p.Wait())
+			}
+			time.Sleep(100 * time.Millisecond)
+			t0 := time.Now()
+			syscall.Kill(p.Pid, syscall.SIGKILL)
+			p.Wait()
+			t.Logf("runner reaped after %v", time.Since(t0))
+			deadline := time.Now().Add(3 * time.Second)
+			for _, pid := range pids {
+				for leaks.Alive(pid) && time.Now().Before(deadline) {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if leaks.Alive(pid) {
+					t.Errorf("worker %d outlived its killed runner", pid)
+				}
+			}
+			t.Logf("workers gone after %v", time.Since(t0))
+		})
+	}
+	clean(t, before)
 }

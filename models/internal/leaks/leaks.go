@@ -67,10 +67,17 @@ func NoChildren(wait time.Duration) error {
 	}
 }
 
-// Alive reports whether pid exists (zombie or not).
+// Alive reports whether pid exists and is not a zombie. A zombie is dead:
+// once its parent is gone it waits only for init to reap it, on init's
+// schedule.
 func Alive(pid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	return err == nil
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
 // Files returns the names in dir, sorted; a missing dir has none.
