@@ -18,7 +18,10 @@
 // region's result area, valid until Teardown.
 //
 // The region's layout is in region.go; the chunk size is the run's (Pool.map
-// style ceil(n/4c) unless --chunk sets it).
+// style ceil(n/4c) unless --chunk sets it). Besides tasks_per_s and each
+// worker's tasks and busy time, Compute reports start_latency_s (Go sent →
+// the last worker started) and finish_latency_s (the last worker done →
+// the parent knows): the part of compute that is signalling, not work.
 //
 // # shm-lock
 //

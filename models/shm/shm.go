@@ -112,6 +112,7 @@ type session struct {
 // chunks to claim. The results are then in the region, in task order.
 func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	t0 := time.Now()
+	m0 := monotonic()
 	if err := s.g.Send(workers.Go); err != nil {
 		s.g.Kill()
 		return models.Output{}, err
@@ -122,6 +123,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 		s.g.Kill()
 		return models.Output{}, err
 	}
+	m1 := monotonic()
 	elapsed := time.Since(t0).Seconds()
 
 	stats := s.r.stats(s.l)
@@ -130,6 +132,14 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 		Workers: s.g.Pids(),
 		Metrics: map[string]float64{"tasks_per_s": float64(s.l.tasks) / elapsed},
 	}
+	// How long Go took to reach the last worker, and Done to come back
+	// from the last one: the signalling part of the compute time.
+	var lastStart, lastEnd uint64
+	for _, st := range stats {
+		lastStart, lastEnd = max(lastStart, st.StartNs), max(lastEnd, st.EndNs)
+	}
+	out.Metrics["start_latency_s"] = float64(int64(lastStart-m0)) / 1e9
+	out.Metrics["finish_latency_s"] = float64(int64(m1-lastEnd)) / 1e9
 	var done uint64
 	for w, st := range stats {
 		done += st.Tasks
