@@ -32,3 +32,5 @@ require (
 	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/tools v0.49.0 // indirect
 )
+
+require go.uber.org/goleak v1.3.0

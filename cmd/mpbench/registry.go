@@ -6,9 +6,11 @@ import (
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
+	"github.com/mpbench/mpbench/models/manager"
 	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/models/shm"
 )
 
 // registry is the one table that names every concrete model, in the order
@@ -16,6 +18,10 @@ import (
 var registry = models.Registry{
 	sequential.New(),
 	goroutines.New(),
+	shm.New(),
+	shm.NewLock(),
+	manager.New(),
+	manager.NewBatch(),
 	// The Python reference models (family "py"), after the Go models.
 	py.Sequential(),
 	py.Pool(),

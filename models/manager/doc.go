@@ -1,0 +1,55 @@
+// Package manager holds the manager models, manager and manager-batch: the
+// notes' multiprocessing.Manager() with its shared dict and list, rebuilt
+// as a real server process and real client proxies.
+//
+// # What runs
+//
+// Setup makes a fresh private folder (os.MkdirTemp, mode 0700) and a unix
+// socket in it (mode 0600; there is no TCP listener), starts the manager
+// process (role manager-server) with the listening socket as fd 4, and
+// starts c worker processes (role manager-worker). Each worker is sent its
+// share of the tasks (a static split, as the notes hand each Process its
+// arguments) over its data channel, connects its own Client, and says
+// Ready; the parent connects a client of its own. Once every process has
+// connected, Setup removes the socket and its folder: the connections live
+// on, and nothing is left on disk for the rest of the trial.
+//
+// Compute sends Go; each worker computes its share a chunk at a time and
+// stores every result under its task index (in decimal) in the shared dict,
+// one Dict.Set round trip per result as the notes' `d[i] = f(x)` does
+// (manager), or a chunk's results at a time in Dict.SetMany calls of at most
+// MaxBatch entries (manager-batch); then it appends the count it stored to
+// the shared list and says Done. The parent then reads the whole dict back
+// through its client (Dict.Range, a frame of entries per round trip),
+// places every result in task order and checks the list. The figure
+// results_stored_per_s is tasks / (Go → last Done); readback_s is the time
+// of the read-back that follows, also inside compute.
+//
+// # Wire format
+//
+// Length-prefixed binary frames over the stream socket, described in
+// wire.go: u32 length, then an op byte (requests) or a status byte
+// (responses) and fixed-layout fields. The server reads the 4-byte length
+// and rejects 0 or anything over MaxFrame before allocating; a bad length
+// gets an error frame and that connection is closed (the stream cannot be
+// resynchronised), while a well-framed but malformed body (unknown op,
+// short or trailing fields, key over MaxKey, an entry count the frame
+// cannot hold) gets an error frame and the connection goes on. Other
+// connections are never affected. The decoder allocates nothing, and is
+// fuzzed (FuzzDecodeRequest, FuzzServeConn; seeds in testdata/fuzz).
+//
+// Note: a binary frame rather than gob or JSON keeps one Set round trip at
+// two small writes and two small reads, so the figures measure the
+// manager pattern (a process hop per call) rather than an encoder.
+//
+// # Failure and cleanup
+//
+// Any process of the trial that dies ends Compute within milliseconds with
+// its *proc.ExitError (role, PID, status or signal, stderr tail) wrapped
+// with the model's name; cancelling the context kills every process, which
+// also unblocks a client waiting on the manager. Teardown always closes the
+// parent's client, stops and reaps the manager and the workers, and removes
+// the private folder if it still exists. A run killed with SIGKILL while a
+// folder exists (setup only) leaves it behind; the next Setup of any run
+// of the same user removes folders whose owner PID is dead.
+package manager
