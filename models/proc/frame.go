@@ -303,6 +303,18 @@ func (r *FrameReader) Reserve(n int) {
 // read.
 func (r *FrameReader) Buffered() int { return r.r.Buffered() }
 
+// Ready reports whether a whole frame is already buffered, so that Next
+// will not block in a read. A worker that coalesces its replies flushes
+// them when Ready is false.
+func (r *FrameReader) Ready() bool {
+	b := r.r.Buffered()
+	if b < FrameHeaderSize {
+		return false
+	}
+	h, _ := r.r.Peek(FrameHeaderSize)
+	return b-FrameHeaderSize >= int(binary.LittleEndian.Uint32(h[4:]))
+}
+
 // Next reads the next frame. It returns io.EOF at a clean end of stream
 // (between frames), io.ErrUnexpectedEOF inside a frame, and an error
 // wrapping ErrBadFrame for an invalid frame, before reading its payload.

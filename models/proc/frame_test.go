@@ -366,3 +366,27 @@ func BenchmarkFrame(b *testing.B) {
 		})
 	}
 }
+
+func TestReaderReady(t *testing.T) {
+	one := AppendTasksFrame(nil, 0, sampleTasks(2), true)
+	two := append(slices.Clone(one), one...)
+	pr, pw := io.Pipe()
+	r := NewFrameReader(pr, 0)
+	go func() {
+		pw.Write(two[:len(one)+5]) // one frame and a piece of the next
+		pw.Write(two[len(one)+5:])
+		pw.Close()
+	}()
+	if r.Ready() {
+		t.Fatal("Ready before anything was read")
+	}
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Ready() {
+		t.Fatal("Ready with only part of a frame buffered")
+	}
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+}
