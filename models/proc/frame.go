@@ -54,12 +54,15 @@ const (
 	FrameDone
 	// FrameError carries an error message from a child.
 	FrameError
+	// FrameStart tells a child that has said hello to begin its part of
+	// the trial (the queue model's producer).
+	FrameStart
 	frameKinds
 )
 
 var frameKindNames = [...]string{
 	FrameHello: "hello", FrameConfig: "config", FrameArgs: "args", FramePairs: "pairs",
-	FrameResults: "results", FrameDone: "done", FrameError: "error",
+	FrameResults: "results", FrameDone: "done", FrameError: "error", FrameStart: "start",
 }
 
 func (k FrameKind) String() string {
@@ -86,7 +89,7 @@ const (
 	// FrameVersion is the version every frame carries.
 	FrameVersion = 1
 	// MaxControlPayload bounds the payload of control frames (hello,
-	// config, done, error) whatever a reader's bound.
+	// config, done, error, start) whatever a reader's bound.
 	MaxControlPayload = 4096
 	// DefaultMaxFramePayload is a reader's bound when it is given none:
 	// 64 MiB, four million pairs.
