@@ -235,10 +235,11 @@ func (s *session) closeLinks() {
 // Teardown closes every task pipe, the workers' end of input, and reaps
 // the workers.
 func (s *session) Teardown() error {
+	var inputs []io.Closer
 	for _, l := range s.links {
-		l.tasks.Close()
+		inputs = append(inputs, l.tasks)
 	}
-	err := s.g.Close(teardownGrace)
+	err := s.g.Close(teardownGrace, inputs...)
 	for _, l := range s.links {
 		l.results.Close()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -188,17 +189,22 @@ func (g *Group) Run(ctx context.Context, fns ...func(ctx context.Context) error)
 // model did not expect.
 var ErrProtocol = errors.New("protocol error")
 
-// Close ends the group: it closes each child's data channel (the end of
-// input for a worker), waits up to grace for the children to exit, kills
-// those that have not, and reaps them all. It returns the first child
+// Close ends the group: it closes each child's data channel and every
+// closer in inputs (the parent's ends of pipes that feed the children):
+// the end of input for a worker. Then it waits up to grace for the
+// children to exit, kills those that have not, and reaps them all. A child
+// that exits from here on is not a failure. Close returns the first child
 // failure, else an error naming a child that had to be killed or exited
 // with an error after its input ended. Close is idempotent.
-func (g *Group) Close(grace time.Duration) error {
+func (g *Group) Close(grace time.Duration, inputs ...io.Closer) error {
 	if g.closed {
 		return nil
 	}
 	g.closed = true
 	g.closing.Store(true)
+	for _, c := range inputs {
+		c.Close()
+	}
 	for _, p := range g.Procs {
 		if p.Data != nil {
 			p.Data.Close()

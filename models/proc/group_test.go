@@ -19,6 +19,11 @@ func init() {
 	if _, set := os.LookupEnv("GORACE"); !set {
 		os.Setenv("GORACE", "atexit_sleep_ms=0")
 	}
+	// test-drain-file reads its first file to the end and exits.
+	Register("test-drain-file", func(ctx context.Context, c *Child) error {
+		_, err := io.Copy(io.Discard, c.Files[0])
+		return err
+	})
 	// test-deaf reports its PID and then ignores the end of its input.
 	Register("test-deaf", func(ctx context.Context, c *Child) error {
 		fmt.Fprintf(c.Data, "%d\n", syscall.Getpid())
@@ -174,5 +179,30 @@ func TestGroupRunSuccessLeavesChildren(t *testing.T) {
 	}
 	if err := g.Close(time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGroupCloseInputs closes a pipe that feeds a child: its exit at the
+// end of that input is not a failure.
+func TestGroupCloseInputs(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := StartGroup(context.Background(), []Spec{{Role: "test-drain-file", Files: []*os.File{r}, NoData: true}})
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("some input")); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Close(time.Second, w); err != nil {
+		t.Fatalf("Close = %v, want a clean end", err)
+	}
+	select {
+	case <-g.Failed():
+		t.Fatalf("the child's exit at the end of its input was a failure: %v", g.Err())
+	default:
 	}
 }

@@ -37,3 +37,8 @@ func TestSetupCancelled(t *testing.T) {
 func BenchmarkCompute(b *testing.B) {
 	modeltest.Compute(b, modeltest.DefaultBench, []int{1, 2}, New(), NewAsync())
 }
+
+func TestSetupTeardown(t *testing.T) {
+	t.Run("procpool", func(t *testing.T) { modeltest.SetupTeardown(t, New()) })
+	t.Run("procpool-async", func(t *testing.T) { modeltest.SetupTeardown(t, NewAsync()) })
+}

@@ -289,12 +289,20 @@ func (s *session) compute(ctx context.Context) (models.Output, error) {
 // Teardown wakes every process blocked on a ring, ends their input, reaps
 // them and unmaps the region.
 func (s *session) Teardown() error {
-	s.reg.abort()
-	err := s.g.Close(teardownGrace)
+	// Abort as part of Close, so that a consumer woken by it exits as
+	// part of the teardown rather than as a failure.
+	err := s.g.Close(teardownGrace, closerFunc(s.reg.abort))
 	s.reg.unmap()
 	if err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
+	return nil
+}
+
+type closerFunc func()
+
+func (f closerFunc) Close() error {
+	f()
 	return nil
 }
 

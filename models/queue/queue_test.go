@@ -26,3 +26,5 @@ func TestSetupCancelled(t *testing.T) { modeltest.SetupCancelled(t, New()) }
 func BenchmarkCompute(b *testing.B) {
 	modeltest.Compute(b, modeltest.DefaultBench, []int{1, 2}, New())
 }
+
+func TestSetupTeardown(t *testing.T) { modeltest.SetupTeardown(t, New()) }

@@ -436,3 +436,20 @@ func seqTime(in *workloads.Instance) time.Duration {
 	}
 	return best
 }
+
+// SetupTeardown sets a model up and tears it down without computing: every
+// worker is reaped and Teardown reports no error.
+func SetupTeardown(t *testing.T, m models.Model) {
+	in := instance(t, workloads.Square, map[string]int64{"tasks": 1000})
+	for range 3 {
+		sess, err := m.Setup(context.Background(), models.Config{Workload: in, Cores: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids := sess.(PidSession).Pids()
+		if err := sess.Teardown(); err != nil {
+			t.Fatalf("Teardown without Compute: %v", err)
+		}
+		AssertReaped(t, pids)
+	}
+}
