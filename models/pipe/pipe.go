@@ -117,7 +117,11 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 		setPipeSize(tw)
 		setPipeSize(rr)
 		childEnds = append(childEnds, tr, rw)
-		s.links = append(s.links, link{tasks: tw, results: rr, rd: proc.NewFrameReader(rr, 8*s.frame), wr: proc.NewFrameWriter(tw)})
+		l := link{tasks: tw, results: rr, rd: proc.NewFrameReader(rr, 8*s.frame), wr: proc.NewFrameWriter(tw)}
+		// Allocate and touch the frame buffers now, not in compute.
+		l.rd.Reserve(8 * s.frame)
+		l.wr.Reserve(proc.FrameHeaderSize + 16*s.frame)
+		s.links = append(s.links, l)
 		specs[i] = proc.Spec{Role: WorkerRole, Files: []*os.File{tr, rw}, NoData: true}
 	}
 	if s.g, err = proc.StartGroup(ctx, specs); err != nil {
@@ -285,6 +289,7 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 	wr.Reserve(proc.FrameHeaderSize + 8*capacity)
 	tasks := make([]workloads.Task, capacity)
 	results := make([]uint64, capacity)
+	clear(tasks) // fault the pages in now (writes, not reads of the zero page)
 	wl.Apply(tasks, results) // touch the buffers in setup
 	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
 		return err

@@ -1,11 +1,11 @@
 package proc
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"unsafe"
 
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -131,6 +131,13 @@ func (f Frame) Tasks(dst []workloads.Task) ([]workloads.Task, error) {
 	dst = dst[:n]
 	p := f.Payload
 	switch f.Kind {
+	case FramePairs:
+		if nativeLE {
+			copy(taskBytes(dst), p[:16*n])
+			return dst, nil
+		}
+	}
+	switch f.Kind {
 	case FrameArgs:
 		p = p[:8*n]
 		for i := range dst {
@@ -158,10 +165,37 @@ func (f Frame) ResultsInto(dst []uint64) error {
 		return fmt.Errorf("%w: %d results for %d slots", ErrBadFrame, f.Count(), len(dst))
 	}
 	p := f.Payload[:8*len(dst)]
+	if nativeLE {
+		copy(wordBytes(dst), p)
+		return nil
+	}
 	for i := range dst {
 		dst[i] = binary.LittleEndian.Uint64(p[8*i:])
 	}
 	return nil
+}
+
+// nativeLE is true on little-endian hosts, where packed tasks and results
+// are their in-memory layout and encoding and decoding are a copy.
+var nativeLE = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+// taskBytes views tasks as bytes (Task is two uint64s, no padding).
+func taskBytes(t []workloads.Task) []byte {
+	if len(t) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&t[0])), 16*len(t))
+}
+
+// wordBytes views words as bytes.
+func wordBytes(w []uint64) []byte {
+	if len(w) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 8*len(w))
 }
 
 func appendHeader(dst []byte, kind FrameKind, seq uint64, n int) []byte {
@@ -190,6 +224,9 @@ func grow(dst []byte, n int) ([]byte, []byte) {
 func AppendTasksFrame(dst []byte, seq uint64, tasks []workloads.Task, pairs bool) []byte {
 	if pairs {
 		dst = appendHeader(dst, FramePairs, seq, 16*len(tasks))
+		if nativeLE {
+			return append(dst, taskBytes(tasks)...)
+		}
 		dst, p := grow(dst, 16*len(tasks))
 		for i, t := range tasks {
 			q := p[16*i : 16*i+16]
@@ -209,6 +246,9 @@ func AppendTasksFrame(dst []byte, seq uint64, tasks []workloads.Task, pairs bool
 // AppendResultsFrame appends a results frame to dst.
 func AppendResultsFrame(dst []byte, seq uint64, results []uint64) []byte {
 	dst = appendHeader(dst, FrameResults, seq, 8*len(results))
+	if nativeLE {
+		return append(dst, wordBytes(results)...)
+	}
 	dst, p := grow(dst, 8*len(results))
 	for i, r := range results {
 		binary.LittleEndian.PutUint64(p[8*i:], r)
@@ -273,14 +313,19 @@ func DecodeFrame(b []byte, maxPayload int) (Frame, int, error) {
 }
 
 // FrameReader reads frames from a byte stream through a read buffer, so
-// that many small frames cost one read system call. Its payload buffer is
-// reused from frame to frame.
+// that many small frames cost one read system call. A frame that fits the
+// read buffer is returned in place; a bigger one is read into a payload
+// buffer that is reused from frame to frame.
 type FrameReader struct {
-	r   *bufio.Reader
-	max int
-	hdr [FrameHeaderSize]byte
-	buf []byte
+	src  io.Reader
+	max  int
+	in   []byte // read buffer; in[r:w] is read and not yet returned
+	r, w int
+	buf  []byte // payload buffer for frames bigger than in
 }
+
+// frameReadBuffer is the size of a FrameReader's read buffer.
+const frameReadBuffer = 64 << 10
 
 // NewFrameReader returns a reader that rejects data frames of more than
 // maxPayload bytes (DefaultMaxFramePayload if maxPayload ≤ 0).
@@ -288,52 +333,96 @@ func NewFrameReader(r io.Reader, maxPayload int) *FrameReader {
 	if maxPayload <= 0 {
 		maxPayload = DefaultMaxFramePayload
 	}
-	return &FrameReader{r: bufio.NewReaderSize(r, 64<<10), max: maxPayload}
+	in := make([]byte, frameReadBuffer)
+	clear(in) // fault the pages in now, not in the first frame
+	return &FrameReader{src: r, max: maxPayload, in: in}
 }
 
 // SetMaxPayload changes the bound on data frames.
 func (r *FrameReader) SetMaxPayload(n int) { r.max = n }
 
-// Reserve makes the payload buffer hold n bytes without allocating later.
+// Reserve makes the payload buffer hold n bytes without allocating or
+// page-faulting later.
 func (r *FrameReader) Reserve(n int) {
-	if cap(r.buf) < n {
+	if n > len(r.in) && cap(r.buf) < n {
 		r.buf = make([]byte, n)
+		clear(r.buf)
 	}
 }
 
 // Buffered returns the number of bytes already read from the stream and
-// not yet returned as frames: zero means the next Next will block in a
-// read.
-func (r *FrameReader) Buffered() int { return r.r.Buffered() }
+// not yet returned as frames.
+func (r *FrameReader) Buffered() int { return r.w - r.r }
 
 // Ready reports whether a whole frame is already buffered, so that Next
 // will not block in a read. A worker that coalesces its replies flushes
 // them when Ready is false.
 func (r *FrameReader) Ready() bool {
-	b := r.r.Buffered()
-	if b < FrameHeaderSize {
-		return false
+	b := r.w - r.r
+	return b >= FrameHeaderSize && b-FrameHeaderSize >= int(binary.LittleEndian.Uint32(r.in[r.r+4:]))
+}
+
+// fill reads until at least n bytes (n ≤ len(r.in)) are buffered.
+func (r *FrameReader) fill(n int) error {
+	if r.w-r.r >= n {
+		return nil
 	}
-	h, _ := r.r.Peek(FrameHeaderSize)
-	return b-FrameHeaderSize >= int(binary.LittleEndian.Uint32(h[4:]))
+	if len(r.in)-r.r < n {
+		r.w = copy(r.in, r.in[r.r:r.w])
+		r.r = 0
+	}
+	for r.w-r.r < n {
+		m, err := r.src.Read(r.in[r.w:])
+		r.w += m
+		if r.w-r.r >= n {
+			return nil
+		}
+		if err != nil {
+			if err == io.EOF && r.w > r.r {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if m == 0 {
+			return io.ErrNoProgress
+		}
+	}
+	return nil
 }
 
 // Next reads the next frame. It returns io.EOF at a clean end of stream
 // (between frames), io.ErrUnexpectedEOF inside a frame, and an error
 // wrapping ErrBadFrame for an invalid frame, before reading its payload.
 func (r *FrameReader) Next() (Frame, error) {
-	if _, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
+	if err := r.fill(FrameHeaderSize); err != nil {
 		return Frame{}, err
 	}
-	f, n, err := parseHeader(r.hdr[:], r.max)
+	f, n, err := parseHeader(r.in[r.r:r.r+FrameHeaderSize], r.max)
 	if err != nil {
 		return Frame{}, err
 	}
+	if FrameHeaderSize+n <= len(r.in) {
+		if err := r.fill(FrameHeaderSize + n); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return Frame{}, err
+		}
+		a := r.r + FrameHeaderSize
+		f.Payload = r.in[a : a+n : a+n]
+		r.r = a + n
+		return f, nil
+	}
+	// A big frame: what is buffered, then the rest straight from the
+	// stream into the payload buffer.
 	if cap(r.buf) < n {
 		r.buf = make([]byte, n)
 	}
 	f.Payload = r.buf[:n:n]
-	if _, err := io.ReadFull(r.r, f.Payload); err != nil {
+	r.r += FrameHeaderSize
+	got := copy(f.Payload, r.in[r.r:r.w])
+	r.r, r.w = 0, 0
+	if _, err := io.ReadFull(r.src, f.Payload[got:]); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
@@ -353,10 +442,13 @@ type FrameWriter struct {
 // NewFrameWriter returns a writer to w.
 func NewFrameWriter(w io.Writer) *FrameWriter { return &FrameWriter{w: w} }
 
-// Reserve makes the buffer hold n bytes without allocating later.
+// Reserve makes the buffer hold n bytes without allocating or
+// page-faulting later.
 func (w *FrameWriter) Reserve(n int) {
 	if cap(w.buf) < n {
-		w.buf = make([]byte, 0, n)
+		b := make([]byte, n)
+		clear(b)
+		w.buf = append(b[:0], w.buf...)
 	}
 }
 

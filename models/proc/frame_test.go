@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"testing/iotest"
 
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -154,7 +155,7 @@ func TestReaderOversizedDoesNotAllocate(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	for range 100 {
 		src.Reset(h)
-		r.r.Reset(src)
+		r.src, r.r, r.w = src, 0, 0
 		if _, err := r.Next(); !errors.Is(err, ErrFrameTooLarge) {
 			t.Fatalf("err = %v, want ErrFrameTooLarge", err)
 		}
@@ -389,5 +390,58 @@ func TestReaderReady(t *testing.T) {
 	}
 	if _, err := r.Next(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPortablePathsAgree checks the byte-by-byte little-endian coding
+// against the native fast path used on little-endian hosts.
+func TestPortablePathsAgree(t *testing.T) {
+	tasks := sampleTasks(100)
+	results := []uint64{1, 1 << 63, 0xdeadbeef, 42}
+	fast := [][]byte{AppendTasksFrame(nil, 3, tasks, true), AppendResultsFrame(nil, 4, results)}
+	defer func(v bool) { nativeLE = v }(nativeLE)
+	nativeLE = false
+	slow := [][]byte{AppendTasksFrame(nil, 3, tasks, true), AppendResultsFrame(nil, 4, results)}
+	for i := range fast {
+		if !bytes.Equal(fast[i], slow[i]) {
+			t.Fatalf("frame %d: fast and portable encodings differ", i)
+		}
+	}
+	f, _, _ := DecodeFrame(slow[0], 1<<20)
+	got, _ := f.Tasks(nil)
+	nativeLE = true
+	got2, _ := f.Tasks(nil)
+	if !slices.Equal(got, tasks) || !slices.Equal(got2, tasks) {
+		t.Fatal("fast and portable decodings differ")
+	}
+	// Byte 8 of a pairs payload is the low byte of the first task's B.
+	if want := byte(tasks[0].B); slow[0][FrameHeaderSize+8] != want {
+		t.Fatalf("payload is not little-endian")
+	}
+}
+
+// TestReaderSmallReads reads small and big frames from a stream that
+// returns one byte per read.
+func TestReaderSmallReads(t *testing.T) {
+	var stream []byte
+	big := sampleTasks(3 * frameReadBuffer / 16) // bigger than the read buffer
+	stream = AppendTasksFrame(stream, 0, sampleTasks(3), true)
+	stream = AppendTasksFrame(stream, 1, big, true)
+	stream = AppendResultsFrame(stream, 2, []uint64{7})
+	r := NewFrameReader(iotest.OneByteReader(bytes.NewReader(stream)), 0)
+	for i, want := range []int{3, len(big), 1} {
+		f, err := r.Next()
+		if err != nil || f.Seq != uint64(i) || f.Count() != want {
+			t.Fatalf("frame %d: %v seq %d count %d, want count %d", i, err, f.Seq, f.Count(), want)
+		}
+		if i == 1 {
+			got, _ := f.Tasks(nil)
+			if !slices.Equal(got, big) {
+				t.Fatal("big frame corrupted")
+			}
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("after the last frame: %v, want EOF", err)
 	}
 }

@@ -70,6 +70,9 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 	for i, w := range g.Procs {
 		rd := proc.NewFrameReader(w.Data, 8*frameTasks)
 		wr := proc.NewFrameWriter(w.Data)
+		// Allocate and touch the frame buffers now, not in compute.
+		rd.Reserve(8 * frameTasks)
+		wr.Reserve(max(proc.FrameHeaderSize+16*frameTasks, (proc.FrameHeaderSize+16)*asyncWindow))
 		p.rd, p.wr = append(p.rd, rd), append(p.wr, wr)
 		hello[i] = func(context.Context) error {
 			if err := wr.WriteControl(proc.FrameConfig, uint64(frameTasks), wl); err != nil {
@@ -152,6 +155,7 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 	wr.Reserve(proc.FrameHeaderSize + 8*capacity)
 	tasks := make([]workloads.Task, capacity)
 	results := make([]uint64, capacity)
+	clear(tasks) // fault the pages in now (writes, not reads of the zero page)
 	wl.Apply(tasks, results)
 	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
 		return err

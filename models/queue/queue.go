@@ -33,8 +33,9 @@ const (
 	capacity = 8192
 	// sentinel is the index of the None item that ends a consumer.
 	sentinel = math.MaxUint64
-	// preloadFrame is the tasks per frame of the producer's preload.
-	preloadFrame = 1 << 16
+	// preloadFrame is the tasks per frame of the producer's preload: a
+	// frame that fits a frame reader's buffer, decoded in place.
+	preloadFrame = 4000
 	magic        = 0x6d70_6271_7565_7565 // "mpbqueue"
 	pageSize     = 4096
 )
@@ -182,6 +183,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 		rd, wr := proc.NewFrameReader(p.Data, 0), proc.NewFrameWriter(p.Data)
 		if i == 0 {
 			s.prod = wr
+			wr.Reserve(proc.FrameHeaderSize + 16*preloadFrame)
 		}
 		fns = append(fns, func(context.Context) error {
 			wr.AppendControl(proc.FrameConfig, uint64(len(tasks)), wl)
@@ -357,20 +359,20 @@ func runProducer(_ context.Context, c *proc.Child) error {
 	if uint64(n) != reg.hdr.tasks {
 		return fmt.Errorf("%w: config says %d tasks, region %d", proc.ErrProtocol, n, reg.hdr.tasks)
 	}
-	tasks := make([]workloads.Task, 0, n)
-	var buf []workloads.Task
-	for len(tasks) < n {
+	tasks := make([]workloads.Task, n)
+	for got := 0; got < n; {
 		f, err := rd.Next()
 		if err != nil {
 			return fmt.Errorf("read tasks: %w", err)
 		}
-		if f.Seq != uint64(len(tasks)) || f.Count() > n-len(tasks) {
-			return fmt.Errorf("%w: tasks frame seq %d (%d tasks) after %d of %d", proc.ErrProtocol, f.Seq, f.Count(), len(tasks), n)
+		if f.Seq != uint64(got) || f.Count() > n-got {
+			return fmt.Errorf("%w: tasks frame seq %d (%d tasks) after %d of %d", proc.ErrProtocol, f.Seq, f.Count(), got, n)
 		}
-		if buf, err = f.Tasks(buf); err != nil {
+		// Decode in place: the slice has room for exactly this frame.
+		if _, err := f.Tasks(tasks[got : got : got+f.Count()]); err != nil {
 			return err
 		}
-		tasks = append(tasks, buf...)
+		got += f.Count()
 	}
 	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
 		return err
