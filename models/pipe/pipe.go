@@ -289,7 +289,7 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 	wr.Reserve(proc.FrameHeaderSize + 8*capacity)
 	tasks := make([]workloads.Task, capacity)
 	results := make([]uint64, capacity)
-	clear(tasks) // fault the pages in now (writes, not reads of the zero page)
+	clear(tasks)             // fault the pages in now (writes, not reads of the zero page)
 	wl.Apply(tasks, results) // touch the buffers in setup
 	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
 		return err
