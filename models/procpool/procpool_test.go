@@ -42,3 +42,8 @@ func TestSetupTeardown(t *testing.T) {
 	t.Run("procpool", func(t *testing.T) { modeltest.SetupTeardown(t, New()) })
 	t.Run("procpool-async", func(t *testing.T) { modeltest.SetupTeardown(t, NewAsync()) })
 }
+
+func TestCellInterrupted(t *testing.T) {
+	t.Run("procpool", func(t *testing.T) { modeltest.CellInterrupted(t, New()) })
+	t.Run("procpool-async", func(t *testing.T) { modeltest.CellInterrupted(t, NewAsync()) })
+}

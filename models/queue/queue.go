@@ -270,10 +270,16 @@ func (s *session) compute(ctx context.Context) (models.Output, error) {
 		if len(counts) == consumers {
 			return models.Output{}, fmt.Errorf("%w: every consumer stopped with %d of %d results in", proc.ErrProtocol, got, n)
 		}
+		// The context first: when it ends, the children are killed
+		// (see proc.Start), and that is not their failure.
+		if err := ctx.Err(); err != nil {
+			return models.Output{}, err
+		}
 		select {
-		case <-ctx.Done():
-			return models.Output{}, ctx.Err()
 		case <-s.g.Failed():
+			if err := ctx.Err(); err != nil {
+				return models.Output{}, err
+			}
 			return models.Output{}, s.g.Err()
 		default:
 		}

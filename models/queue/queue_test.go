@@ -28,3 +28,5 @@ func BenchmarkCompute(b *testing.B) {
 }
 
 func TestSetupTeardown(t *testing.T) { modeltest.SetupTeardown(t, New()) }
+
+func TestCellInterrupted(t *testing.T) { modeltest.CellInterrupted(t, New()) }

@@ -156,11 +156,13 @@ type workerInfo struct {
 }
 
 type cellReport struct {
-	Pid     int
-	CPUs    string
-	Workers []workerInfo
-	Started []int
-	Err     string
+	// Announce is set on the line written after Setup, before Compute.
+	Announce bool
+	Pid      int
+	CPUs     string
+	Workers  []workerInfo
+	Started  []int
+	Err      string
 }
 
 func runCell(ctx context.Context, c *proc.Child) error {
@@ -170,6 +172,7 @@ func runCell(ctx context.Context, c *proc.Child) error {
 	}
 	rep := cellReport{Pid: os.Getpid()}
 	rep.CPUs, _ = proc.StatusField(os.Getpid(), "Cpus_allowed_list")
+	enc := json.NewEncoder(c.Data)
 	err := func() error {
 		m, err := registry.Lookup(spec.Model)
 		if err != nil {
@@ -185,6 +188,10 @@ func runCell(ctx context.Context, c *proc.Child) error {
 		}
 		sess, err := m.Setup(ctx, models.Config{Workload: in, Cores: spec.Cores})
 		if err != nil {
+			return err
+		}
+		if err := enc.Encode(cellReport{Announce: true, Pid: rep.Pid, Started: sess.(PidSession).Pids()}); err != nil {
+			sess.Teardown()
 			return err
 		}
 		out, err := sess.Compute(ctx)
@@ -208,7 +215,7 @@ func runCell(ctx context.Context, c *proc.Child) error {
 	if err != nil {
 		rep.Err = err.Error()
 	}
-	return json.NewEncoder(c.Data).Encode(rep)
+	return enc.Encode(rep)
 }
 
 // Confined runs a cpu trial at c = 2 in a child started on a strict subset
@@ -238,8 +245,12 @@ func Confined(t *testing.T, m models.Model) {
 	if err := json.NewEncoder(p.Data).Encode(spec); err != nil {
 		t.Fatal(err)
 	}
-	var rep cellReport
-	derr := json.NewDecoder(p.Data).Decode(&rep)
+	var rep, announce cellReport
+	dec := json.NewDecoder(p.Data)
+	derr := dec.Decode(&announce)
+	if derr == nil {
+		derr = dec.Decode(&rep)
+	}
 	if err := p.Wait(); err != nil {
 		t.Fatalf("cell child: %v", err)
 	}
@@ -270,6 +281,51 @@ func Confined(t *testing.T, m models.Model) {
 		}
 	}
 	AssertReaped(t, rep.Started)
+}
+
+// CellInterrupted starts a trial in a child, the way the cell runner runs
+// one, and interrupts that child mid-compute: with SIGINT (Ctrl-C; the
+// child's context is cancelled, Compute returns, Teardown reaps) every
+// worker must be gone and reaped within 2 s; with SIGKILL (the harness's
+// timeout kills the cell runner) every worker must be dead within 2 s
+// (Pdeathsig), reaped by whoever inherits it.
+func CellInterrupted(t *testing.T, m models.Model) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			p, err := proc.Start(context.Background(), proc.Spec{Role: cellRole})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Kill()
+			spec := cellSpec{Model: m.Name(), Workload: "cpu", Params: KillCase.Params, Cores: 2}
+			if err := json.NewEncoder(p.Data).Encode(spec); err != nil {
+				t.Fatal(err)
+			}
+			var announce cellReport
+			if err := json.NewDecoder(p.Data).Decode(&announce); err != nil || !announce.Announce {
+				t.Fatalf("announce: %+v, %v (stderr %s)", announce, err, p.Stderr())
+			}
+			time.Sleep(100 * time.Millisecond)
+			syscall.Kill(p.Pid, sig)
+			start := time.Now()
+			p.Wait()
+			deadline := start.Add(2 * time.Second)
+			for _, pid := range announce.Started {
+				for {
+					st, err := proc.StatusField(pid, "State")
+					gone := err != nil || (sig == syscall.SIGKILL && strings.HasPrefix(st, "Z"))
+					if gone {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("worker %d still %s %v after %v", pid, st, err, time.Since(start))
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			t.Logf("%d workers gone %v after %v", len(announce.Started), time.Since(start), sig)
+		})
+	}
 }
 
 // KillCase is the workload of WorkerKilled: long enough that a worker is
