@@ -291,6 +291,7 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 	results := make([]uint64, capacity)
 	clear(tasks)             // fault the pages in now (writes, not reads of the zero page)
 	wl.Apply(tasks, results) // touch the buffers in setup
+	proc.Warmup()
 	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
 		return err
 	}

@@ -157,10 +157,13 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 	results := make([]uint64, capacity)
 	clear(tasks) // fault the pages in now (writes, not reads of the zero page)
 	wl.Apply(tasks, results)
+	proc.Warmup()
 	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
 		return err
 	}
 	done := uint64(0)
+	// held is when the oldest reply not yet written began computing.
+	var held time.Time
 	for {
 		f, err := rd.Next()
 		if err == io.EOF {
@@ -169,6 +172,7 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 		if err != nil {
 			return fmt.Errorf("read tasks: %w", err)
 		}
+		start := time.Now()
 		switch f.Kind {
 		case proc.FrameArgs, proc.FramePairs:
 			if tasks, err = f.Tasks(tasks); err != nil {
@@ -182,12 +186,22 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 		default:
 			return fmt.Errorf("%w: unexpected %v frame", proc.ErrProtocol, f.Kind)
 		}
-		// Reply now unless another whole request is already here: a
-		// pipelined stream of small requests shares its writes.
-		if !rd.Ready() || wr.Pending() >= 64<<10 {
+		if held.IsZero() {
+			held = start
+		}
+		// Reply now unless another whole request is already here and the
+		// replies held so far are young: a pipelined stream of small
+		// requests shares its writes, and a reply is never held back
+		// more than maxHold, however long the next request computes.
+		if !rd.Ready() || wr.Pending() >= 64<<10 || time.Since(held) >= maxHold {
 			if err := wr.Flush(); err != nil {
 				return fmt.Errorf("write results: %w", err)
 			}
+			held = time.Time{}
 		}
 	}
 }
+
+// maxHold bounds how long a worker holds computed replies back to share a
+// write with the next ones.
+const maxHold = 20 * time.Microsecond

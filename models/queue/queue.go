@@ -380,6 +380,7 @@ func runProducer(_ context.Context, c *proc.Child) error {
 		}
 		got += f.Count()
 	}
+	proc.Warmup()
 	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
 		return err
 	}
@@ -429,6 +430,7 @@ func runConsumer(_ context.Context, c *proc.Child) error {
 	if err != nil {
 		return err
 	}
+	proc.Warmup()
 	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
 		return err
 	}
