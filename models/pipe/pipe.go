@@ -59,6 +59,7 @@ type session struct {
 	frame   int
 	pairs   bool
 	results []uint64
+	start   *proc.StartStats
 }
 
 // setPipeSize asks for a bigger pipe; a refusal (a system limit) leaves
@@ -124,6 +125,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 		s.links = append(s.links, l)
 		specs[i] = proc.Spec{Role: WorkerRole, Files: []*os.File{tr, rw}, NoData: true}
 	}
+	s.start = proc.NewStartStats(len(specs))
 	if s.g, err = proc.StartGroup(ctx, specs); err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
@@ -141,14 +143,9 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 			if err := l.wr.WriteControl(proc.FrameConfig, uint64(s.frame), wl); err != nil {
 				return err
 			}
-			f, err := l.rd.Next()
-			if err != nil {
-				return err
-			}
-			if f.Kind != proc.FrameHello || f.Seq != uint64(pid) {
-				return unexpected(pid, f, fmt.Sprintf("hello %d", pid))
-			}
-			return nil
+			warm, err := proc.ReadHello(l.rd, pid)
+			s.start.Hello(i, warm)
+			return err
 		}
 	}
 	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
@@ -166,13 +163,9 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 	return s, nil
 }
 
-var errWorkerFailed = errors.New("worker failed")
-
 func unexpected(pid int, f proc.Frame, want string) error {
 	if f.Kind == proc.FrameError {
-		// Not a protocol error: the worker exits next, and the group
-		// reports that exit with its status and stderr.
-		return fmt.Errorf("%w: pid %d: %s", errWorkerFailed, pid, f.Payload)
+		return fmt.Errorf("%w: pid %d: %s", proc.ErrChildFailed, pid, f.Payload)
 	}
 	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", proc.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
 }
@@ -226,7 +219,13 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 			workers = append(workers, p.Pid)
 		}
 	}
-	return models.Output{Results: s.results, Workers: workers, Metrics: map[string]float64{"frame_tasks": float64(s.frame)}}, nil
+	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics()}, nil
+}
+
+func (s *session) metrics() map[string]float64 {
+	m := s.start.Metrics()
+	m["frame_tasks"] = float64(s.frame)
+	return m
 }
 
 func (s *session) closeLinks() {
@@ -291,8 +290,7 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 	results := make([]uint64, capacity)
 	clear(tasks)             // fault the pages in now (writes, not reads of the zero page)
 	wl.Apply(tasks, results) // touch the buffers in setup
-	proc.Warmup()
-	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
+	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
 		return err
 	}
 	var done uint64

@@ -1,6 +1,9 @@
 package proc
 
 import (
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"os"
 	"syscall"
 	"time"
@@ -55,4 +58,66 @@ func cpuTime() time.Duration {
 		return time.Hour
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// ErrChildFailed is wrapped by errors that carry a child's own error frame.
+// It does not wrap ErrProtocol: the child exits next, and Group.Run
+// reports that exit, with its status and stderr, instead.
+var ErrChildFailed = errors.New("child failed")
+
+// WriteHello says that this child is ready: a hello frame whose seq is its
+// PID and whose payload is how long it warmed up (see Warmup).
+func WriteHello(w *FrameWriter, warm time.Duration) error {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(warm.Nanoseconds()))
+	return w.WriteControl(FrameHello, uint64(os.Getpid()), b[:])
+}
+
+// ReadHello reads the hello of the child pid and returns the warm-up it
+// reports. An error frame instead is the child's failure.
+func ReadHello(r *FrameReader, pid int) (time.Duration, error) {
+	f, err := r.Next()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case f.Kind == FrameError:
+		return 0, fmt.Errorf("%w: pid %d: %s", ErrChildFailed, pid, f.Payload)
+	case f.Kind != FrameHello || f.Seq != uint64(pid) || len(f.Payload) != 8:
+		return 0, fmt.Errorf("%w: pid %d sent %v seq %d, want its hello", ErrProtocol, pid, f.Kind, f.Seq)
+	}
+	return time.Duration(binary.LittleEndian.Uint64(f.Payload)), nil
+}
+
+// StartStats sums up how long a group of children took to become ready.
+type StartStats struct {
+	began time.Time
+	ready []time.Duration // per child: hello arrival − began − warm-up
+	warm  []time.Duration
+}
+
+// NewStartStats starts the clock; call it just before StartGroup.
+func NewStartStats(children int) *StartStats {
+	return &StartStats{began: time.Now(), ready: make([]time.Duration, children), warm: make([]time.Duration, children)}
+}
+
+// Hello records child i's hello, now, with its warm-up.
+func (s *StartStats) Hello(i int, warm time.Duration) {
+	s.ready[i], s.warm[i] = time.Since(s.began)-warm, warm
+}
+
+// Metrics returns worker_start_ms, the wall time from the start of the
+// group to the last child ready, less that child's warm-up, per child
+// started (exec, runtime start and handshake: what starting a process
+// costs), and worker_warmup_ms, the longest warm-up.
+func (s *StartStats) Metrics() map[string]float64 {
+	var last, warm time.Duration
+	for i := range s.ready {
+		last, warm = max(last, s.ready[i]), max(warm, s.warm[i])
+	}
+	n := max(len(s.ready), 1)
+	return map[string]float64{
+		"worker_start_ms":  float64(last.Microseconds()) / 1e3 / float64(n),
+		"worker_warmup_ms": float64(warm.Microseconds()) / 1e3,
+	}
 }

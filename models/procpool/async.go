@@ -203,7 +203,7 @@ func (s *asyncSession) Compute(ctx context.Context) (models.Output, error) {
 			workers = append(workers, w.Pid)
 		}
 	}
-	return models.Output{Results: s.results, Workers: workers, Metrics: map[string]float64{"window_requests": asyncWindow}}, nil
+	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics(map[string]float64{"window_requests": asyncWindow})}, nil
 }
 
 // Teardown ends every worker's input and reaps them all.

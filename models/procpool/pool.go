@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/mpbench/mpbench/models"
@@ -37,6 +36,7 @@ type pool struct {
 	rd    []*proc.FrameReader
 	wr    []*proc.FrameWriter
 	pairs bool
+	start *proc.StartStats
 }
 
 // usesPairs reports whether any task has a second argument: such a
@@ -60,11 +60,12 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 	for i := range specs {
 		specs[i] = proc.Spec{Role: WorkerRole}
 	}
+	stats := proc.NewStartStats(len(specs))
 	g, err := proc.StartGroup(ctx, specs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	p := &pool{g: g, pairs: usesPairs(cfg.Workload.Tasks)}
+	p := &pool{g: g, pairs: usesPairs(cfg.Workload.Tasks), start: stats}
 	wl := []byte(cfg.Workload.Workload.Name)
 	hello := make([]func(context.Context) error, len(g.Procs))
 	for i, w := range g.Procs {
@@ -78,7 +79,9 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 			if err := wr.WriteControl(proc.FrameConfig, uint64(frameTasks), wl); err != nil {
 				return err
 			}
-			return expectHello(rd, w.Pid)
+			warm, err := proc.ReadHello(rd, w.Pid)
+			stats.Hello(i, warm)
+			return err
 		}
 	}
 	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
@@ -93,35 +96,24 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 	return p, nil
 }
 
-// expectHello reads a worker's hello; an error frame is its failure.
-func expectHello(rd *proc.FrameReader, pid int) error {
-	f, err := rd.Next()
-	if err != nil {
-		return err
-	}
-	switch {
-	case f.Kind == proc.FrameError:
-		return fmt.Errorf("%w: pid %d: %s", errWorkerFailed, pid, f.Payload)
-	case f.Kind != proc.FrameHello || f.Seq != uint64(pid):
-		return fmt.Errorf("%w: worker pid %d sent %v %d, want hello %d", proc.ErrProtocol, pid, f.Kind, f.Seq, pid)
-	}
-	return nil
-}
-
-// errWorkerFailed is returned for a worker's error frame. It does not wrap
-// proc.ErrProtocol: the worker exits right after, and Group.Run reports
-// that exit (status and stderr) instead.
-var errWorkerFailed = errors.New("worker failed")
-
 // unexpected describes a frame a receiver did not expect.
 func unexpected(pid int, f proc.Frame, want string) error {
 	if f.Kind == proc.FrameError {
-		return fmt.Errorf("%w: pid %d: %s", errWorkerFailed, pid, f.Payload)
+		return fmt.Errorf("%w: pid %d: %s", proc.ErrChildFailed, pid, f.Payload)
 	}
 	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", proc.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
 }
 
 func (p *pool) close() error { return p.g.Close(teardownGrace) }
+
+// metrics returns the start figures of the pool with extra.
+func (p *pool) metrics(extra map[string]float64) map[string]float64 {
+	m := p.start.Metrics()
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
 
 // runWorker is the body of a pool worker: config, hello, then one results
 // frame per tasks frame until the parent closes the channel.
@@ -157,8 +149,7 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 	results := make([]uint64, capacity)
 	clear(tasks) // fault the pages in now (writes, not reads of the zero page)
 	wl.Apply(tasks, results)
-	proc.Warmup()
-	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
+	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
 		return err
 	}
 	done := uint64(0)

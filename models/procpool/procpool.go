@@ -124,7 +124,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 	return models.Output{
 		Results: s.results,
 		Workers: workers,
-		Metrics: map[string]float64{"chunk_tasks": float64(s.size), "chunks": float64((n + s.size - 1) / s.size)},
+		Metrics: s.metrics(map[string]float64{"chunk_tasks": float64(s.size), "chunks": float64((n + s.size - 1) / s.size)}),
 	}, nil
 }
 

@@ -142,6 +142,7 @@ type session struct {
 	g       *proc.Group
 	prod    *proc.FrameWriter
 	results []uint64
+	start   *proc.StartStats
 }
 
 // Setup creates the region, starts the producer and the consumers, and
@@ -174,6 +175,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 	for range cfg.Cores {
 		specs = append(specs, proc.Spec{Role: ConsumerRole, Files: []*os.File{memfd}})
 	}
+	s.start = proc.NewStartStats(len(specs))
 	if s.g, err = proc.StartGroup(ctx, specs); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
@@ -198,14 +200,9 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 			if err := wr.Flush(); err != nil {
 				return err
 			}
-			f, err := rd.Next()
-			if err != nil {
-				return err
-			}
-			if f.Kind != proc.FrameHello || f.Seq != uint64(p.Pid) {
-				return unexpected(p.Pid, f, fmt.Sprintf("hello %d", p.Pid))
-			}
-			return nil
+			warm, err := proc.ReadHello(rd, p.Pid)
+			s.start.Hello(i, warm)
+			return err
 		})
 	}
 	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
@@ -221,15 +218,6 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 		s.results[i] = 0 // touch the pages now, not in compute
 	}
 	return s, nil
-}
-
-var errWorkerFailed = errors.New("worker failed")
-
-func unexpected(pid int, f proc.Frame, want string) error {
-	if f.Kind == proc.FrameError {
-		return fmt.Errorf("%w: pid %d: %s", errWorkerFailed, pid, f.Payload)
-	}
-	return fmt.Errorf("%w: pid %d sent %v seq %d, want %s", proc.ErrProtocol, pid, f.Kind, f.Seq, want)
 }
 
 // Compute starts the producer and drains the result ring until every
@@ -291,7 +279,13 @@ func (s *session) compute(ctx context.Context) (models.Output, error) {
 			workers = append(workers, p.Pid)
 		}
 	}
-	return models.Output{Results: s.results, Workers: workers, Metrics: map[string]float64{"ring_slots": capacity}}, nil
+	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics()}, nil
+}
+
+func (s *session) metrics() map[string]float64 {
+	m := s.start.Metrics()
+	m["ring_slots"] = capacity
+	return m
 }
 
 // Teardown wakes every process blocked on a ring, ends their input, reaps
@@ -380,8 +374,7 @@ func runProducer(_ context.Context, c *proc.Child) error {
 		}
 		got += f.Count()
 	}
-	proc.Warmup()
-	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
+	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
 		return err
 	}
 	f, err := rd.Next()
@@ -430,8 +423,7 @@ func runConsumer(_ context.Context, c *proc.Child) error {
 	if err != nil {
 		return err
 	}
-	proc.Warmup()
-	if err := wr.WriteControl(proc.FrameHello, uint64(os.Getpid()), nil); err != nil {
+	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
 		return err
 	}
 	err = consume(reg, wl, uint64(os.Getpid()))

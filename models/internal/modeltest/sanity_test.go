@@ -30,7 +30,8 @@ func TestMain(m *testing.M) {
 // TestSanityFigures runs cells through the harness's cell runner — a fresh
 // child confined to c CPUs with GOMAXPROCS = c, the way `mpbench run`
 // does — and prints median compute time, speedup against sequential,
-// per-task overhead and setup per worker. It is a sanity check of the
+// per-task overhead, setup, and of setup the start of each process and the
+// warm-up (see proc.Warmup). It is a sanity check of the
 // targets, not a gate: timings on a shared machine are noisy. It runs only
 // with MPBENCH_SANITY=1; MPBENCH_SANITY_MODELS, _WORKLOADS and _TRIALS
 // narrow or lengthen it.
@@ -75,8 +76,12 @@ func TestSanityFigures(t *testing.T) {
 			for c := 1; c <= min(2, len(avail)); c++ {
 				cell := run(m, w, c)
 				tc := median(cell, compute)
-				fmt.Printf("%-15s %-7s c=%d  compute %9.3f ms  speedup %5.2f  overhead %9.1f ns/task  setup %6.2f ms/worker  cpus %s\n",
-					m, w, c, tc/1e6, tseq/tc, (float64(c)*tc-tseq)/float64(cell.Tasks), median(cell, setup)/1e6/float64(c), cell.CPUs)
+				metric := func(k string) func(harness.Trial) int64 {
+					return func(tr harness.Trial) int64 { return int64(tr.Metrics[k] * 1e6) }
+				}
+				fmt.Printf("%-15s %-7s c=%d  compute %8.3f ms  speedup %5.2f  overhead %8.1f ns/task  setup %6.2f ms (start %4.2f ms/process, warm-up %5.2f ms)  cpus %s\n",
+					m, w, c, tc/1e6, tseq/tc, (float64(c)*tc-tseq)/float64(cell.Tasks), median(cell, setup)/1e6,
+					median(cell, metric("worker_start_ms"))/1e6, median(cell, metric("worker_warmup_ms"))/1e6, cell.CPUs)
 			}
 		}
 	}
