@@ -17,7 +17,8 @@
 // Setup creates the pipes, sizes each to 1 MiB where the system allows it
 // (fewer wake-ups per frame than the default 64 KiB), starts the workers
 // ("pipe-worker" role) and exchanges a config and a hello frame with each,
-// so process start and handshake are timed apart from compute. Teardown
+// so process start and handshake are timed apart from compute; a worker
+// warms up before its hello (proc.Warmup). Teardown
 // closes the task pipes (the workers' end of input) and reaps every worker.
 // A worker that dies mid-trial fails Compute with an error naming the
 // model, its PID, its signal or exit status and the last lines of its

@@ -46,4 +46,13 @@
 // uint64s, one frame and one write per batch of tasks. FrameReader bounds
 // a frame's length before it allocates anything, and FuzzDecodeFrame keeps
 // it honest.
+//
+// # Warming up
+//
+// A child says hello (WriteHello) when it is ready, after Warmup has
+// burned CPU up to MPBENCH_WORKER_WARMUP (10 ms) of process CPU time: on
+// the KVM guests mpbench was built on, a fresh process runs compute-bound
+// code about 20 % slower until then, and workers start fresh in every
+// trial's setup. The hello carries the warm-up, so a model reports how long
+// starting its processes took without it (StartStats).
 package proc

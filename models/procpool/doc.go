@@ -10,6 +10,10 @@
 // with its PID, then every tasks frame is answered by a results frame with
 // the same seq, in order. Setup ends when every worker has said hello, so
 // the start of processes and the handshake are timed apart from compute.
+// Before its hello a worker warms up (proc.Warmup: a fresh process runs
+// slow for its first milliseconds of CPU on the machines this was built
+// on); each trial's metrics report worker_start_ms and worker_warmup_ms
+// apart.
 //
 // # procpool: map and starmap
 //
@@ -41,12 +45,15 @@
 // procpool.
 //
 // Note: requests are pipelined, not sent one round trip at a time. Each
-// worker has up to asyncWindow requests in flight; its feeder goroutine
-// writes every request already submitted (up to the window) with one
-// write, and the worker writes its replies with one write whenever it has
-// no further whole request buffered. Each task still travels as its own
-// frame and is computed, answered and completed on its own; only the
-// system calls are shared, as a pipelined RPC transport shares them.
+// worker has up to asyncWindow requests in flight — fewer as the queue of
+// submitted tasks empties (a 1/(2c) share of what waits), so that coarse
+// tasks are not all handed to the first worker that asks; its feeder
+// goroutine writes every request already submitted (up to that window)
+// with one write, and the worker writes its replies with one write
+// whenever it has no further whole request buffered, never holding a reply
+// back more than 20 µs. Each task still travels as its own frame and is
+// computed, answered and completed on its own; only the system calls are
+// shared, as a pipelined RPC transport shares them.
 //
 // # Faults
 //

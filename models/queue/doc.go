@@ -36,7 +36,8 @@
 // consumers ("queue-producer" and "queue-consumer" roles), preloads the
 // producer with the task list over its data channel (the producer owns its
 // items, as the notes' producer generates them) and waits for every
-// child's hello; the consumers are then asleep on the empty task ring.
+// child's hello, which each sends after warming up (proc.Warmup); the
+// consumers are then asleep on the empty task ring.
 // Compute sends the producer a start frame and drains results into their
 // slots by index, so results are in task order. Teardown sets the region's
 // abort word, wakes every sleeper, ends every child's input, reaps them
