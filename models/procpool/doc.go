@@ -22,7 +22,10 @@
 // them out dynamically: one sender goroutine per worker takes the next
 // chunk from a shared atomic cursor as soon as that worker has fewer than
 // two chunks in flight, so a worker always has its next chunk queued
-// while it computes, and a faster worker takes more chunks. One receiver
+// while it computes, and a faster worker takes more chunks. Near the end
+// (fewer than c chunks left) a worker takes one chunk at a time, so that
+// the last chunks go to whichever worker is free rather than waiting
+// queued behind a busy one. One receiver
 // goroutine per worker reads results frames, checks that they answer that
 // worker's chunks in the order they were sent, and copies them into their
 // slots of one result slice: results are in task order without a merge.

@@ -60,24 +60,36 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 	var cursor atomic.Int64
 	counts := make([]int, len(s.g.Procs))
 	var fns []func(context.Context) error
+	cores := len(s.g.Procs)
+	// left is how many chunks nobody has taken yet.
+	left := func() int { return (max(n-int(cursor.Load()), 0) + s.size - 1) / s.size }
 	for i, w := range s.g.Procs {
-		inflight := make(chan span, depth)
+		// inflight lists the chunks sent to this worker and not yet
+		// answered, in order (and the done marker at the end).
+		inflight := make(chan span, depth+1)
+		// freed is signalled by the receiver after each answer.
+		freed := make(chan struct{}, 1)
 		rd, wr := s.rd[i], s.wr[i]
 		send := func(ctx context.Context) error {
 			for {
+				// Queue a second chunk behind the one computing only
+				// while at least c are left: in the last round a
+				// worker takes one chunk at a time, so the last
+				// chunks go to whichever worker is free.
+				for len(inflight) >= depth || (len(inflight) > 0 && left() < cores) {
+					select {
+					case <-freed:
+					case <-ctx.Done():
+						return nil
+					}
+				}
 				lo := int(cursor.Add(int64(s.size))) - s.size
-				sp := span{lo, min(lo+s.size, n)}
 				if lo >= n {
-					sp = span{-1, -1}
-				}
-				select {
-				case inflight <- sp:
-				case <-ctx.Done():
-					return nil
-				}
-				if sp.lo < 0 {
+					inflight <- span{-1, -1}
 					return wr.WriteControl(proc.FrameDone, 0, nil)
 				}
+				sp := span{lo, min(lo+s.size, n)}
+				inflight <- sp
 				if err := wr.WriteTasks(uint64(sp.lo), tasks[sp.lo:sp.hi], s.pairs); err != nil {
 					return err
 				}
@@ -108,6 +120,10 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 					return err
 				}
 				counts[i] += sp.hi - sp.lo
+				select {
+				case freed <- struct{}{}:
+				default:
+				}
 			}
 		}
 		fns = append(fns, send, recv)
