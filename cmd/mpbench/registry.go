@@ -7,8 +7,11 @@ import (
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/manager"
+	"github.com/mpbench/mpbench/models/pipe"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/models/procpool"
 	"github.com/mpbench/mpbench/models/py"
+	"github.com/mpbench/mpbench/models/queue"
 	"github.com/mpbench/mpbench/models/sequential"
 	"github.com/mpbench/mpbench/models/shm"
 )
@@ -18,6 +21,10 @@ import (
 var registry = models.Registry{
 	sequential.New(),
 	goroutines.New(),
+	procpool.New(),
+	procpool.NewAsync(),
+	pipe.New(),
+	queue.New(),
 	shm.New(),
 	shm.NewLock(),
 	manager.New(),

@@ -28,4 +28,31 @@
 // Wait reaps the child and adds its resource usage to the totals that
 // ReapedUsage reports, so the cell runner can charge each trial with the
 // CPU time and memory of every process it started.
+//
+// # Groups
+//
+// A process model starts its workers for one trial as a Group
+// (StartGroup): a child that exits before Group.Close is a failure of the
+// trial, kept with its PID, status and stderr; Group.Run runs the model's
+// per-worker goroutines and, on the first error, a child's death or the
+// context's end, kills the children so that nothing stays blocked on a dead
+// peer; Group.Close ends every child's input, kills stragglers after a
+// grace period and reaps them all.
+//
+// # Frames
+//
+// Tasks and results move between processes as frames (frame.go): a 16-byte
+// header — kind, version, payload length, seq — and packed little-endian
+// uint64s, one frame and one write per batch of tasks. FrameReader bounds
+// a frame's length before it allocates anything, and FuzzDecodeFrame keeps
+// it honest.
+//
+// # Warming up
+//
+// A child says hello (WriteHello) when it is ready, after Warmup has
+// burned CPU up to MPBENCH_WORKER_WARMUP (10 ms) of process CPU time: on
+// the KVM guests mpbench was built on, a fresh process runs compute-bound
+// code about 20 % slower until then, and workers start fresh in every
+// trial's setup. The hello carries the warm-up, so a model reports how long
+// starting its processes took without it (StartStats).
 package proc

@@ -103,6 +103,16 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 		if err != nil {
 			return nil, fmt.Errorf("proc: socketpair: %w", err)
 		}
+		// The parent's end is non-blocking, so that Data is pollable: a
+		// goroutine waiting on it parks instead of holding a thread and
+		// its P in a blocking read (with GOMAXPROCS = c, a P stuck in a
+		// read leaves the goroutines it would run waiting for sysmon).
+		// The child's end stays blocking.
+		if err := unix.SetNonblock(fds[0], true); err != nil {
+			unix.Close(fds[0])
+			unix.Close(fds[1])
+			return nil, fmt.Errorf("proc: socketpair: %w", err)
+		}
 		p.Data = os.NewFile(uintptr(fds[0]), "data")
 		childEnd = os.NewFile(uintptr(fds[1]), "data-child")
 		defer childEnd.Close()

@@ -1,0 +1,323 @@
+package pipe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/workloads"
+)
+
+// WorkerRole is the proc role of a pipe worker.
+const WorkerRole = "pipe-worker"
+
+const (
+	handshakeTimeout = 10 * time.Second
+	// teardownGrace exceeds the second a race-enabled child sleeps at
+	// exit.
+	teardownGrace = 2 * time.Second
+	maxFrameTasks = proc.DefaultMaxFramePayload / 16
+	// pipeSize is the capacity asked of each pipe.
+	pipeSize = 1 << 20
+)
+
+func init() { proc.Register(WorkerRole, runWorker) }
+
+// Model is the pipe model.
+type Model struct{}
+
+// New returns the pipe model.
+func New() Model { return Model{} }
+
+// Name implements models.Model.
+func (Model) Name() string { return "pipe" }
+
+// Doc implements models.Model.
+func (Model) Doc() string {
+	return "c worker processes, each streamed its static share over its own pair of pipes until a done frame (Pipe sender/receiver)"
+}
+
+// link is the parent's ends of one worker's pipes.
+type link struct {
+	tasks   *os.File // write end of the task pipe
+	results *os.File // read end of the result pipe
+	rd      *proc.FrameReader
+	wr      *proc.FrameWriter
+}
+
+type session struct {
+	cfg     models.Config
+	g       *proc.Group
+	links   []link
+	frame   int
+	pairs   bool
+	results []uint64
+	start   *proc.StartStats
+}
+
+// setPipeSize asks for a bigger pipe; a refusal (a system limit) leaves
+// the default.
+func setPipeSize(f *os.File) {
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, pipeSize) })
+	}
+}
+
+func usesPairs(tasks []workloads.Task) bool {
+	for _, t := range tasks {
+		if t.B != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Setup creates two pipes per worker, starts the workers and exchanges
+// config and hello with each.
+func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, err error) {
+	if cfg.Cores < 1 {
+		return nil, fmt.Errorf("pipe: %d cores", cfg.Cores)
+	}
+	n := len(cfg.Workload.Tasks)
+	s := &session{
+		cfg:   cfg,
+		frame: min(cfg.ChunkSize(), max(n, 1), maxFrameTasks),
+		pairs: usesPairs(cfg.Workload.Tasks),
+	}
+	var childEnds []*os.File
+	defer func() {
+		for _, f := range childEnds {
+			f.Close()
+		}
+		if err != nil {
+			s.closeLinks()
+			if s.g != nil {
+				s.g.Close(0)
+			}
+		}
+	}()
+	specs := make([]proc.Spec, cfg.Cores)
+	for i := range specs {
+		tr, tw, err := os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("pipe: %w", err)
+		}
+		rr, rw, err := os.Pipe()
+		if err != nil {
+			tr.Close()
+			tw.Close()
+			return nil, fmt.Errorf("pipe: %w", err)
+		}
+		setPipeSize(tw)
+		setPipeSize(rr)
+		childEnds = append(childEnds, tr, rw)
+		l := link{tasks: tw, results: rr, rd: proc.NewFrameReader(rr, 8*s.frame), wr: proc.NewFrameWriter(tw)}
+		// Allocate and touch the frame buffers now, not in compute.
+		l.rd.Reserve(8 * s.frame)
+		l.wr.Reserve(proc.FrameHeaderSize + 16*s.frame)
+		s.links = append(s.links, l)
+		specs[i] = proc.Spec{Role: WorkerRole, Files: []*os.File{tr, rw}, NoData: true}
+	}
+	s.start = proc.NewStartStats(len(specs))
+	if s.g, err = proc.StartGroup(ctx, specs); err != nil {
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	// The children hold their ends now; without the parent's copies, a
+	// worker's death is an end of file here.
+	for _, f := range childEnds {
+		f.Close()
+	}
+	childEnds = nil
+	wl := []byte(cfg.Workload.Workload.Name)
+	hello := make([]func(context.Context) error, cfg.Cores)
+	for i, l := range s.links {
+		pid := s.g.Procs[i].Pid
+		hello[i] = func(context.Context) error {
+			if err := l.wr.WriteControl(proc.FrameConfig, uint64(s.frame), wl); err != nil {
+				return err
+			}
+			warm, err := proc.ReadHello(l.rd, pid)
+			s.start.Hello(i, warm)
+			return err
+		}
+	}
+	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+	defer cancel()
+	if err = s.g.Run(hctx, hello...); err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("workers did not say hello within %v", handshakeTimeout)
+		}
+		return nil, fmt.Errorf("pipe: start workers: %w", err)
+	}
+	s.results = make([]uint64, n)
+	for i := range s.results {
+		s.results[i] = 0 // touch the pages now, not in compute
+	}
+	return s, nil
+}
+
+func unexpected(pid int, f proc.Frame, want string) error {
+	if f.Kind == proc.FrameError {
+		return fmt.Errorf("%w: pid %d: %s", proc.ErrChildFailed, pid, f.Payload)
+	}
+	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", proc.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
+}
+
+// Compute streams each worker its share and reads its results back.
+func (s *session) Compute(ctx context.Context) (models.Output, error) {
+	tasks := s.cfg.Workload.Tasks
+	n, c := len(tasks), len(s.links)
+	var fns []func(context.Context) error
+	for i, l := range s.links {
+		pid := s.g.Procs[i].Pid
+		lo, hi := i*n/c, (i+1)*n/c
+		send := func(context.Context) error {
+			for a := lo; a < hi; a += s.frame {
+				b := min(a+s.frame, hi)
+				if err := l.wr.WriteTasks(uint64(a), tasks[a:b], s.pairs); err != nil {
+					return err
+				}
+			}
+			return l.wr.WriteControl(proc.FrameDone, uint64(hi-lo), nil)
+		}
+		recv := func(context.Context) error {
+			next := lo
+			for {
+				f, err := l.rd.Next()
+				if err != nil {
+					return err
+				}
+				switch {
+				case f.Kind == proc.FrameDone && next == hi && f.Seq == uint64(hi-lo):
+					return nil
+				case f.Kind == proc.FrameResults && f.Seq == uint64(next) && f.Count() <= hi-next && f.Count() > 0:
+					m := f.Count()
+					if err := f.ResultsInto(s.results[next : next+m]); err != nil {
+						return err
+					}
+					next += m
+				default:
+					return unexpected(pid, f, fmt.Sprintf("results from %d or done after %d", next, hi))
+				}
+			}
+		}
+		fns = append(fns, send, recv)
+	}
+	if err := s.g.Run(ctx, fns...); err != nil {
+		return models.Output{}, fmt.Errorf("pipe: %w", err)
+	}
+	var workers []int
+	for i, p := range s.g.Procs {
+		if (i+1)*n/c > i*n/c {
+			workers = append(workers, p.Pid)
+		}
+	}
+	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics()}, nil
+}
+
+func (s *session) metrics() map[string]float64 {
+	m := s.start.Metrics()
+	m["frame_tasks"] = float64(s.frame)
+	return m
+}
+
+func (s *session) closeLinks() {
+	for _, l := range s.links {
+		l.tasks.Close()
+		l.results.Close()
+	}
+}
+
+// Teardown closes every task pipe, the workers' end of input, and reaps
+// the workers.
+func (s *session) Teardown() error {
+	var inputs []io.Closer
+	for _, l := range s.links {
+		inputs = append(inputs, l.tasks)
+	}
+	err := s.g.Close(teardownGrace, inputs...)
+	for _, l := range s.links {
+		l.results.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("pipe: %w", err)
+	}
+	return nil
+}
+
+// Pids returns the workers' PIDs (tests use it).
+func (s *session) Pids() []int { return s.g.Pids() }
+
+// runWorker is the body of a pipe worker: tasks frames in on fd 4,
+// results frames out on fd 5, until the task pipe ends.
+func runWorker(_ context.Context, c *proc.Child) error {
+	if len(c.Files) != 2 {
+		return fmt.Errorf("pipe worker got %d files, want 2 pipes", len(c.Files))
+	}
+	rd := proc.NewFrameReader(c.Files[0], 0)
+	wr := proc.NewFrameWriter(c.Files[1])
+	err := serve(rd, wr)
+	if err != nil {
+		_ = wr.WriteControl(proc.FrameError, 0, []byte(err.Error()))
+	}
+	return err
+}
+
+func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
+	f, err := rd.Next()
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	if f.Kind != proc.FrameConfig || f.Seq < 1 || f.Seq > maxFrameTasks {
+		return fmt.Errorf("%w: first frame %v seq %d, want config", proc.ErrProtocol, f.Kind, f.Seq)
+	}
+	wl, err := workloads.Lookup(string(f.Payload))
+	if err != nil {
+		return err
+	}
+	capacity := int(f.Seq)
+	rd.SetMaxPayload(16 * capacity)
+	rd.Reserve(16 * capacity)
+	wr.Reserve(proc.FrameHeaderSize + 8*capacity)
+	tasks := make([]workloads.Task, capacity)
+	results := make([]uint64, capacity)
+	clear(tasks)             // fault the pages in now (writes, not reads of the zero page)
+	wl.Apply(tasks, results) // touch the buffers in setup
+	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
+		return err
+	}
+	var done uint64
+	for {
+		f, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read tasks: %w", err)
+		}
+		switch f.Kind {
+		case proc.FrameArgs, proc.FramePairs:
+			if tasks, err = f.Tasks(tasks); err != nil {
+				return err
+			}
+			wl.Apply(tasks, results)
+			err = wr.WriteResults(f.Seq, results[:len(tasks)])
+			done += uint64(len(tasks))
+		case proc.FrameDone:
+			err = wr.WriteControl(proc.FrameDone, done, nil)
+			done = 0
+		default:
+			return fmt.Errorf("%w: unexpected %v frame", proc.ErrProtocol, f.Kind)
+		}
+		if err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+	}
+}

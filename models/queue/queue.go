@@ -1,0 +1,466 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/workloads"
+)
+
+// The roles of the queue model's processes.
+const (
+	ProducerRole = "queue-producer"
+	ConsumerRole = "queue-consumer"
+)
+
+const (
+	handshakeTimeout = 10 * time.Second
+	// teardownGrace exceeds the second a race-enabled child sleeps at
+	// exit.
+	teardownGrace = 2 * time.Second
+	// capacity is the slots of each ring: 256 KiB a ring.
+	capacity = 8192
+	// sentinel is the index of the None item that ends a consumer.
+	sentinel = math.MaxUint64
+	// preloadFrame is the tasks per frame of the producer's preload: a
+	// frame that fits a frame reader's buffer, decoded in place.
+	preloadFrame = 4000
+	magic        = 0x6d70_6271_7565_7565 // "mpbqueue"
+	pageSize     = 4096
+)
+
+func init() {
+	proc.Register(ProducerRole, runProducer)
+	proc.Register(ConsumerRole, runConsumer)
+}
+
+// header is the first page of the region.
+type header struct {
+	magic     uint64
+	capacity  uint64
+	consumers uint64
+	tasks     uint64
+	_         [32]byte
+	abort     atomic.Uint32
+}
+
+func roundPage(n int) int { return (n + pageSize - 1) / pageSize * pageSize }
+
+// region is the shared memory of one trial: a header and two rings.
+type region struct {
+	mem     []byte
+	hdr     *header
+	tasks   *ring // producer → consumers
+	results *ring // consumers → parent
+}
+
+func regionSize(capacity int) int { return pageSize + 2*roundPage(ringSize(capacity)) }
+
+// mapRegion maps the region in fd. create sizes and initialises it.
+func mapRegion(fd int, create bool, consumers, tasks int) (*region, error) {
+	size := regionSize(capacity)
+	flags := unix.MAP_SHARED
+	if create {
+		if err := unix.Ftruncate(fd, int64(size)); err != nil {
+			return nil, fmt.Errorf("queue: size region: %w", err)
+		}
+	} else {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return nil, fmt.Errorf("queue: stat region: %w", err)
+		}
+		if st.Size != int64(size) {
+			return nil, fmt.Errorf("queue: region of %d bytes, want %d", st.Size, size)
+		}
+		flags |= unix.MAP_POPULATE // fault it in now, in setup
+	}
+	mem, err := unix.Mmap(fd, 0, size, unix.PROT_READ|unix.PROT_WRITE, flags)
+	if err != nil {
+		return nil, fmt.Errorf("queue: map region: %w", err)
+	}
+	r := &region{mem: mem, hdr: (*header)(unsafe.Pointer(&mem[0]))}
+	if create {
+		r.hdr.magic, r.hdr.capacity = magic, capacity
+		r.hdr.consumers, r.hdr.tasks = uint64(consumers), uint64(tasks)
+	} else if r.hdr.magic != magic || r.hdr.capacity != capacity {
+		unix.Munmap(mem)
+		return nil, fmt.Errorf("queue: region header %#x/%d is not this build's", r.hdr.magic, r.hdr.capacity)
+	}
+	if r.tasks, err = mapRing(mem, pageSize, capacity, &r.hdr.abort, create); err == nil {
+		r.results, err = mapRing(mem, pageSize+roundPage(ringSize(capacity)), capacity, &r.hdr.abort, create)
+	}
+	if err != nil {
+		unix.Munmap(mem)
+		return nil, err
+	}
+	// The consumers are woken at once when tasks arrive; the producer
+	// sleeps until the task ring is half empty; the parent sleeps until
+	// the result ring is half full or a consumer flushes it.
+	r.tasks.writeWake = capacity / 2
+	r.results.readWake = capacity / 2
+	r.results.writeWake = capacity / 2
+	return r, nil
+}
+
+// abort stops every process blocked on a ring.
+func (r *region) abort() {
+	r.hdr.abort.Store(1)
+	r.tasks.wakeAll()
+	r.results.wakeAll()
+}
+
+func (r *region) unmap() { unix.Munmap(r.mem) }
+
+// Model is the queue model.
+type Model struct{}
+
+// New returns the queue model.
+func New() Model { return Model{} }
+
+// Name implements models.Model.
+func (Model) Name() string { return "queue" }
+
+// Doc implements models.Model.
+func (Model) Doc() string {
+	return "1 producer + c consumer processes on a shared-memory ring queue, None sentinels, a result queue the parent drains (Queue producer–consumer)"
+}
+
+type session struct {
+	cfg     models.Config
+	reg     *region
+	g       *proc.Group
+	prod    *proc.FrameWriter
+	results []uint64
+	start   *proc.StartStats
+}
+
+// Setup creates the region, starts the producer and the consumers, and
+// preloads the producer with the tasks.
+func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, err error) {
+	if cfg.Cores < 1 {
+		return nil, fmt.Errorf("queue: %d cores", cfg.Cores)
+	}
+	tasks := cfg.Workload.Tasks
+	fd, err := unix.MemfdCreate("mpbench-queue", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("queue: memfd_create: %w", err)
+	}
+	memfd := os.NewFile(uintptr(fd), "queue-region")
+	defer memfd.Close() // the children hold their own copies
+	s := &session{cfg: cfg}
+	if s.reg, err = mapRegion(fd, true, cfg.Cores, len(tasks)); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.reg.abort()
+			if s.g != nil {
+				s.g.Close(0)
+			}
+			s.reg.unmap()
+		}
+	}()
+	specs := []proc.Spec{{Role: ProducerRole, Files: []*os.File{memfd}}}
+	for range cfg.Cores {
+		specs = append(specs, proc.Spec{Role: ConsumerRole, Files: []*os.File{memfd}})
+	}
+	s.start = proc.NewStartStats(len(specs))
+	if s.g, err = proc.StartGroup(ctx, specs); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	wl := []byte(cfg.Workload.Workload.Name)
+	var fns []func(context.Context) error
+	for i, p := range s.g.Procs {
+		rd, wr := proc.NewFrameReader(p.Data, 0), proc.NewFrameWriter(p.Data)
+		if i == 0 {
+			s.prod = wr
+			wr.Reserve(proc.FrameHeaderSize + 16*preloadFrame)
+		}
+		fns = append(fns, func(context.Context) error {
+			wr.AppendControl(proc.FrameConfig, uint64(len(tasks)), wl)
+			if i == 0 {
+				for lo := 0; lo < len(tasks); lo += preloadFrame {
+					wr.AppendTasks(uint64(lo), tasks[lo:min(lo+preloadFrame, len(tasks))], true)
+					if err := wr.Flush(); err != nil {
+						return err
+					}
+				}
+			}
+			if err := wr.Flush(); err != nil {
+				return err
+			}
+			warm, err := proc.ReadHello(rd, p.Pid)
+			s.start.Hello(i, warm)
+			return err
+		})
+	}
+	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+	defer cancel()
+	if err = s.g.Run(hctx, fns...); err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("processes did not say hello within %v", handshakeTimeout)
+		}
+		return nil, fmt.Errorf("queue: start processes: %w", err)
+	}
+	s.results = make([]uint64, len(tasks))
+	for i := range s.results {
+		s.results[i] = 0 // touch the pages now, not in compute
+	}
+	return s, nil
+}
+
+// Compute starts the producer and drains the result ring until every
+// result and every consumer's sentinel is in.
+func (s *session) Compute(ctx context.Context) (models.Output, error) {
+	out, err := s.compute(ctx)
+	if err != nil {
+		s.reg.abort()
+		s.g.Kill()
+		return models.Output{}, fmt.Errorf("queue: %w", err)
+	}
+	return out, nil
+}
+
+func (s *session) compute(ctx context.Context) (models.Output, error) {
+	if err := s.prod.WriteControl(proc.FrameStart, 0, nil); err != nil {
+		return models.Output{}, s.g.Cause(err)
+	}
+	n := uint64(len(s.results))
+	consumers := len(s.g.Procs) - 1
+	counts := map[int]uint64{}
+	var got uint64
+	res := s.reg.results
+	for got < n || len(counts) < consumers {
+		x, y, z, ok := res.tryGet()
+		if ok {
+			switch {
+			case x == sentinel:
+				counts[int(z)] = y
+			case x < n:
+				s.results[x] = y
+				got++
+			default:
+				return models.Output{}, fmt.Errorf("%w: result for task %d of %d", proc.ErrProtocol, x, n)
+			}
+			continue
+		}
+		if len(counts) == consumers {
+			return models.Output{}, fmt.Errorf("%w: every consumer stopped with %d of %d results in", proc.ErrProtocol, got, n)
+		}
+		// The context first: when it ends, the children are killed
+		// (see proc.Start), and that is not their failure.
+		if err := ctx.Err(); err != nil {
+			return models.Output{}, err
+		}
+		select {
+		case <-s.g.Failed():
+			if err := ctx.Err(); err != nil {
+				return models.Output{}, err
+			}
+			return models.Output{}, s.g.Err()
+		default:
+		}
+		res.waitItems(sleepMax)
+	}
+	var workers []int
+	for _, p := range s.g.Procs[1:] {
+		if counts[p.Pid] > 0 {
+			workers = append(workers, p.Pid)
+		}
+	}
+	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics()}, nil
+}
+
+func (s *session) metrics() map[string]float64 {
+	m := s.start.Metrics()
+	m["ring_slots"] = capacity
+	return m
+}
+
+// Teardown wakes every process blocked on a ring, ends their input, reaps
+// them and unmaps the region.
+func (s *session) Teardown() error {
+	// Abort as part of Close, so that a consumer woken by it exits as
+	// part of the teardown rather than as a failure.
+	err := s.g.Close(teardownGrace, closerFunc(s.reg.abort))
+	s.reg.unmap()
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	return nil
+}
+
+type closerFunc func()
+
+func (f closerFunc) Close() error {
+	f()
+	return nil
+}
+
+// Pids returns the PIDs of the producer and the consumers (tests use it).
+func (s *session) Pids() []int { return s.g.Pids() }
+
+// attach maps the region a child got as its first file and says hello
+// after reading its config.
+func attach(c *proc.Child) (*region, *proc.FrameReader, *proc.FrameWriter, proc.Frame, error) {
+	if len(c.Files) != 1 {
+		return nil, nil, nil, proc.Frame{}, fmt.Errorf("got %d files, want the region", len(c.Files))
+	}
+	reg, err := mapRegion(int(c.Files[0].Fd()), false, 0, 0)
+	if err != nil {
+		return nil, nil, nil, proc.Frame{}, err
+	}
+	rd, wr := proc.NewFrameReader(c.Data, 0), proc.NewFrameWriter(c.Data)
+	f, err := rd.Next()
+	if err == nil && f.Kind != proc.FrameConfig {
+		err = fmt.Errorf("%w: first frame %v, want config", proc.ErrProtocol, f.Kind)
+	}
+	if err != nil {
+		reg.unmap()
+		return nil, nil, nil, proc.Frame{}, err
+	}
+	return reg, rd, wr, f, nil
+}
+
+// waitEOF waits until the parent closes the data channel.
+func waitEOF(rd *proc.FrameReader) error {
+	for {
+		f, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: unexpected %v frame", proc.ErrProtocol, f.Kind)
+	}
+}
+
+// runProducer receives the tasks, then on the start frame puts every task
+// and one sentinel per consumer on the task ring.
+func runProducer(_ context.Context, c *proc.Child) error {
+	reg, rd, wr, cfg, err := attach(c)
+	if err != nil {
+		return err
+	}
+	defer reg.unmap()
+	n := int(cfg.Seq)
+	if uint64(n) != reg.hdr.tasks {
+		return fmt.Errorf("%w: config says %d tasks, region %d", proc.ErrProtocol, n, reg.hdr.tasks)
+	}
+	tasks := make([]workloads.Task, n)
+	for got := 0; got < n; {
+		f, err := rd.Next()
+		if err != nil {
+			return fmt.Errorf("read tasks: %w", err)
+		}
+		if f.Seq != uint64(got) || f.Count() > n-got {
+			return fmt.Errorf("%w: tasks frame seq %d (%d tasks) after %d of %d", proc.ErrProtocol, f.Seq, f.Count(), got, n)
+		}
+		// Decode in place: the slice has room for exactly this frame.
+		if _, err := f.Tasks(tasks[got : got : got+f.Count()]); err != nil {
+			return err
+		}
+		got += f.Count()
+	}
+	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
+		return err
+	}
+	f, err := rd.Next()
+	if err == io.EOF {
+		return nil // torn down before compute
+	}
+	if err != nil {
+		return err
+	}
+	if f.Kind != proc.FrameStart {
+		return fmt.Errorf("%w: %v frame, want start", proc.ErrProtocol, f.Kind)
+	}
+	err = produce(reg, tasks)
+	if errors.Is(err, errAborted) {
+		return nil // the parent gave up on the trial
+	}
+	if err != nil {
+		return err
+	}
+	return waitEOF(rd)
+}
+
+func produce(reg *region, tasks []workloads.Task) error {
+	for i, t := range tasks {
+		if err := reg.tasks.put(uint64(i), t.A, t.B); err != nil {
+			return err
+		}
+	}
+	for range reg.hdr.consumers {
+		if err := reg.tasks.put(sentinel, 0, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runConsumer takes tasks until a sentinel, puts each result on the result
+// ring, then puts its own sentinel with its count.
+func runConsumer(_ context.Context, c *proc.Child) error {
+	reg, rd, wr, cfg, err := attach(c)
+	if err != nil {
+		return err
+	}
+	defer reg.unmap()
+	wl, err := workloads.Lookup(string(cfg.Payload))
+	if err != nil {
+		return err
+	}
+	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
+		return err
+	}
+	err = consume(reg, wl, uint64(os.Getpid()))
+	if errors.Is(err, errAborted) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return waitEOF(rd)
+}
+
+func consume(reg *region, wl *workloads.Workload, pid uint64) error {
+	var (
+		task   [1]workloads.Task
+		result [1]uint64
+		count  uint64
+	)
+	flush := reg.results.flush
+	for {
+		i, a, b, err := reg.tasks.get(flush)
+		if err != nil {
+			return err
+		}
+		if i == sentinel {
+			break
+		}
+		task[0] = workloads.Task{A: a, B: b}
+		wl.Apply(task[:], result[:])
+		if err := reg.results.put(i, result[0], 0); err != nil {
+			return err
+		}
+		count++
+	}
+	if err := reg.results.put(sentinel, count, pid); err != nil {
+		return err
+	}
+	reg.results.flush()
+	return nil
+}
