@@ -29,8 +29,10 @@ func FitRow(f *harness.Fit) []string {
 		karp = "-"
 	}
 	name := f.Model
-	if p := harness.ParamsString(f.Params); p != "" {
-		name += " (" + p + ")"
+	// Only parameters that differ from the workload's defaults tell
+	// variants apart; the defaults are noise in every row.
+	if v := (&harness.Cell{Workload: f.Workload, Params: f.Params}).Variant(); v != f.Workload {
+		name += " " + strings.TrimPrefix(v, f.Workload)
 	}
 	row := []string{f.Workload, name, strings.Join(cores, ","), f.Basis}
 	notes := strings.Join(f.Notes, "; ")
@@ -65,6 +67,16 @@ func joinNotes(a, b string) string {
 func writeFits(w io.Writer, run *harness.Run, md bool) error {
 	if len(run.Fits) == 0 {
 		return nil
+	}
+	anyFit := false
+	for _, f := range run.Fits {
+		anyFit = anyFit || f.Available
+	}
+	if !anyFit {
+		// A table of rows that all say "not available" tells nothing a line
+		// cannot; Karp–Flatt figures stay in the run file.
+		_, err := fmt.Fprintf(w, "\nscaling fits: not available (%s); Karp–Flatt serial fractions are in the run file\n", run.Fits[0].Reason)
+		return err
 	}
 	title := "scaling fits (basis relative: speedup T(model, 1) / T(model, c); sequential: T(sequential) / T(model, c); predictions extrapolate the laws, they were not measured)"
 	if md {

@@ -30,3 +30,15 @@ func TestFitsTable(t *testing.T) {
 		}
 	}
 }
+
+func TestFitsNotAvailableIsOneLine(t *testing.T) {
+	r := tableTestRun() // cores 1 and 2 only
+	r.Fits = []harness.Fit{{Workload: "cpu", Model: "goroutines", Reason: "needs at least 3 core counts, has 2 (1, 2)"}}
+	var buf bytes.Buffer
+	if err := writeFits(&buf, r, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(buf.String()); strings.Count(got, "\n") != 0 || !strings.Contains(got, "not available (needs at least 3 core counts") {
+		t.Fatalf("got %q, want one line saying why", got)
+	}
+}

@@ -322,6 +322,10 @@ func runWorker(_ context.Context, c *proc.Child) error {
 		return err
 	}
 	defer cl.Close()
+	// Like every process model's workers, warm up before saying Ready, so
+	// a fresh process's slow start is paid in setup (see proc.Warmup). The
+	// manager process itself is not warmed: it mostly waits on sockets.
+	proc.Warmup()
 	if err := workers.Signal(c.Data, workers.Ready); err != nil {
 		return err
 	}

@@ -36,6 +36,9 @@ func runWorker(_ context.Context, c *proc.Child) error {
 	if err != nil || idx < 0 || idx >= l.workers {
 		return fmt.Errorf("worker index %q out of range 0..%d", c.Args[1], l.workers-1)
 	}
+	// Like every process model's workers, warm up before saying Ready, so
+	// a fresh process's slow start is paid in setup (see proc.Warmup).
+	proc.Warmup()
 	if err := workers.Signal(c.Data, workers.Ready); err != nil {
 		return err
 	}
