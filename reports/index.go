@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 
 	"github.com/mpbench/mpbench/harness"
@@ -225,13 +226,13 @@ func Verdict(r *harness.Run, wl string) string {
 
 func (idx *index) markdown() ([]byte, error) {
 	var buf bytes.Buffer
-	err := mdTemplate.Execute(&buf, idx)
+	err := mdTemplate().Execute(&buf, idx)
 	return buf.Bytes(), err
 }
 
 func (idx *index) html() ([]byte, error) {
 	var buf bytes.Buffer
-	err := htmlTemplate.Execute(&buf, idx)
+	err := htmlTemplate().Execute(&buf, idx)
 	return buf.Bytes(), err
 }
 
@@ -248,7 +249,12 @@ var funcs = map[string]any{
 	},
 }
 
-var mdTemplate = texttemplate.Must(texttemplate.New("md").Funcs(funcs).Parse(`# mpbench report
+// The templates are parsed on first use, not at init: every worker process
+// is this same executable, and parsing them costs each one's start.
+var mdTemplate = sync.OnceValue(func() *texttemplate.Template { return mdTemplateParse() })
+
+func mdTemplateParse() *texttemplate.Template {
+	return texttemplate.Must(texttemplate.New("md").Funcs(funcs).Parse(`# mpbench report
 
 {{range .Runs}}## {{if $.Multi}}Run {{.Label}}{{else}}Environment{{end}}
 
@@ -287,8 +293,12 @@ Command line:
 {{join .Caption " "}}
 
 {{end}}{{end}}`))
+}
 
-var htmlTemplate = htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!DOCTYPE html>
+var htmlTemplate = sync.OnceValue(func() *htmltemplate.Template { return htmlTemplateParse() })
+
+func htmlTemplateParse() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("html").Funcs(funcs).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -340,3 +350,4 @@ figcaption { color: #444; font-size: .92rem; max-width: 900px; }
 {{end}}{{end}}</body>
 </html>
 `))
+}
