@@ -17,9 +17,12 @@ build:
 run: build
 	./$(BIN) run --report $(RUNFLAGS)
 
-# What CI runs: formatting, vet, and every test under the race detector.
+# What CI runs: formatting, vet, every test under the race detector, then the
+# regression gates without it (under -race they skip: the detector changes
+# each model's speed by its own factor).
 test: lint
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'Gate' ./cmd/mpbench/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -92,6 +92,12 @@ type Options struct {
 	// Dir holds the gate's run folders (default: a temporary folder that
 	// is removed afterwards).
 	Dir string
+	// AllowRace lets Check judge in a -race binary. Without it Check skips
+	// there: the race detector slows each model by its own factor (a
+	// worker's frame handling far more than a tight compute loop), so
+	// figures measured under it say nothing of a baseline recorded
+	// without it. Tests of the gate itself set it.
+	AllowRace bool
 }
 
 var mainRegistry models.Registry
@@ -178,6 +184,10 @@ func (r *Report) filter(v string) []Row {
 // baseline's host (for Time figures), or stayed too busy to judge.
 func Check(t testing.TB, opt Options) *Report {
 	t.Helper()
+	if raceEnabled && !opt.AllowRace {
+		t.Skip("gate skipped: this test binary is built with -race, which slows each model by its own factor; the gates run without -race (make gates, part of make test)")
+		return nil
+	}
 	rep, err := Run(context.Background(), opt)
 	if err != nil {
 		t.Fatalf("gate: %v", err)

@@ -47,7 +47,7 @@ func TestEvaluate(t *testing.T) {
 	base := synth(1, 10e6, 5.2e6, 20)
 	g2 := Cell{Workload: "cpu", Model: "goroutines", Cores: 2}
 	all := []target{{g2, Speedup}, {g2, Efficiency}, {g2, Overhead}, {g2, Time}}
-	opt := Options{MaxSlowdown: 0.10, Alpha: 0.05, MaxContention: 0.15}
+	opt := Options{AllowRace: true, MaxSlowdown: 0.10, Alpha: 0.05, MaxContention: 0.15}
 	cases := []struct {
 		name       string
 		cur        *harness.Run
@@ -87,7 +87,7 @@ func TestEvaluate(t *testing.T) {
 
 func TestTargets(t *testing.T) {
 	base := synth(1, 10e6, 5e6, 5)
-	o := Options{Baseline: "b.json", Figures: []Figure{Speedup}}
+	o := Options{AllowRace: true, Baseline: "b.json", Figures: []Figure{Speedup}}
 	got, err := o.targets(base, 2)
 	if err != nil || len(got) != 1 || got[0].key() != "cpu/goroutines/2 speedup" {
 		t.Fatalf("default targets %v, %v", got, err)
@@ -147,7 +147,7 @@ func TestGateOnRealCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	g2 := Cell{Workload: "cpu", Model: "goroutines", Cores: 2}
-	opt := Options{Baseline: path, Cells: []Cell{g2}, MaxSlowdown: 0.25}
+	opt := Options{AllowRace: true, Baseline: path, Cells: []Cell{g2}, MaxSlowdown: 0.25}
 
 	t.Run("passes", func(t *testing.T) {
 		rep := Check(t, opt)
@@ -208,7 +208,7 @@ func TestGateOnRealCells(t *testing.T) {
 
 func TestMissingBaseline(t *testing.T) {
 	rec := &recorder{TB: t}
-	Check(rec, Options{Baseline: filepath.Join(t.TempDir(), "none.json")})
+	Check(rec, Options{AllowRace: true, Baseline: filepath.Join(t.TempDir(), "none.json")})
 	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "make baseline") {
 		t.Errorf("errors %q", rec.errors)
 	}
