@@ -23,7 +23,7 @@ const (
 	// teardownGrace exceeds the second a race-enabled child sleeps at
 	// exit.
 	teardownGrace = 2 * time.Second
-	maxFrameTasks = proc.DefaultMaxFramePayload / 16
+	maxFrameTasks = proc.MaxFrameTasks
 	// pipeSize is the capacity asked of each pipe.
 	pipeSize = 1 << 20
 )
@@ -271,28 +271,11 @@ func runWorker(_ context.Context, c *proc.Child) error {
 }
 
 func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
-	f, err := rd.Next()
-	if err != nil {
-		return fmt.Errorf("read config: %w", err)
-	}
-	if f.Kind != proc.FrameConfig || f.Seq < 1 || f.Seq > maxFrameTasks {
-		return fmt.Errorf("%w: first frame %v seq %d, want config", proc.ErrProtocol, f.Kind, f.Seq)
-	}
-	wl, err := workloads.Lookup(string(f.Payload))
+	b, err := proc.ServeSetup(rd, wr)
 	if err != nil {
 		return err
 	}
-	capacity := int(f.Seq)
-	rd.SetMaxPayload(16 * capacity)
-	rd.Reserve(16 * capacity)
-	wr.Reserve(proc.FrameHeaderSize + 8*capacity)
-	tasks := make([]workloads.Task, capacity)
-	results := make([]uint64, capacity)
-	clear(tasks)             // fault the pages in now (writes, not reads of the zero page)
-	wl.Apply(tasks, results) // touch the buffers in setup
-	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
-		return err
-	}
+	wl, tasks, results := b.Workload, b.Tasks, b.Results
 	var done uint64
 	for {
 		f, err := rd.Next()

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/mpbench/mpbench/workloads"
 	"os"
 	"syscall"
 	"time"
@@ -120,4 +121,43 @@ func (s *StartStats) Metrics() map[string]float64 {
 		"worker_start_ms":  float64(last.Microseconds()) / 1e3 / float64(n),
 		"worker_warmup_ms": float64(warm.Microseconds()) / 1e3,
 	}
+}
+
+// MaxFrameTasks is the most tasks one frame of DefaultMaxFramePayload holds.
+const MaxFrameTasks = DefaultMaxFramePayload / 16
+
+// WorkerBuffers is what a frame-serving worker computes with.
+type WorkerBuffers struct {
+	Workload *workloads.Workload
+	Tasks    []workloads.Task
+	Results  []uint64
+}
+
+// ServeSetup is the setup every frame-serving worker does: it reads the
+// config frame (the workload's name, and in Seq the largest batch it will
+// get), sizes and touches every buffer so no page fault lands in compute,
+// warms up (Warmup) and says hello.
+func ServeSetup(rd *FrameReader, wr *FrameWriter) (*WorkerBuffers, error) {
+	f, err := rd.Next()
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if f.Kind != FrameConfig || f.Seq < 1 || f.Seq > MaxFrameTasks {
+		return nil, fmt.Errorf("%w: first frame %v seq %d, want config", ErrProtocol, f.Kind, f.Seq)
+	}
+	wl, err := workloads.Lookup(string(f.Payload))
+	if err != nil {
+		return nil, err
+	}
+	capacity := int(f.Seq)
+	rd.SetMaxPayload(16 * capacity)
+	rd.Reserve(16 * capacity)
+	wr.Reserve(FrameHeaderSize + 8*capacity)
+	b := &WorkerBuffers{Workload: wl, Tasks: make([]workloads.Task, capacity), Results: make([]uint64, capacity)}
+	clear(b.Tasks)               // fault the pages in now (writes, not reads of the zero page)
+	wl.Apply(b.Tasks, b.Results) // and touch the results
+	if err := WriteHello(wr, Warmup()); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
