@@ -54,16 +54,43 @@ type view struct {
 	runs   []*harness.Run
 	labels []string
 	wl     string
+	// sweep is set when the one run sweeps a parameter of wl: the charts
+	// over cores then show the largest swept value, and a granularity
+	// chart shows them all.
+	sweep *sweepView
+}
+
+type sweepView struct {
+	full  *harness.Run
+	param string
+	shown int64
 }
 
 func (v *view) multi() bool { return len(v.runs) > 1 }
 
 // charts returns the six charts of the view's workload.
 func (v *view) charts() []*Chart {
-	out := make([]*Chart, 0, len(chartKinds))
+	out := make([]*Chart, 0, len(chartKinds)+1)
+	if len(v.runs) == 1 {
+		if param := SweptParam(v.runs[0], v.wl); param != "" {
+			full := v.runs[0]
+			f, shown := focus(full, v.wl, param)
+			v = &view{runs: []*harness.Run{f}, labels: v.labels, wl: v.wl, sweep: &sweepView{full: full, param: param, shown: shown}}
+		}
+	}
 	for _, k := range chartKinds {
 		c := k.build(v)
 		c.File = fileName(v.wl) + "-" + k.key + ".png"
+		if v.sweep != nil {
+			c.Caption = append([]string{fmt.Sprintf("Cells at %s.%s=%d, the largest value swept (the granularity chart shows every value).", v.wl, v.sweep.param, v.sweep.shown)}, c.Caption...)
+		}
+		n := len(c.Caption) - c.notes
+		c.fig.caption, c.fig.notes = c.Caption[:n], c.Caption[n:]
+		out = append(out, c)
+	}
+	if v.sweep != nil {
+		c := v.granularityChart()
+		c.File = fileName(v.wl) + "-granularity.png"
 		n := len(c.Caption) - c.notes
 		c.fig.caption, c.fig.notes = c.Caption[:n], c.Caption[n:]
 		out = append(out, c)
