@@ -393,11 +393,26 @@ func (ns stackedNotes) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		return cmp.Compare(a.y, b.y)
 	})
+	gap := func(q placed) vg.Length { return q.n.style.Height(q.n.text) + vg.Points(4) }
 	for i := 1; i < len(ps); i++ {
-		gap := ps[i].n.style.Height(ps[i].n.text) + vg.Points(4)
-		if ps[i].x == ps[i-1].x && ps[i].y-ps[i-1].y < gap {
-			ps[i].y = ps[i-1].y + gap
+		if ps[i].x == ps[i-1].x && ps[i].y-ps[i-1].y < gap(ps[i]) {
+			ps[i].y = ps[i-1].y + gap(ps[i])
 		}
+	}
+	// Pushed up past the plot's top, a column of labels would run into the
+	// title: push it back down from the top instead.
+	for end := len(ps) - 1; end >= 0; {
+		start := end
+		for start > 0 && ps[start-1].x == ps[end].x {
+			start--
+		}
+		if top := c.Max.Y - gap(ps[end]); ps[end].y > top {
+			ps[end].y = top
+			for i := end - 1; i >= start; i-- {
+				ps[i].y = min(ps[i].y, ps[i+1].y-gap(ps[i+1]))
+			}
+		}
+		end = start - 1
 	}
 	var out notes
 	for _, q := range ps {
