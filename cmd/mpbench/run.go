@@ -84,7 +84,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.StringVar(&opts.Cores, "cores", "1..max", `core counts: "1..N", "1,2,4", "1,2..4", "max"`)
 	f.StringVar(&opts.Models, "models", "go", "comma-separated models, or a family: go, py, all (see mpbench list)")
 	f.StringVar(&opts.Workloads, "workloads", "all", "comma-separated workloads, or all (see mpbench list)")
-	f.StringArrayVar(&opts.Params, "param", nil, "workload parameter workload.key=value, repeatable (e.g. cpu.n=200000)")
+	f.StringArrayVar(&opts.Params, "param", nil, "workload parameter workload.key=value, or a sweep workload.key=a..b/xK (geometric) or a..b/+K (arithmetic); repeatable")
 	f.StringVar(&opts.Scaling, "scaling", "strong", "strong: total work fixed across core counts; weak: tasks × c")
 	f.IntVar(&opts.Warmup, "warmup", 2, "warm-up trials per cell, not recorded")
 	f.IntVar(&opts.Trials, "trials", 10, "measured trials per cell")
