@@ -40,7 +40,8 @@ func listRun(w io.Writer) error {
 func newCmdVersion(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the mpbench version, VCS revision and Go version",
+		Short:   "Print the mpbench version, VCS revision and Go version",
+		Example: "  mpbench version",
 		RunE: func(*cobra.Command, []string) error {
 			ver, rev, modified := buildInfo()
 			if modified {
