@@ -39,7 +39,7 @@ func listRun(w io.Writer) error {
 
 func newCmdVersion(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
+		Use:     "version",
 		Short:   "Print the mpbench version, VCS revision and Go version",
 		Example: "  mpbench version",
 		RunE: func(*cobra.Command, []string) error {
