@@ -44,6 +44,10 @@ type CellSpec struct {
 	DelayNs int64 `json:"delay_ns,omitempty"`
 }
 
+// RunnerGrace is how long a cancelled cell runner has to tear down before
+// it is killed.
+const RunnerGrace = time.Second
+
 // MinTrials is the fewest measured trials a time budget may leave.
 const MinTrials = 3
 
@@ -288,6 +292,10 @@ func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) 
 		Role: CellRoleName,
 		CPUs: opt.CPUs,
 		Env:  []string{"GOMAXPROCS=" + strconv.Itoa(spec.Cores)},
+		// On Ctrl-C or --timeout the runner gets SIGTERM first, so the
+		// model's teardown reaps its workers and removes its files; a
+		// runner that does not exit in time is killed with its group.
+		Grace: RunnerGrace,
 	})
 	if err != nil {
 		cell.Error = err.Error()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,6 +45,13 @@ func TestMain(m *testing.M) {
 	Register("test-files", func(_ context.Context, c *Child) error {
 		_, err := fmt.Fprintf(c.Files[0], "%d files, args %v", len(c.Files), c.Args)
 		return err
+	})
+	Register("test-cleanup", func(ctx context.Context, c *Child) error {
+		// Say ready, wait for cancellation, then leave a mark: the
+		// teardown a graceful stop makes room for.
+		fmt.Fprintln(c.Data, "ready")
+		<-ctx.Done()
+		return os.WriteFile(c.Args[0], []byte("cleaned"), 0o644)
 	})
 	if IsChild() {
 		os.Exit(RunChild())
@@ -195,4 +203,63 @@ func alive(pid int) bool {
 	}
 	st, err := StatusField(pid, "State")
 	return err == nil && !strings.HasPrefix(st, "Z")
+}
+
+func TestGraceLetsTheChildTearDown(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		grace time.Duration
+		want  bool
+	}{{"graceful", time.Second, true}, {"killed", 0, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			mark := filepath.Join(t.TempDir(), "mark")
+			ctx, cancel := context.WithCancel(context.Background())
+			p, err := Start(ctx, Spec{Role: "test-cleanup", Args: []string{mark}, Grace: c.grace})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bufio.NewReader(p.Data).ReadString('\n'); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			cancel()
+			p.Wait()
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("stopping took %v", d)
+			}
+			_, err = os.Stat(mark)
+			if got := err == nil; got != c.want {
+				t.Errorf("cleanup ran: %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestGraceEndsInAKill(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	// test-parent ignores cancellation: only the kill after Grace ends it,
+	// and its grandchild with it.
+	p, err := Start(ctx, Spec{Role: "test-parent", Grace: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gpid int
+	if _, err := fmt.Fscan(bufio.NewReader(p.Data), &gpid); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cancel()
+	if err := p.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("Wait = %v, want killed", err)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond || d > 2*time.Second {
+		t.Errorf("killed after %v, want just after the 200ms grace", d)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for alive(gpid) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if alive(gpid) {
+		t.Fatalf("grandchild %d outlived its killed parent", gpid)
+	}
 }

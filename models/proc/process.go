@@ -37,6 +37,13 @@ type Spec struct {
 	Stdout io.Writer
 	// NoData skips the data channel socketpair (fd 3 is then /dev/null).
 	NoData bool
+	// Grace, when positive, makes cancellation graceful: the child gets
+	// SIGTERM (RunChild cancels the role's context, so a role can tear down
+	// what it holds: workers, temporary files, sockets), and its whole
+	// process group SIGKILL only if it has not exited within Grace. Once it
+	// has exited, stragglers left in its group are killed too. Without
+	// Grace, cancellation kills the group at once.
+	Grace time.Duration
 }
 
 // Process is a started child.
@@ -47,6 +54,7 @@ type Process struct {
 	Data *os.File
 
 	cmd    *exec.Cmd
+	grace  bool
 	stderr *tail
 	once   sync.Once
 	done   chan struct{}
@@ -71,7 +79,8 @@ func (e *ExitError) Error() string {
 }
 
 // Start starts the executable again in the child role spec.Role. When ctx is
-// done, the child's whole process group is killed.
+// done, the child's whole process group is killed (with Spec.Grace, the
+// child is asked to stop first).
 func Start(ctx context.Context, spec Spec) (*Process, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -89,6 +98,21 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	cmd.WaitDelay = WaitDelay
+	if spec.Grace > 0 {
+		p.grace = true
+		cmd.Cancel = func() error {
+			pid := cmd.Process.Pid
+			go func() {
+				select {
+				case <-p.done:
+				case <-time.After(spec.Grace):
+					_ = syscall.Kill(-pid, syscall.SIGKILL)
+				}
+			}()
+			return syscall.Kill(pid, syscall.SIGTERM)
+		}
+		cmd.WaitDelay = spec.Grace + WaitDelay
+	}
 
 	var childEnd *os.File
 	if spec.NoData {
@@ -136,6 +160,12 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 
 func (p *Process) wait() {
 	err := p.cmd.Wait()
+	if p.grace {
+		// Nothing the child started in its group outlives it. The group's
+		// ID cannot be reused while a member lives, so this hits only
+		// stragglers (or nothing: ESRCH).
+		_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	}
 	p.state = p.cmd.ProcessState
 	if p.state != nil {
 		if ru, ok := p.state.SysUsage().(*syscall.Rusage); ok {
