@@ -21,8 +21,9 @@
 //   - fd 4 onwards: Spec.Files, in order (pipes, a shared-memory fd, …);
 //   - stderr kept by the parent (the last lines, for error messages);
 //   - its own process group, Pdeathsig = SIGKILL, and a bounded shutdown:
-//     cancelling the start context kills the whole group, and Wait returns
-//     at most WaitDelay after that;
+//     cancelling the start context kills the whole group (with Spec.Grace,
+//     SIGTERM first, so the role can tear down, and the group's kill only
+//     after the grace), and Wait returns at most WaitDelay after that;
 //   - the CPU set of Spec.CPUs from birth (see Start).
 //
 // Wait reaps the child and adds its resource usage to the totals that
