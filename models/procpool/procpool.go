@@ -137,10 +137,16 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 			workers = append(workers, w.Pid)
 		}
 	}
+	m := map[string]float64{"chunk_tasks": float64(s.size), "chunks": float64((n + s.size - 1) / s.size)}
+	// How the chunks fell: with Pool.map's few large chunks, one extra
+	// chunk on one worker is the whole difference from ideal scaling.
+	for i, c := range counts {
+		m[fmt.Sprintf("worker%d_tasks", i)] = float64(c)
+	}
 	return models.Output{
 		Results: s.results,
 		Workers: workers,
-		Metrics: s.metrics(map[string]float64{"chunk_tasks": float64(s.size), "chunks": float64((n + s.size - 1) / s.size)}),
+		Metrics: s.metrics(m),
 	}, nil
 }
 
