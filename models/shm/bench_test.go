@@ -2,16 +2,14 @@ package shm
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"testing"
 
-	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/models/internal/modeltest"
 	"github.com/mpbench/mpbench/models/internal/workers"
 	"github.com/mpbench/mpbench/models/proc"
-	"github.com/mpbench/mpbench/workloads"
 )
 
 const benchLockRole = "shm-test-lock-bench"
@@ -109,52 +107,7 @@ func BenchmarkLock(b *testing.B) {
 }
 
 // BenchmarkCompute times the compute phase of each model on each default
-// workload at c = 1 and 2; setup, validation and teardown are outside the
-// timer. The test binary is not confined to c CPUs here (mpbench's cell
-// runner is), so these are the figures of c workers on the whole machine.
+// workload at c = 1 and 2, with the models' own rates (see modeltest.Compute).
 func BenchmarkCompute(b *testing.B) {
-	for _, m := range []Model{New(), NewLock()} {
-		for _, w := range workloads.All() {
-			in, err := w.New(nil, 1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for _, c := range []int{1, 2} {
-				b.Run(fmt.Sprintf("%s/%s/c=%d", m.Name(), w.Name, c), func(b *testing.B) {
-					benchCompute(b, m, models.Config{Workload: in, Cores: c})
-				})
-			}
-		}
-	}
-}
-
-func benchCompute(b *testing.B, m models.Model, cfg models.Config) {
-	ctx := context.Background()
-	var lockOps float64
-	b.StopTimer()
-	for range b.N {
-		s, err := m.Setup(ctx, cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		out, err := s.Compute(ctx)
-		b.StopTimer()
-		if err == nil && workloads.Checksum(out.Results) != cfg.Workload.Reference {
-			err = fmt.Errorf("checksum mismatch")
-		}
-		lockOps += out.Metrics["lock_ops_per_s"]
-		if terr := s.Teardown(); err == nil {
-			err = terr
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	tasks := float64(b.N * len(cfg.Workload.Tasks))
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/tasks, "ns/task")
-	b.ReportMetric(tasks/b.Elapsed().Seconds(), "tasks/s")
-	if lockOps > 0 {
-		b.ReportMetric(lockOps/float64(b.N), "lockops/s")
-	}
+	modeltest.Compute(b, modeltest.DefaultBench, []int{1, 2}, New(), NewLock())
 }

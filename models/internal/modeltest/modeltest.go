@@ -436,7 +436,8 @@ var DefaultBench = []BenchCase{{workloads.CPU, nil}, {workloads.Square, nil}, {w
 // core count, as sub-benchmarks <model>/<workload>/c=N. Setup and teardown
 // are outside the timer. It reports ns/task and the overhead per task
 // against the sequential loop, (c·T(c) − T_seq) / tasks, with T_seq
-// measured in the same run.
+// measured in the same run, and the mean of every metric of the model's
+// named *_per_s (lock_ops_per_s becomes the unit lock_ops/s).
 //
 // Note: the test process is not confined to c CPUs here (the cell runner
 // is); the parent and workers use GOMAXPROCS = c.
@@ -450,6 +451,7 @@ func Compute(b *testing.B, cases []BenchCase, cores []int, ms ...models.Model) {
 					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(c))
 					b.Setenv("GOMAXPROCS", strconv.Itoa(c))
 					cfg := models.Config{Workload: in, Cores: c}
+					rates := map[string]float64{} // sums of the *_per_s metrics
 					b.StopTimer()
 					for range b.N {
 						runtime.GC()
@@ -463,6 +465,11 @@ func Compute(b *testing.B, cases []BenchCase, cores []int, ms ...models.Model) {
 						if err == nil && workloads.Checksum(out.Results) != in.Reference {
 							err = fmt.Errorf("checksum mismatch")
 						}
+						for k, v := range out.Metrics {
+							if strings.HasSuffix(k, "_per_s") {
+								rates[k] += v
+							}
+						}
 						if terr := sess.Teardown(); err == nil {
 							err = terr
 						}
@@ -475,6 +482,11 @@ func Compute(b *testing.B, cases []BenchCase, cores []int, ms ...models.Model) {
 					b.ReportMetric(t/n, "ns/task")
 					b.ReportMetric((float64(c)*t-float64(seq.Nanoseconds()))/n, "overhead-ns/task")
 					b.ReportMetric(float64(seq.Nanoseconds())/t, "speedup")
+					// A model's own rates (lock_ops_per_s, results_stored_per_s)
+					// as benchmark units: lock_ops/s, results_stored/s.
+					for k, sum := range rates {
+						b.ReportMetric(sum/float64(b.N), strings.TrimSuffix(k, "_per_s")+"/s")
+					}
 				})
 			}
 		}
