@@ -9,7 +9,7 @@ RUNFLAGS ?=
 .PHONY: build run test bench lint fmt clean baseline gates
 
 build:
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mpbench
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mpbench
 
 # The default sweep on this machine: every model, every workload, 1..max cores.
 # It ends by drawing the report into the run folder and printing the path of

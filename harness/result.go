@@ -49,17 +49,20 @@ type Run struct {
 
 // Env describes where and with what a run was made.
 type Env struct {
-	Host        string   `json:"host"`
-	CPUModel    string   `json:"cpu_model"`
-	LogicalCPUs int      `json:"logical_cpus"`
-	AllowedCPUs string   `json:"allowed_cpus"`
-	Kernel      string   `json:"kernel"`
-	OS          string   `json:"os"`
-	Arch        string   `json:"arch"`
-	GoVersion   string   `json:"go_version"`
-	Version     string   `json:"mpbench_version"`
-	Revision    string   `json:"vcs_revision,omitempty"`
-	Modified    bool     `json:"vcs_modified,omitempty"`
+	Host        string `json:"host"`
+	CPUModel    string `json:"cpu_model"`
+	LogicalCPUs int    `json:"logical_cpus"`
+	AllowedCPUs string `json:"allowed_cpus"`
+	Kernel      string `json:"kernel"`
+	OS          string `json:"os"`
+	Arch        string `json:"arch"`
+	GoVersion   string `json:"go_version"`
+	Version     string `json:"mpbench_version"`
+	Revision    string `json:"vcs_revision,omitempty"`
+	Modified    bool   `json:"vcs_modified,omitempty"`
+	// Cgo says whether the binary was built with cgo: a dynamically
+	// linked binary starts every worker process about 1 ms slower.
+	Cgo         bool     `json:"cgo"`
 	CommandLine []string `json:"command_line"`
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -315,6 +316,13 @@ func CollectEnv(version, revision string, modified bool, args []string) Env {
 	}
 	if cpus, err := proc.AllowedCPUs(); err == nil {
 		env.AllowedCPUs = proc.FormatCPUList(cpus)
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, kv := range bi.Settings {
+			if kv.Key == "CGO_ENABLED" {
+				env.Cgo = kv.Value == "1"
+			}
+		}
 	}
 	var u unix.Utsname
 	if unix.Uname(&u) == nil {
