@@ -53,13 +53,14 @@ type Process struct {
 	// Data is this side of the data channel; nil with Spec.NoData.
 	Data *os.File
 
-	cmd    *exec.Cmd
-	grace  bool
-	stderr *tail
-	once   sync.Once
-	done   chan struct{}
-	err    error
-	state  *os.ProcessState
+	cmd     *exec.Cmd
+	started int64 // Mono just before the fork
+	grace   bool
+	stderr  *tail
+	once    sync.Once
+	done    chan struct{}
+	err     error
+	state   *os.ProcessState
 }
 
 // ExitError describes a child that did not exit cleanly.
@@ -143,6 +144,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	}
 	cmd.ExtraFiles = append([]*os.File{childEnd}, spec.Files...)
 
+	p.started = Mono()
 	if err := startPinned(spec.CPUs, cmd.Start); err != nil {
 		if cmd.Process != nil {
 			_ = cmd.Cancel()
@@ -159,6 +161,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 }
 
 func (p *Process) wait() {
+	awaitExit(p.Pid)
 	err := p.cmd.Wait()
 	if p.grace {
 		// Nothing the child started in its group outlives it. The group's
@@ -181,6 +184,36 @@ func (p *Process) wait() {
 		p.err = &ExitError{Role: p.Role, Pid: p.Pid, Status: status, Stderr: p.stderr.String()}
 	}
 	close(p.done)
+}
+
+// awaitExit returns when the child pid has exited (or at once if that
+// cannot be watched), so that the Wait after it does not block.
+//
+// Note: a goroutine blocked in waitid holds its P in a system call. The
+// Go runtime's sysmon thread sleeps only while every P is idle; otherwise
+// it polls, and when it takes such a P back (after 10 ms) it starts again
+// at one wake-up every 20 µs (about 80 µs with the kernel's timer slack,
+// each costing a context switch onto a CPU a worker is computing on). A
+// parent that waits for its workers this way keeps that going through
+// every trial. Parked on the child's pidfd in the netpoller, the goroutine
+// holds no P, and an idle parent lets sysmon sleep.
+func awaitExit(pid int) {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		return
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Read(func(fd uintptr) bool {
+		// A pidfd polls readable once its process has exited.
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(pfd, 0)
+		return err != unix.EINTR && (err != nil || n > 0)
+	})
 }
 
 // Done is closed when the child has exited and been reaped.
