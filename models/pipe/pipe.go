@@ -138,13 +138,13 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 	wl := []byte(cfg.Workload.Workload.Name)
 	hello := make([]func(context.Context) error, cfg.Cores)
 	for i, l := range s.links {
-		pid := s.g.Procs[i].Pid
+		w := s.g.Procs[i]
 		hello[i] = func(context.Context) error {
 			if err := l.wr.WriteControl(proc.FrameConfig, uint64(s.frame), wl); err != nil {
 				return err
 			}
-			warm, err := proc.ReadHello(l.rd, pid)
-			s.start.Hello(i, warm)
+			h, err := proc.ReadHello(l.rd, w.Pid)
+			s.start.Hello(i, w, h)
 			return err
 		}
 	}

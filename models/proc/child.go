@@ -68,6 +68,7 @@ const EnvFiles = "MPBENCH_CHILD_FILES"
 // RunChild runs the role named by MPBENCH_CHILD_ROLE and returns the exit
 // code for os.Exit.
 func RunChild() int {
+	childMain = Mono()
 	role := os.Getenv(EnvRole)
 	rolesMu.Lock()
 	f, ok := roles[role]

@@ -19,6 +19,14 @@ func TestMain(m *testing.M) {
 		_, err := io.Copy(c.Data, c.Data)
 		return err
 	})
+	Register("test-hello", func(_ context.Context, c *Child) error {
+		// Say hello with a made-up warm-up, then wait for the end.
+		if err := WriteHello(NewFrameWriter(c.Data), 3*time.Millisecond); err != nil {
+			return err
+		}
+		io.Copy(io.Discard, c.Data)
+		return nil
+	})
 	Register("test-fail", func(_ context.Context, c *Child) error {
 		fmt.Fprintln(os.Stderr, "line one")
 		fmt.Fprintln(os.Stderr, "the last words")

@@ -4,10 +4,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/mpbench/mpbench/workloads"
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/mpbench/mpbench/workloads"
+	"golang.org/x/sys/unix"
 )
 
 // EnvWarmup is the environment variable that sets how much CPU time a
@@ -66,60 +68,111 @@ func cpuTime() time.Duration {
 // reports that exit, with its status and stderr, instead.
 var ErrChildFailed = errors.New("child failed")
 
+// Mono is the system's CLOCK_MONOTONIC in nanoseconds: one clock for every
+// process on the machine, so a child's readings compare with its parent's.
+func Mono() int64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) != nil {
+		return 0
+	}
+	return ts.Nano()
+}
+
+// childMain is Mono when RunChild began: the child's exec, Go runtime
+// start and package initialisation are behind it.
+var childMain int64
+
+// Hello is what a ready child reports.
+type Hello struct {
+	// Warm is how long it warmed up (Warmup).
+	Warm time.Duration
+	// Main and Sent are Mono when its RunChild began and when it sent
+	// the hello.
+	Main, Sent int64
+}
+
 // WriteHello says that this child is ready: a hello frame whose seq is its
-// PID and whose payload is how long it warmed up (see Warmup).
+// PID and whose payload is how long it warmed up (see Warmup), when
+// RunChild began and now, on Mono's clock.
 func WriteHello(w *FrameWriter, warm time.Duration) error {
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(warm.Nanoseconds()))
+	var b [24]byte
+	binary.LittleEndian.PutUint64(b[0:], uint64(warm.Nanoseconds()))
+	binary.LittleEndian.PutUint64(b[8:], uint64(childMain))
+	binary.LittleEndian.PutUint64(b[16:], uint64(Mono()))
 	return w.WriteControl(FrameHello, uint64(os.Getpid()), b[:])
 }
 
-// ReadHello reads the hello of the child pid and returns the warm-up it
-// reports. An error frame instead is the child's failure.
-func ReadHello(r *FrameReader, pid int) (time.Duration, error) {
+// ReadHello reads the hello of the child pid. An error frame instead is
+// the child's failure.
+func ReadHello(r *FrameReader, pid int) (Hello, error) {
 	f, err := r.Next()
 	if err != nil {
-		return 0, err
+		return Hello{}, err
 	}
 	switch {
 	case f.Kind == FrameError:
-		return 0, fmt.Errorf("%w: pid %d: %s", ErrChildFailed, pid, f.Payload)
-	case f.Kind != FrameHello || f.Seq != uint64(pid) || len(f.Payload) != 8:
-		return 0, fmt.Errorf("%w: pid %d sent %v seq %d, want its hello", ErrProtocol, pid, f.Kind, f.Seq)
+		return Hello{}, fmt.Errorf("%w: pid %d: %s", ErrChildFailed, pid, f.Payload)
+	case f.Kind != FrameHello || f.Seq != uint64(pid) || len(f.Payload) != 24:
+		return Hello{}, fmt.Errorf("%w: pid %d sent %v seq %d, want its hello", ErrProtocol, pid, f.Kind, f.Seq)
 	}
-	return time.Duration(binary.LittleEndian.Uint64(f.Payload)), nil
+	le := binary.LittleEndian
+	return Hello{
+		Warm: time.Duration(le.Uint64(f.Payload)),
+		Main: int64(le.Uint64(f.Payload[8:])),
+		Sent: int64(le.Uint64(f.Payload[16:])),
+	}, nil
 }
 
 // StartStats sums up how long a group of children took to become ready.
 type StartStats struct {
-	began time.Time
-	ready []time.Duration // per child: hello arrival − began − warm-up
-	warm  []time.Duration
+	began     time.Time
+	ready     []time.Duration // per child: hello arrival − began − warm-up
+	warm      []time.Duration
+	exec      []time.Duration // per child: its RunChild − its Start
+	handshake []time.Duration // per child: its hello − its RunChild − warm-up
 }
 
 // NewStartStats starts the clock; call it just before StartGroup.
 func NewStartStats(children int) *StartStats {
-	return &StartStats{began: time.Now(), ready: make([]time.Duration, children), warm: make([]time.Duration, children)}
+	return &StartStats{
+		began: time.Now(), ready: make([]time.Duration, children), warm: make([]time.Duration, children),
+		exec: make([]time.Duration, children), handshake: make([]time.Duration, children),
+	}
 }
 
-// Hello records child i's hello, now, with its warm-up.
-func (s *StartStats) Hello(i int, warm time.Duration) {
-	s.ready[i], s.warm[i] = time.Since(s.began)-warm, warm
+// Hello records the hello h of child i, started as p, now.
+func (s *StartStats) Hello(i int, p *Process, h Hello) {
+	s.ready[i], s.warm[i] = time.Since(s.began)-h.Warm, h.Warm
+	if h.Main > 0 && p != nil && p.started > 0 {
+		s.exec[i] = time.Duration(h.Main - p.started)
+		s.handshake[i] = time.Duration(h.Sent-h.Main) - h.Warm
+	}
 }
 
-// Metrics returns worker_start_ms, the wall time from the start of the
-// group to the last child ready, less that child's warm-up, per child
-// started (exec, runtime start and handshake: what starting a process
-// costs), and worker_warmup_ms, the longest warm-up.
+// Metrics returns
+//   - worker_start_ms: the wall time from the start of the group to the
+//     last child ready, less that child's warm-up, per child started
+//     (what starting a process costs, children started one after another
+//     but running side by side);
+//   - worker_exec_ms: the mean time from a child's Start to its RunChild
+//     (fork, exec, the Go runtime's start and package initialisation);
+//   - worker_handshake_ms: the mean time from a child's RunChild to its
+//     hello, less its warm-up (its config, buffers and protocol);
+//   - worker_warmup_ms: the longest warm-up.
 func (s *StartStats) Metrics() map[string]float64 {
-	var last, warm time.Duration
+	var last, warm, exec, hs time.Duration
 	for i := range s.ready {
 		last, warm = max(last, s.ready[i]), max(warm, s.warm[i])
+		exec += s.exec[i]
+		hs += s.handshake[i]
 	}
 	n := max(len(s.ready), 1)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
 	return map[string]float64{
-		"worker_start_ms":  float64(last.Microseconds()) / 1e3 / float64(n),
-		"worker_warmup_ms": float64(warm.Microseconds()) / 1e3,
+		"worker_start_ms":     ms(last) / float64(n),
+		"worker_exec_ms":      ms(exec) / float64(n),
+		"worker_handshake_ms": ms(hs) / float64(n),
+		"worker_warmup_ms":    ms(warm),
 	}
 }
 

@@ -79,8 +79,8 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 			if err := wr.WriteControl(proc.FrameConfig, uint64(frameTasks), wl); err != nil {
 				return err
 			}
-			warm, err := proc.ReadHello(rd, w.Pid)
-			stats.Hello(i, warm)
+			h, err := proc.ReadHello(rd, w.Pid)
+			stats.Hello(i, w, h)
 			return err
 		}
 	}

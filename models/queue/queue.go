@@ -200,8 +200,8 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 			if err := wr.Flush(); err != nil {
 				return err
 			}
-			warm, err := proc.ReadHello(rd, p.Pid)
-			s.start.Hello(i, warm)
+			h, err := proc.ReadHello(rd, p.Pid)
+			s.start.Hello(i, p, h)
 			return err
 		})
 	}
