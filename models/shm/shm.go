@@ -68,11 +68,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, er
 	r.init(l, m.mode, cfg.ChunkSize())
 	copy(r.tasks(l), cfg.Workload.Tasks)
 
-	// Note: worker i is born pinned to the i-th CPU this process may use
-	// (wrapping around when oversubscribed). Left to the scheduler, two
-	// workers woken together by Go were often queued on one CPU, and the
-	// second started 0.2–5 ms late: longer than a whole square run.
-	cpus, _ := proc.AllowedCPUs()
+	// Worker i is born pinned to the i-th CPU of the cell (proc.WorkerCPU).
 	specs := make([]proc.Spec, cfg.Cores)
 	for i := range specs {
 		specs[i] = proc.Spec{
@@ -80,9 +76,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, er
 			Args:  []string{cfg.Workload.Workload.Name, strconv.Itoa(i)},
 			Env:   []string{"GOMAXPROCS=1"}, // one goroutine of work each
 			Files: []*os.File{r.file},
-		}
-		if len(cpus) > 0 {
-			specs[i].CPUs = []int{cpus[i%len(cpus)]}
+			CPUs:  proc.WorkerCPU(i),
 		}
 	}
 	g, err := workers.Start(ctx, name, specs)
