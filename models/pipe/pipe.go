@@ -123,7 +123,10 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 		l.rd.Reserve(8 * s.frame)
 		l.wr.Reserve(proc.FrameHeaderSize + 16*s.frame)
 		s.links = append(s.links, l)
-		specs[i] = proc.Spec{Role: WorkerRole, Files: []*os.File{tr, rw}, NoData: true}
+		specs[i] = proc.Spec{
+			Role: WorkerRole, Files: []*os.File{tr, rw}, NoData: true,
+			CPUs: proc.WorkerCPU(i), // pinned, one CPU each
+		}
 	}
 	s.start = proc.NewStartStats(len(specs))
 	if s.g, err = proc.StartGroup(ctx, specs); err != nil {
@@ -270,6 +273,9 @@ func runWorker(_ context.Context, c *proc.Child) error {
 	return err
 }
 
+// flushAt is the most bytes of results a worker holds before it writes.
+const flushAt = 64 << 10
+
 func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 	b, err := proc.ServeSetup(rd, wr)
 	if err != nil {
@@ -291,10 +297,17 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 				return err
 			}
 			wl.Apply(tasks, results)
-			err = wr.WriteResults(f.Seq, results[:len(tasks)])
+			wr.AppendResults(f.Seq, results[:len(tasks)])
 			done += uint64(len(tasks))
+			// Write the results now unless the next frame is already
+			// here: a worker whose share is streamed ahead of it
+			// answers in few writes, and so wakes the parent seldom.
+			if !rd.Ready() || wr.Pending() >= flushAt {
+				err = wr.Flush()
+			}
 		case proc.FrameDone:
-			err = wr.WriteControl(proc.FrameDone, done, nil)
+			wr.AppendControl(proc.FrameDone, done, nil)
+			err = wr.Flush()
 			done = 0
 		default:
 			return fmt.Errorf("%w: unexpected %v frame", proc.ErrProtocol, f.Kind)
