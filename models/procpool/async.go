@@ -27,7 +27,7 @@ const asyncWindow = 128
 
 // Setup starts the pool, configured for one task per frame.
 func (m Async) Setup(ctx context.Context, cfg models.Config) (models.Session, error) {
-	p, err := startPool(ctx, m.Name(), cfg, 1)
+	p, err := startPool(ctx, m.Name(), cfg, 1, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,12 @@
 // worker is joined to the parent by its own unix stream socket (its fd-3
 // data channel) and speaks the proc frame codec: the parent sends a config
 // frame (workload name, most tasks per frame), the worker answers hello
-// with its PID, then every tasks frame is answered by a results frame with
-// the same seq, in order. Setup ends when every worker has said hello, so
-// the start of processes and the handshake are timed apart from compute.
+// with its PID; then procpool's workers take chunks from a shared task
+// queue, and procpool-async's answer every request frame on their data
+// channel with a results frame with the same seq, in order. Workers are
+// pinned, one CPU of the cell each (proc.WorkerCPU). Setup ends when every
+// worker has said hello, so the start of processes and the handshake are
+// timed apart from compute.
 // Before its hello a worker warms up (proc.Warmup: a fresh process runs
 // slow for its first milliseconds of CPU on the machines this was built
 // on); each trial's metrics report worker_start_ms and worker_warmup_ms
@@ -18,19 +21,33 @@
 // # procpool: map and starmap
 //
 // Compute cuts the tasks into chunks of models.Config.ChunkSize tasks
-// (Pool.map's automatic ceil(n / 4c) unless --chunk sets it) and hands
-// them out dynamically: one sender goroutine per worker takes the next
-// chunk from a shared atomic cursor as soon as that worker has fewer than
-// two chunks in flight, so a worker always has its next chunk queued
-// while it computes, and a faster worker takes more chunks. Near the end
-// (fewer than c chunks left) a worker takes one chunk at a time, so that
-// the last chunks go to whichever worker is free rather than waiting
-// queued behind a busy one. One receiver
-// goroutine per worker reads results frames, checks that they answer that
-// worker's chunks in the order they were sent, and copies them into their
-// slots of one result slice: results are in task order without a merge.
-// When the cursor runs out, each sender sends a done frame that its worker
-// echoes after its last results, and the receiver stops there.
+// (Pool.map's automatic ceil(n / 4c) unless --chunk sets it) and puts
+// them all on one task queue that every worker reads, then one sentinel (a
+// done frame) per worker: Pool's shared inqueue and its None sentinels.
+// The queue is a unix SOCK_SEQPACKET socket pair made in Setup: the parent
+// writes into its end, the workers share the other, and the kernel hands
+// each message, one chunk, whole to exactly one reader, so no lock is
+// needed. A free worker takes the next chunk itself, without asking the
+// parent: the parent is off the path from one chunk to the next, and a
+// faster worker takes more chunks. A worker stops taking at its first
+// sentinel, so each gets exactly one. A message must fit the parent's
+// send buffer (raised to net.core.wmem_max), which bounds a chunk
+// (maxQueueTasks: about 26,000 tasks with Linux's default 208 KiB; 262,000
+// with 4 MiB); the chunk_tasks metric says what ran.
+//
+// Each worker sends its results frames back on its own data channel, in
+// one write when it takes its sentinel (or whenever it holds 64 KiB), then
+// a done frame with its count; one reader goroutine per worker copies them
+// into their slots of one result slice, so results are in task order
+// without a merge. A ledger checks that every results frame answers one
+// chunk put on the queue, exactly once, and that all were answered.
+//
+// Note: the first version handed chunks out from the parent, at most two
+// in flight per worker, one at a time in the last round. Every chunk then
+// cost a round trip through the parent, whose wake-ups took CPU from the
+// workers and, in the last round, left a worker idle. With cpu at c = 2
+// the shared queue (with results held until the sentinel) took the
+// speedup from 1.67–1.71 to 1.72–1.81 in three runs of each.
 //
 // Tasks whose second argument is zero everywhere (cpu, square) take the
 // map path: args frames carry one uint64 per task. A workload with

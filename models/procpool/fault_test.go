@@ -13,9 +13,10 @@ import (
 	"github.com/mpbench/mpbench/workloads"
 )
 
-// TestWorkerErrorCarriesStderr sends one worker a frame of an unknown kind:
-// the worker fails, and Compute's error carries its exit status and the
-// message it wrote to stderr.
+// TestWorkerErrorCarriesStderr sends a worker a frame of an unknown kind
+// (procpool: on the task queue, where any worker may take it; async: on
+// the first worker's data channel): the worker fails, and Compute's error
+// carries its PID, exit status and the message it wrote to stderr.
 func TestWorkerErrorCarriesStderr(t *testing.T) {
 	in, err := workloads.Square.New(map[string]int64{"tasks": 10000}, 1)
 	if err != nil {
@@ -30,14 +31,15 @@ func TestWorkerErrorCarriesStderr(t *testing.T) {
 			pids := sess.(modeltest.PidSession).Pids()
 			bad := proc.AppendControlFrame(nil, proc.FrameDone, 0, nil)
 			bad[0] = 99
-			var data *os.File
+			var to *os.File
+			candidates := pids
 			switch s := sess.(type) {
 			case *mapSession:
-				data = s.g.Procs[0].Data
+				to = s.queue
 			case *asyncSession:
-				data = s.g.Procs[0].Data
+				to, candidates = s.g.Procs[0].Data, pids[:1]
 			}
-			if _, err := data.Write(bad); err != nil {
+			if _, err := to.Write(bad); err != nil {
 				t.Fatal(err)
 			}
 			_, err = sess.Compute(context.Background())
@@ -45,10 +47,17 @@ func TestWorkerErrorCarriesStderr(t *testing.T) {
 			if err == nil {
 				t.Fatal("Compute succeeded with a failed worker")
 			}
-			for _, want := range []string{m.Name(), fmt.Sprintf("pid %d", pids[0]), "exit status 1", "unknown kind 99"} {
+			for _, want := range []string{m.Name(), "exit status 1", "unknown kind 99"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not name %q", err, want)
 				}
+			}
+			named := false
+			for _, pid := range candidates {
+				named = named || strings.Contains(err.Error(), fmt.Sprintf("pid %d", pid))
+			}
+			if !named {
+				t.Errorf("error %q names none of the workers %v that could have failed", err, candidates)
 			}
 			modeltest.AssertReaped(t, pids)
 		})

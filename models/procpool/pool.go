@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/workloads"
+	"golang.org/x/sys/unix"
 )
 
 // WorkerRole is the proc role of a pool worker.
@@ -51,14 +53,19 @@ func usesPairs(tasks []workloads.Task) bool {
 }
 
 // startPool starts cfg.Cores workers and configures each for frames of at
-// most frameTasks tasks.
-func startPool(ctx context.Context, name string, cfg models.Config, frameTasks int) (*pool, error) {
+// most frameTasks tasks. A map pool's workers also get queue, the workers'
+// end of the shared task queue (see Model.Setup); an async pool's get nil.
+func startPool(ctx context.Context, name string, cfg models.Config, frameTasks int, queue *os.File) (*pool, error) {
 	if cfg.Cores < 1 {
 		return nil, fmt.Errorf("%s: %d cores", name, cfg.Cores)
 	}
 	specs := make([]proc.Spec, cfg.Cores)
 	for i := range specs {
-		specs[i] = proc.Spec{Role: WorkerRole}
+		// Pinned, one CPU each (proc.WorkerCPU).
+		specs[i] = proc.Spec{Role: WorkerRole, CPUs: proc.WorkerCPU(i)}
+		if queue != nil {
+			specs[i].Files = []*os.File{queue}
+		}
 	}
 	stats := proc.NewStartStats(len(specs))
 	g, err := proc.StartGroup(ctx, specs)
@@ -120,7 +127,15 @@ func (p *pool) metrics(extra map[string]float64) map[string]float64 {
 func runWorker(_ context.Context, c *proc.Child) error {
 	rd := proc.NewFrameReader(c.Data, 0)
 	wr := proc.NewFrameWriter(c.Data)
-	err := serve(rd, wr)
+	var err error
+	switch len(c.Files) {
+	case 0:
+		err = serve(rd, wr)
+	case 1:
+		err = serveMap(c.Files[0], rd, wr)
+	default:
+		err = fmt.Errorf("got %d files, want the task queue or none", len(c.Files))
+	}
 	if err != nil {
 		// Best effort: the parent reads this as the worker's error.
 		_ = wr.WriteControl(proc.FrameError, 0, []byte(err.Error()))
@@ -178,3 +193,83 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 // maxHold bounds how long a worker holds computed replies back to share a
 // write with the next ones.
 const maxHold = 20 * time.Microsecond
+
+// flushAt is how many bytes of results a map worker holds before it
+// writes them; it writes the rest when it takes its sentinel.
+const flushAt = 64 << 10
+
+// serveMap is the body of a map worker: config and hello on its data
+// channel, then chunks taken from the shared task queue, one message each,
+// until its sentinel (a done frame); the results go back on the data
+// channel, then a done frame with its count, and it waits for the end.
+func serveMap(queue *os.File, rd *proc.FrameReader, wr *proc.FrameWriter) error {
+	b, err := proc.ServeSetup(rd, wr)
+	if err != nil {
+		return err
+	}
+	wl, tasks, results := b.Workload, b.Tasks, b.Results
+	max := 16 * len(tasks)
+	// One message is one frame; a bigger one would be cut short.
+	msg := make([]byte, proc.FrameHeaderSize+max)
+	clear(msg)
+	fd := int(queue.Fd()) // a blocking descriptor: Fd changes nothing
+	done := uint64(0)
+	for {
+		n, _, flags, _, err := unix.Recvmsg(fd, msg, nil, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read task queue: %w", err)
+		}
+		if n == 0 {
+			return nil // the parent closed the queue: teardown
+		}
+		if flags&unix.MSG_TRUNC != 0 {
+			return fmt.Errorf("%w: task message over %d bytes", proc.ErrProtocol, len(msg))
+		}
+		f, used, err := proc.DecodeFrame(msg[:n], max)
+		if err != nil {
+			return err
+		}
+		if used != n {
+			return fmt.Errorf("%w: task message of %d bytes holds a %d-byte frame", proc.ErrProtocol, n, used)
+		}
+		switch f.Kind {
+		case proc.FrameArgs, proc.FramePairs:
+			if tasks, err = f.Tasks(tasks); err != nil {
+				return err
+			}
+			wl.Apply(tasks, results)
+			wr.AppendResults(f.Seq, results[:len(tasks)])
+			done += uint64(len(tasks))
+			if wr.Pending() >= flushAt {
+				if err := wr.Flush(); err != nil {
+					return fmt.Errorf("write results: %w", err)
+				}
+			}
+		case proc.FrameDone:
+			// The sentinel: the queue holds no more chunks. Stop
+			// taking from it, so that every worker gets its own.
+			wr.AppendControl(proc.FrameDone, done, nil)
+			if err := wr.Flush(); err != nil {
+				return fmt.Errorf("write results: %w", err)
+			}
+			return waitEnd(rd)
+		default:
+			return fmt.Errorf("%w: unexpected %v frame on the task queue", proc.ErrProtocol, f.Kind)
+		}
+	}
+}
+
+// waitEnd waits until the parent closes the data channel.
+func waitEnd(rd *proc.FrameReader) error {
+	f, err := rd.Next()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: unexpected %v frame after done", proc.ErrProtocol, f.Kind)
+}

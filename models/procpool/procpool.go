@@ -3,10 +3,12 @@ package procpool
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/proc"
+	"golang.org/x/sys/unix"
 )
 
 // Model is procpool, the Pool.map / Pool.starmap analogue.
@@ -23,113 +25,134 @@ func (Model) Doc() string {
 	return "c worker processes fed chunks over unix sockets, results in task order (Pool.map / Pool.starmap)"
 }
 
-// depth is how many chunks a worker has in flight: the one it computes
-// and the next.
-const depth = 2
-
-// Setup starts the pool and hands each worker its configuration.
+// Setup makes the task queue, starts the pool and hands each worker its
+// configuration.
+//
+// The task queue is one unix SOCK_SEQPACKET socket pair: the parent writes
+// chunks into its end, every worker reads from the other, and the kernel
+// hands each message to exactly one reader, whole: Pool's shared inqueue,
+// with the kernel as its lock. A message must fit the parent's send
+// buffer, so a chunk is at most maxQueueTasks(buffer) tasks.
 func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, error) {
 	n := len(cfg.Workload.Tasks)
-	size := min(cfg.ChunkSize(), max(n, 1), maxFrameTasks)
-	p, err := startPool(ctx, m.Name(), cfg, size)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
+		return nil, fmt.Errorf("%s: task queue: %w", m.Name(), err)
+	}
+	// As big a send buffer as the system allows (net.core.wmem_max): it
+	// bounds both one message and what waits in the queue.
+	_ = unix.SetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_SNDBUF, 64<<20)
+	sndbuf, err := unix.GetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_SNDBUF)
+	if err == nil {
+		err = unix.SetNonblock(fds[0], true) // pollable: writes wait in the netpoller
+	}
+	if err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, fmt.Errorf("%s: task queue: %w", m.Name(), err)
+	}
+	queue := os.NewFile(uintptr(fds[0]), "procpool-tasks")
+	workerEnd := os.NewFile(uintptr(fds[1]), "procpool-tasks-workers")
+	size := min(cfg.ChunkSize(), max(n, 1), maxFrameTasks, maxQueueTasks(sndbuf))
+	p, err := startPool(ctx, m.Name(), cfg, size, workerEnd)
+	// The workers hold their copies; without the parent's, the queue's
+	// far end closes when they are all gone.
+	workerEnd.Close()
+	if err != nil {
+		queue.Close()
 		return nil, err
 	}
-	s := &mapSession{pool: p, cfg: cfg, size: size, results: make([]uint64, n)}
-	// Touch the result slots now, so that compute does not page-fault.
-	for i := range s.results {
-		s.results[i] = 0
-	}
+	s := &mapSession{pool: p, cfg: cfg, size: size, queue: queue, results: make([]uint64, n)}
+	// Touch the result slots and the frame buffer now, so that compute
+	// does not page-fault.
+	clear(s.results)
+	s.frame = make([]byte, proc.FrameHeaderSize+16*size)
+	clear(s.frame)
 	return s, nil
+}
+
+// maxQueueTasks is the most tasks one message on a task queue whose send
+// buffer is sndbuf bytes may carry: a unix datagram must leave 32 bytes of
+// the buffer free, and a task takes at most 16 bytes (a pair).
+func maxQueueTasks(sndbuf int) int {
+	return max((sndbuf-32-proc.FrameHeaderSize)/16, 1)
 }
 
 type mapSession struct {
 	*pool
-	cfg     models.Config
-	size    int
-	results []uint64
+	cfg      models.Config
+	size     int
+	queue    *os.File // the parent's end of the task queue
+	frame    []byte
+	results  []uint64
+	computed bool
 }
 
-// span is a chunk in flight: tasks [lo, hi); lo < 0 marks a done frame.
-type span struct{ lo, hi int }
-
-// Compute hands out every chunk and collects the results.
+// Compute puts every chunk on the task queue, then one sentinel per
+// worker, and collects the results each worker sends back on its data
+// channel until its own done frame.
 func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
+	if s.computed {
+		return models.Output{}, fmt.Errorf("procpool: Compute called twice on one session")
+	}
+	s.computed = true
 	tasks := s.cfg.Workload.Tasks
-	n := len(tasks)
-	var cursor atomic.Int64
-	counts := make([]int, len(s.g.Procs))
-	var fns []func(context.Context) error
-	cores := len(s.g.Procs)
-	// left is how many chunks nobody has taken yet.
-	left := func() int { return (max(n-int(cursor.Load()), 0) + s.size - 1) / s.size }
-	for i, w := range s.g.Procs {
-		// inflight lists the chunks sent to this worker and not yet
-		// answered, in order (and the done marker at the end).
-		inflight := make(chan span, depth+1)
-		// freed is signalled by the receiver after each answer.
-		freed := make(chan struct{}, 1)
-		rd, wr := s.rd[i], s.wr[i]
-		send := func(ctx context.Context) error {
-			for {
-				// Queue a second chunk behind the one computing only
-				// while at least c are left: in the last round a
-				// worker takes one chunk at a time, so the last
-				// chunks go to whichever worker is free.
-				for len(inflight) >= depth || (len(inflight) > 0 && left() < cores) {
-					select {
-					case <-freed:
-					case <-ctx.Done():
-						return nil
-					}
-				}
-				lo := int(cursor.Add(int64(s.size))) - s.size
-				if lo >= n {
-					inflight <- span{-1, -1}
-					return wr.WriteControl(proc.FrameDone, 0, nil)
-				}
-				sp := span{lo, min(lo+s.size, n)}
-				inflight <- sp
-				if err := wr.WriteTasks(uint64(sp.lo), tasks[sp.lo:sp.hi], s.pairs); err != nil {
-					return err
-				}
+	n, c := len(tasks), len(s.g.Procs)
+	chunks := newLedger(n, s.size)
+	counts := make([]int, c)
+	put := func(context.Context) error {
+		for lo := 0; lo < n; lo += s.size {
+			hi := min(lo+s.size, n)
+			s.frame = proc.AppendTasksFrame(s.frame[:0], uint64(lo), tasks[lo:hi], s.pairs)
+			if _, err := s.queue.Write(s.frame); err != nil {
+				return fmt.Errorf("task queue: %w", err)
 			}
 		}
-		recv := func(ctx context.Context) error {
+		// None sentinels, one per worker: each worker stops taking at
+		// its first, so every worker gets exactly one.
+		s.frame = proc.AppendControlFrame(s.frame[:0], proc.FrameDone, 0, nil)
+		for range c {
+			if _, err := s.queue.Write(s.frame); err != nil {
+				return fmt.Errorf("task queue: %w", err)
+			}
+		}
+		return nil
+	}
+	fns := []func(context.Context) error{put}
+	for i, w := range s.g.Procs {
+		rd := s.rd[i]
+		fns = append(fns, func(context.Context) error {
 			for {
 				f, err := rd.Next()
 				if err != nil {
 					return err
 				}
-				var sp span
-				select {
-				case sp = <-inflight:
-				default:
-					return unexpected(w.Pid, f, "nothing (no chunk in flight)")
-				}
-				if sp.lo < 0 {
-					if f.Kind != proc.FrameDone {
-						return unexpected(w.Pid, f, "done")
+				switch f.Kind {
+				case proc.FrameResults:
+					lo, count := int(f.Seq), f.Count()
+					if want := chunks.claim(lo, count); want != "" {
+						return unexpected(w.Pid, f, want)
+					}
+					if err := f.ResultsInto(s.results[lo : lo+count]); err != nil {
+						return err
+					}
+					counts[i] += count
+				case proc.FrameDone:
+					if f.Seq != uint64(counts[i]) {
+						return unexpected(w.Pid, f, fmt.Sprintf("done after its %d results", counts[i]))
 					}
 					return nil
-				}
-				if f.Kind != proc.FrameResults || f.Seq != uint64(sp.lo) || f.Count() != sp.hi-sp.lo {
-					return unexpected(w.Pid, f, fmt.Sprintf("results seq %d (%d items)", sp.lo, sp.hi-sp.lo))
-				}
-				if err := f.ResultsInto(s.results[sp.lo:sp.hi]); err != nil {
-					return err
-				}
-				counts[i] += sp.hi - sp.lo
-				select {
-				case freed <- struct{}{}:
 				default:
+					return unexpected(w.Pid, f, "results or done")
 				}
 			}
-		}
-		fns = append(fns, send, recv)
+		})
 	}
 	if err := s.g.Run(ctx, fns...); err != nil {
 		return models.Output{}, fmt.Errorf("procpool: %w", err)
+	}
+	if got := chunks.claimed(); got != n {
+		return models.Output{}, fmt.Errorf("procpool: %w: every worker took its sentinel with %d of %d results in", proc.ErrProtocol, got, n)
 	}
 	var workers []int
 	for i, w := range s.g.Procs {
@@ -137,7 +160,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 			workers = append(workers, w.Pid)
 		}
 	}
-	m := map[string]float64{"chunk_tasks": float64(s.size), "chunks": float64((n + s.size - 1) / s.size)}
+	m := map[string]float64{"chunk_tasks": float64(s.size), "chunks": float64(chunks.len())}
 	// How the chunks fell: with Pool.map's few large chunks, one extra
 	// chunk on one worker is the whole difference from ideal scaling.
 	for i, c := range counts {
@@ -150,8 +173,43 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 	}, nil
 }
 
-// Teardown ends every worker's input and reaps them all.
+// ledger checks that results answer the chunks put on the queue, each
+// once.
+type ledger struct {
+	n, size int
+	seen    []atomic.Bool
+	got     atomic.Int64
+}
+
+func newLedger(n, size int) *ledger {
+	return &ledger{n: n, size: size, seen: make([]atomic.Bool, (n+size-1)/size)}
+}
+
+func (l *ledger) len() int { return len(l.seen) }
+
+// claim records the results of tasks [lo, lo+count): they must be exactly
+// one chunk, not answered before. Otherwise it says what it wanted.
+func (l *ledger) claim(lo, count int) (want string) {
+	k := lo / l.size
+	switch {
+	case lo < 0 || lo >= l.n || lo%l.size != 0:
+		return fmt.Sprintf("results for a chunk (seq %d is no chunk of %d tasks by %d)", lo, l.n, l.size)
+	case count != min(l.size, l.n-lo):
+		return fmt.Sprintf("results for all %d tasks of chunk %d", min(l.size, l.n-lo), k)
+	case !l.seen[k].CompareAndSwap(false, true):
+		return fmt.Sprintf("results for a chunk not answered yet (chunk %d was)", k)
+	}
+	l.got.Add(int64(count))
+	return ""
+}
+
+// claimed is how many results have been claimed.
+func (l *ledger) claimed() int { return int(l.got.Load()) }
+
+// Teardown ends the task queue and every worker's input, and reaps them
+// all.
 func (s *mapSession) Teardown() error {
+	s.queue.Close()
 	if err := s.close(); err != nil {
 		return fmt.Errorf("procpool: %w", err)
 	}
