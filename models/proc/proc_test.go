@@ -271,3 +271,37 @@ func TestGraceEndsInAKill(t *testing.T) {
 		t.Fatalf("grandchild %d outlived its killed parent", gpid)
 	}
 }
+
+// A child's stderr goes to a memfd the parent closes once the child is
+// reaped, whether it exited cleanly or not: starting children leaks no
+// descriptor.
+func TestStartLeaksNoDescriptor(t *testing.T) {
+	fds := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ents)
+	}
+	before := fds()
+	for range 10 {
+		p, err := Start(context.Background(), Spec{Role: "test-fail"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Wait(); err == nil || !strings.Contains(err.Error(), "the last words") {
+			t.Fatalf("Wait = %v, want the child's stderr in it", err)
+		}
+		q, err := Start(context.Background(), Spec{Role: "test-echo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Data.Close()
+		if err := q.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := fds(); after != before {
+		t.Fatalf("%d descriptors open before 20 children, %d after", before, after)
+	}
+}

@@ -56,7 +56,7 @@ type Process struct {
 	cmd     *exec.Cmd
 	started int64 // Mono just before the fork
 	grace   bool
-	stderr  *tail
+	stderr  stderrTail
 	once    sync.Once
 	done    chan struct{}
 	err     error
@@ -91,8 +91,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	cmd.Env = append(os.Environ(), EnvRole+"="+spec.Role, fmt.Sprintf("%s=%d", EnvFiles, len(spec.Files)))
 	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Stdout = spec.Stdout
-	p := &Process{Role: spec.Role, cmd: cmd, stderr: newTail(4096), done: make(chan struct{})}
-	cmd.Stderr = p.stderr
+	p := &Process{Role: spec.Role, cmd: cmd, done: make(chan struct{})}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error {
 		// The whole group: workers a child started die with it.
@@ -144,6 +143,18 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	}
 	cmd.ExtraFiles = append([]*os.File{childEnd}, spec.Files...)
 
+	// The child writes its stderr straight into a memfd, read only when
+	// someone asks for its tail: a pipe would take a copying goroutine
+	// and a parent wake-up per write, and costs about 0.18 ms more per
+	// start on one CPU. Without memfd_create, a pipe it is.
+	if mf, err := newMemfdTail(); err == nil {
+		p.stderr = mf
+		cmd.Stderr = mf.f
+	} else {
+		t := newTail(stderrTailBytes)
+		p.stderr = t
+		cmd.Stderr = t
+	}
 	p.started = Mono()
 	if err := startPinned(spec.CPUs, cmd.Start); err != nil {
 		if cmd.Process != nil {
@@ -153,6 +164,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 		if p.Data != nil {
 			p.Data.Close()
 		}
+		p.stderr.finish()
 		return nil, fmt.Errorf("proc: start %s: %w", spec.Role, err)
 	}
 	p.Pid = cmd.Process.Pid
@@ -183,6 +195,7 @@ func (p *Process) wait() {
 		}
 		p.err = &ExitError{Role: p.Role, Pid: p.Pid, Status: status, Stderr: p.stderr.String()}
 	}
+	p.stderr.finish()
 	close(p.done)
 }
 
@@ -290,6 +303,63 @@ func ReapedUsage() Usage {
 	}
 }
 
+// stderrTailBytes is how much of a child's stderr its tail looks at.
+const stderrTailBytes = 4096
+
+// stderrTail holds what a child wrote to stderr.
+type stderrTail interface {
+	// String returns the last few lines, joined by " | ".
+	String() string
+	// finish is called once the child is reaped: the tail is final.
+	finish()
+}
+
+// memfdTail is a child's stderr as an anonymous memory file.
+type memfdTail struct {
+	f     *os.File
+	mu    sync.Mutex
+	final *string
+}
+
+func newMemfdTail() (*memfdTail, error) {
+	fd, err := unix.MemfdCreate("mpbench-stderr", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return &memfdTail{f: os.NewFile(uintptr(fd), "stderr")}, nil
+}
+
+func (m *memfdTail) String() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.final != nil {
+		return *m.final
+	}
+	return m.read()
+}
+
+// read returns the last lines of the file's last stderrTailBytes.
+func (m *memfdTail) read() string {
+	st, err := m.f.Stat()
+	if err != nil {
+		return ""
+	}
+	off := max(st.Size()-stderrTailBytes, 0)
+	buf := make([]byte, st.Size()-off)
+	n, _ := m.f.ReadAt(buf, off)
+	return lastLines(buf[:n])
+}
+
+func (m *memfdTail) finish() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.final == nil {
+		s := m.read()
+		m.final = &s
+		m.f.Close()
+	}
+}
+
 // tail keeps the last max bytes written to it.
 type tail struct {
 	mu  sync.Mutex
@@ -313,7 +383,14 @@ func (t *tail) Write(b []byte) (int, error) {
 func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	lines := strings.Split(strings.TrimSpace(string(t.buf)), "\n")
+	return lastLines(t.buf)
+}
+
+func (t *tail) finish() {}
+
+// lastLines returns the last five lines of b, joined by " | ".
+func lastLines(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) > 5 {
 		lines = lines[len(lines)-5:]
 	}
