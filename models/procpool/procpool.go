@@ -22,7 +22,7 @@ func (Model) Name() string { return "procpool" }
 
 // Doc implements models.Model.
 func (Model) Doc() string {
-	return "c worker processes fed chunks over unix sockets, results in task order (Pool.map / Pool.starmap)"
+	return "c worker processes take chunks from one shared seqpacket socket, results back in task order (Pool.map / Pool.starmap)"
 }
 
 // Setup makes the task queue, starts the pool and hands each worker its
