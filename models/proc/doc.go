@@ -19,7 +19,8 @@
 //   - fd 3: the data channel, one end of a unix stream socketpair, apart
 //     from stdout so that a stray print cannot corrupt results;
 //   - fd 4 onwards: Spec.Files, in order (pipes, a shared-memory fd, …);
-//   - stderr kept by the parent (the last lines, for error messages);
+//   - stderr written into a memfd the parent holds, read only for the last
+//     lines of an error message;
 //   - its own process group, Pdeathsig = SIGKILL, and a bounded shutdown:
 //     cancelling the start context kills the whole group (with Spec.Grace,
 //     SIGTERM first, so the role can tear down, and the group's kill only
@@ -28,7 +29,10 @@
 //
 // Wait reaps the child and adds its resource usage to the totals that
 // ReapedUsage reports, so the cell runner can charge each trial with the
-// CPU time and memory of every process it started.
+// CPU time and memory of every process it started. The parent waits for
+// the exit on the child's pidfd in Go's netpoller, not in a blocking
+// waitid, so that a waiting parent leaves the Go runtime's sysmon asleep.
+// WorkerCPU is the pinning rule of the process models' workers.
 //
 // # Groups
 //
@@ -55,5 +59,8 @@
 // the KVM guests mpbench was built on, a fresh process runs compute-bound
 // code about 20 % slower until then, and workers start fresh in every
 // trial's setup. The hello carries the warm-up, so a model reports how long
-// starting its processes took without it (StartStats).
+// starting its processes took without it (StartStats), and when the
+// child's RunChild began and when it said hello, on CLOCK_MONOTONIC (one
+// clock for parent and child), so that the start splits into exec and
+// handshake.
 package proc

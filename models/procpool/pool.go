@@ -122,8 +122,9 @@ func (p *pool) metrics(extra map[string]float64) map[string]float64 {
 	return m
 }
 
-// runWorker is the body of a pool worker: config, hello, then one results
-// frame per tasks frame until the parent closes the channel.
+// runWorker is the body of a pool worker. A map worker (given the task
+// queue as its one file) takes chunks from the queue (serveMap); an async
+// worker answers each request on its data channel (serve).
 func runWorker(_ context.Context, c *proc.Child) error {
 	rd := proc.NewFrameReader(c.Data, 0)
 	wr := proc.NewFrameWriter(c.Data)

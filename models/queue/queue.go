@@ -473,7 +473,7 @@ func consume(reg *region, wl *workloads.Workload, pid uint64) error {
 		// each time a consumer ran dry (with square, all the time: the
 		// one producer is the bottleneck) took CPU from the producer.
 		// It wakes when the result ring is half full, and at the end.
-		i, a, b, err := reg.tasks.get(nil)
+		i, a, b, err := reg.tasks.get()
 		if err != nil {
 			return err
 		}

@@ -253,10 +253,8 @@ func (r *ring) put(x, y, z uint64) error {
 	}
 }
 
-// get takes an item, waiting for one; it fails only when aborted. idle is
-// called once before the first sleep (a consumer flushes its results
-// there).
-func (r *ring) get(idle func()) (x, y, z uint64, err error) {
+// get takes an item, waiting for one; it fails only when aborted.
+func (r *ring) get() (x, y, z uint64, err error) {
 	for try := 0; ; try++ {
 		var ok bool
 		if x, y, z, ok = r.tryGet(); ok {
@@ -267,9 +265,6 @@ func (r *ring) get(idle func()) (x, y, z uint64, err error) {
 		}
 		if backoff(try) {
 			continue
-		}
-		if try == spinTries+yieldTries && idle != nil {
-			idle()
 		}
 		r.ctl.readWait.Store(1)
 		seq := r.ctl.readSeq.Load()

@@ -86,7 +86,7 @@ func TestRingMPMC(t *testing.T) {
 				go func() {
 					defer takers.Done()
 					for {
-						x, _, _, err := r.get(nil)
+						x, _, _, err := r.get()
 						if err != nil {
 							t.Error(err)
 							return
@@ -118,7 +118,7 @@ func TestRingMPMC(t *testing.T) {
 func TestRingAbortWakesSleepers(t *testing.T) {
 	r, abort := testRing(t, 2)
 	errc := make(chan error, 2)
-	go func() { _, _, _, err := r.get(nil); errc <- err }()
+	go func() { _, _, _, err := r.get(); errc <- err }()
 	r2, abort2 := testRing(t, 2)
 	r2.tryPut(1, 1, 1)
 	r2.tryPut(2, 2, 2)
@@ -153,7 +153,7 @@ func BenchmarkRing(b *testing.B) {
 		go func() {
 			defer close(done)
 			for range b.N {
-				r.get(nil)
+				r.get()
 			}
 		}()
 		for i := range b.N {
