@@ -8,8 +8,12 @@ RUNFLAGS ?=
 
 .PHONY: build run test bench lint fmt clean baseline gates
 
+# Two executables: mpbench, and mpbench-draw beside it, which draws the PNG
+# reports (mpbench runs it). Keeping the plotting library out of mpbench
+# keeps every worker process, a fresh exec of mpbench, small and quick to
+# start. Static (no cgo): no dynamic loader in a worker's start either.
 build:
-	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/mpbench
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/ ./cmd/mpbench ./cmd/mpbench-draw
 
 # The default sweep on this machine: every model, every workload, 1..max cores.
 # It ends by drawing the report into the run folder and printing the path of

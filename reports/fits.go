@@ -46,11 +46,11 @@ func FitRow(f *harness.Fit) []string {
 	}
 	peak := "none (κ = 0)"
 	if u.PeakCores != nil {
-		peak = fmt.Sprintf("≈%.0f cores (≈%s×)", *u.PeakCores, sig3(*u.PeakSpeedup))
+		peak = fmt.Sprintf("≈%.0f cores (≈%s×)", *u.PeakCores, Sig3(*u.PeakSpeedup))
 	}
 	var pred []string
 	for _, p := range f.Predictions {
-		pred = append(pred, fmt.Sprintf("c=%d: ≈%s× Amdahl, ≈%s× USL", p.Cores, sig3(p.Amdahl), sig3(p.USL)))
+		pred = append(pred, fmt.Sprintf("c=%d: ≈%s× Amdahl, ≈%s× USL", p.Cores, Sig3(p.Amdahl), Sig3(p.USL)))
 	}
 	return append(row, amdahl, fmt.Sprintf("%.4f", u.Sigma), fmt.Sprintf("%.2e", u.Kappa), peak, strings.Join(pred, "; "), karp, notes)
 }

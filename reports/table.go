@@ -49,9 +49,10 @@ func Workloads(run *harness.Run) []string {
 	return out
 }
 
-var header = []string{"model", "cores", "median", "±CI", "speedup", "rel", "eff", "overhead/task", "setup", "teardown", "cpu", "peak RSS", "notes"}
+// Header is the Header of the summary table; Row fills its columns.
+var Header = []string{"model", "cores", "median", "±CI", "speedup", "rel", "eff", "overhead/task", "setup", "teardown", "cpu", "peak RSS", "notes"}
 
-// Row returns the formatted columns of one cell, as in the table header.
+// Row returns the formatted columns of one cell, as in Header.
 func Row(c *harness.Cell) []string {
 	row := []string{c.Model, strconv.Itoa(c.Cores)}
 	s := c.Summary
@@ -118,7 +119,7 @@ func writeTable(w io.Writer, run *harness.Run, md bool) error {
 		}
 		if md {
 			fmt.Fprintf(w, "### %s\n\n", g.title)
-			fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
+			fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(Header, " | "), strings.Repeat(" --- |", len(Header)))
 			for _, c := range g.cells {
 				cols := Row(c)
 				for j := range cols {
@@ -130,7 +131,7 @@ func writeTable(w io.Writer, run *harness.Run, md bool) error {
 		}
 		fmt.Fprintln(w, g.title)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.ToUpper(strings.Join(header, "\t")))
+		fmt.Fprintln(tw, strings.ToUpper(strings.Join(Header, "\t")))
 		for _, c := range g.cells {
 			fmt.Fprintln(tw, strings.Join(Row(c), "\t"))
 		}
@@ -197,16 +198,17 @@ func Duration(ns float64) string {
 	abs := math.Abs(ns)
 	switch {
 	case abs >= 1e9:
-		return sig3(ns/1e9) + "s"
+		return Sig3(ns/1e9) + "s"
 	case abs >= 1e6:
-		return sig3(ns/1e6) + "ms"
+		return Sig3(ns/1e6) + "ms"
 	case abs >= 1e3:
-		return sig3(ns/1e3) + "µs"
+		return Sig3(ns/1e3) + "µs"
 	}
-	return sig3(ns) + "ns"
+	return Sig3(ns) + "ns"
 }
 
-func sig3(x float64) string {
+// Sig3 formats x with three significant digits (at most two decimals).
+func Sig3(x float64) string {
 	a := math.Abs(x)
 	switch {
 	case a >= 100:
@@ -221,11 +223,11 @@ func sig3(x float64) string {
 func Bytes(b int64) string {
 	switch {
 	case b >= 1<<30:
-		return sig3(float64(b)/(1<<30)) + "GiB"
+		return Sig3(float64(b)/(1<<30)) + "GiB"
 	case b >= 1<<20:
-		return sig3(float64(b)/(1<<20)) + "MiB"
+		return Sig3(float64(b)/(1<<20)) + "MiB"
 	case b >= 1<<10:
-		return sig3(float64(b)/(1<<10)) + "KiB"
+		return Sig3(float64(b)/(1<<10)) + "KiB"
 	}
 	return strconv.FormatInt(b, 10) + "B"
 }
@@ -234,7 +236,7 @@ func ratio(x *float64, unit string) string {
 	if x == nil {
 		return "-"
 	}
-	return sig3(*x) + unit
+	return Sig3(*x) + unit
 }
 
 func percent(x *float64) string {

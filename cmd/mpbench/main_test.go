@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/reports/render"
 )
 
 // envMain makes the test binary behave as the mpbench binary, for tests
@@ -21,6 +23,17 @@ import (
 const envMain = "MPBENCH_TEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
+	// This test binary is also the drawing executable: draw runs it with
+	// argv[0] set to its name.
+	if filepath.Base(os.Args[0]) == drawCommand {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := render.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	if exe, err := os.Executable(); err == nil {
+		os.Setenv(envDraw, exe)
+	}
 	registerRoles()
 	if proc.IsChild() {
 		os.Exit(proc.RunChild())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,18 +36,22 @@ says otherwise; several runs are overlaid, each named by its host or --label,
 and need -o. The report is drawn whole in a temporary folder, then moved into
 place. The path of index.html is printed.
 
+The drawing is done by mpbench-draw, a second executable: $MPBENCH_DRAW if
+set, else the one beside mpbench, else the one on PATH. (mpbench does not link the
+plotting library, so that the worker processes it starts start lean.)
+
 Exit status: 0 when the report was written, 2 for bad input (a missing path,
 a file that is not a run, an unknown schema version, a run with no cells or
 only failed cells), 1 when writing failed.`,
 		Example: `  mpbench report results/20250101T120000Z-vm/
   mpbench report a/run.json b/run.json -o cmp/ --label laptop --label server`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			if runF != nil {
 				return runF(opts)
 			}
-			return reportRun(opts, stdout)
+			return reportRun(cmd.Context(), opts, stdout)
 		},
 	}
 	f := cmd.Flags()
@@ -104,8 +109,12 @@ func (o *reportOptions) check() error {
 	return nil
 }
 
-func reportRun(o *reportOptions, stdout io.Writer) error {
+func reportRun(ctx context.Context, o *reportOptions, stdout io.Writer) error {
 	if err := o.check(); err != nil {
+		return err
+	}
+	drawer, err := findDrawer()
+	if err != nil {
 		return err
 	}
 	runs := make([]*harness.Run, len(o.Paths))
@@ -124,11 +133,8 @@ func reportRun(o *reportOptions, stdout io.Writer) error {
 	if out == "" {
 		out = runDir(o.Paths[0])
 	}
-	index, err := reports.Write(out, runs, labels)
+	index, err := draw(ctx, drawer, out, o.Paths, labels)
 	if err != nil {
-		if errors.Is(err, reports.ErrOutput) || errors.Is(err, reports.ErrNoData) {
-			return &usageError{err}
-		}
 		return err
 	}
 	_, err = fmt.Fprintln(stdout, index)

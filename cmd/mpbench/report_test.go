@@ -14,7 +14,7 @@ import (
 
 // fixture is a small real-shaped run: one workload, sequential and
 // goroutines on 1, 2, 4 cores (4 oversubscribed).
-const fixture = "../../reports/testdata/oversub.json"
+const fixture = "../../reports/render/testdata/oversub.json"
 
 // runFolder copies the fixture into a new run folder, after edit.
 func runFolder(t *testing.T, edit func(*harness.Run)) string {

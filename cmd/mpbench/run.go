@@ -189,6 +189,14 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// A run that cannot draw the report it was asked for fails before it
+	// starts, not after it.
+	var drawer string
+	if o.Report {
+		if drawer, err = findDrawer(); err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+	}
 	ver, rev, modified := buildInfo()
 	env := harness.CollectEnv(ver, rev, modified, o.Args)
 	dir, err := harness.PrepareDir(o.Out, o.ResultsDir, time.Now(), env.Host)
@@ -223,8 +231,11 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		}
 	}
 	fmt.Fprintf(stderr, "run file: %s\n", filepath.Join(dir, "run.json"))
-	if o.Report {
-		index, rerr := reports.Write(dir, []*harness.Run{run}, nil)
+	switch {
+	case o.Report && ctx.Err() != nil:
+		fmt.Fprintf(stderr, "mpbench: report not drawn: the run was interrupted (draw it with: mpbench report %s)\n", dir)
+	case o.Report:
+		index, rerr := draw(ctx, drawer, dir, []string{dir}, nil)
 		if rerr != nil {
 			err = errors.Join(err, fmt.Errorf("report: %w", rerr))
 		} else {

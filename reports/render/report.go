@@ -1,22 +1,19 @@
-package reports
+package render
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/reports"
 )
-
-// ErrNoData is wrapped when a run has nothing to draw: no cells, or only
-// failed ones.
-var ErrNoData = errors.New("nothing to draw")
 
 // ErrOutput is wrapped when the report folder cannot be used (a file is in
 // its place).
@@ -28,48 +25,6 @@ const (
 	IndexMD   = "index.md"
 )
 
-// Check reports whether a run has something to draw.
-func Check(r *harness.Run) error {
-	if len(r.Cells) == 0 {
-		return fmt.Errorf("the run has no cells: %w", ErrNoData)
-	}
-	for i := range r.Cells {
-		if passed(&r.Cells[i]) {
-			return nil
-		}
-	}
-	c := &r.Cells[0]
-	why := c.Error
-	if why == "" {
-		why = "no trials"
-	}
-	return fmt.Errorf("all %d cells failed (first: %s: %s): %w", len(r.Cells), c.Key(), why, ErrNoData)
-}
-
-// DefaultLabels names runs by their host; hosts that repeat get "#2", "#3".
-func DefaultLabels(runs []*harness.Run) []string {
-	out := make([]string, len(runs))
-	seen := map[string]int{}
-	for i, r := range runs {
-		h := r.Env.Host
-		if h == "" {
-			h = "run"
-		}
-		seen[h]++
-		out[i] = h
-		if seen[h] > 1 {
-			out[i] = h + "#" + strconv.Itoa(seen[h])
-		}
-	}
-	// A later duplicate renames the first too, so that none is bare.
-	for i, r := range runs {
-		if h := r.Env.Host; seen[h] > 1 && out[i] == h {
-			out[i] = h + "#1"
-		}
-	}
-	return out
-}
-
 // File is one file of a report.
 type File struct {
 	Name string
@@ -78,16 +33,17 @@ type File struct {
 
 // Render draws the report of runs (several are overlaid, each named by
 // its label; nil labels mean DefaultLabels) without touching the disk:
-// six PNG charts per workload, then index.md and index.html, last.
-func Render(runs []*harness.Run, labels []string) ([]File, error) {
+// six PNG charts per workload, then index.md and index.html, last. It
+// stops drawing, with ctx's error, when ctx is done.
+func Render(ctx context.Context, runs []*harness.Run, labels []string) ([]File, error) {
 	if len(runs) == 0 {
-		return nil, fmt.Errorf("no runs: %w", ErrNoData)
+		return nil, fmt.Errorf("no runs: %w", reports.ErrNoData)
 	}
 	if len(labels) != len(runs) {
-		labels = DefaultLabels(runs)
+		labels = reports.DefaultLabels(runs)
 	}
 	for i, r := range runs {
-		if err := Check(r); err != nil {
+		if err := reports.Check(r); err != nil {
 			if len(runs) > 1 {
 				return nil, fmt.Errorf("run %s: %w", labels[i], err)
 			}
@@ -99,7 +55,7 @@ func Render(runs []*harness.Run, labels []string) ([]File, error) {
 	for _, w := range idx.Workloads {
 		charts = append(charts, w.Charts...)
 	}
-	files, err := drawAll(charts)
+	files, err := drawAll(ctx, charts)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +71,8 @@ func Render(runs []*harness.Run, labels []string) ([]File, error) {
 }
 
 // drawAll draws charts into PNGs, on as many CPUs as Go may use: each
-// chart has its own plot and canvas.
-func drawAll(charts []*Chart) ([]File, error) {
+// chart has its own plot and canvas. No chart is begun once ctx is done.
+func drawAll(ctx context.Context, charts []*Chart) ([]File, error) {
 	files := make([]File, len(charts))
 	errs := make([]error, len(charts))
 	next := make(chan int)
@@ -132,11 +88,19 @@ func drawAll(charts []*Chart) ([]File, error) {
 			}
 		})
 	}
+feed:
 	for i := range charts {
-		next <- i
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
 	}
 	close(next)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return files, errors.Join(errs...)
 }
 
@@ -144,12 +108,13 @@ func drawAll(charts []*Chart) ([]File, error) {
 // index.html. Nothing in dir changes unless the whole report was drawn:
 // the files are written to a temporary folder first, then renamed into
 // place, the index pages last. dir may be a run folder (the report goes
-// beside run.json) or a new folder.
-func Write(dir string, runs []*harness.Run, labels []string) (string, error) {
+// beside run.json) or a new folder. When ctx is done before the report is
+// drawn, Write returns ctx's error and dir is left as it was.
+func Write(ctx context.Context, dir string, runs []*harness.Run, labels []string) (string, error) {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return "", fmt.Errorf("%s is a file: %w", dir, ErrOutput)
 	}
-	files, err := Render(runs, labels)
+	files, err := Render(ctx, runs, labels)
 	if err != nil {
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/reports"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -38,14 +39,14 @@ func SweepSeries(run *harness.Run, workload, param string) []Series {
 		top := 0
 		for i := range run.Cells {
 			c := &run.Cells[i]
-			if c.Workload == workload && c.Model == model && passed(c) {
+			if c.Workload == workload && c.Model == model && reports.Drawable(c) {
 				top = max(top, c.Cores)
 			}
 		}
 		s := Series{Model: model}
 		for i := range run.Cells {
 			c := &run.Cells[i]
-			if c.Workload != workload || c.Model != model || c.Cores != top || !passed(c) || c.Summary.Speedup == nil {
+			if c.Workload != workload || c.Model != model || c.Cores != top || !reports.Drawable(c) || c.Summary.Speedup == nil {
 				continue
 			}
 			p := Point{Cores: int(c.Params[param]), Y: *c.Summary.Speedup}

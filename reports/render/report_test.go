@@ -1,7 +1,8 @@
-package reports
+package render
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/png"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/reports"
 )
 
 // checkPNG decodes a chart and checks its size and that it is not blank.
@@ -56,7 +58,7 @@ func TestRenderDrawsEveryChart(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			files, err := Render(c.runs, nil)
+			files, err := Render(context.Background(), c.runs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +114,7 @@ func TestIndexGolden(t *testing.T) {
 			}
 			labels := c.labels
 			if labels == nil {
-				labels = DefaultLabels(runs)
+				labels = reports.DefaultLabels(runs)
 			}
 			idx := buildIndex(runs, labels)
 			md, err := idx.markdown()
@@ -168,32 +170,6 @@ func TestCaptionsNameHollowAndMissing(t *testing.T) {
 	}
 }
 
-func TestCheck(t *testing.T) {
-	failed := loadFixture(t, "oversub.json")
-	for i := range failed.Cells {
-		failed.Cells[i].Error = "boom"
-	}
-	cases := []struct {
-		name string
-		run  *harness.Run
-		want string
-	}{
-		{"no cells", &harness.Run{}, "the run has no cells: nothing to draw"},
-		{"only failed cells", failed, "all 4 cells failed (first: pow/sequential/1: boom): nothing to draw"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			err := Check(c.run)
-			if !errors.Is(err, ErrNoData) || err.Error() != c.want {
-				t.Errorf("got %v, want %q", err, c.want)
-			}
-		})
-	}
-	if err := Check(loadFixture(t, "sample.json")); err != nil {
-		t.Errorf("sample: %v", err)
-	}
-}
-
 // TestWorkloadWithOnlyFailedCells is skipped with a warning; the others
 // are drawn.
 func TestWorkloadWithOnlyFailedCells(t *testing.T) {
@@ -233,7 +209,7 @@ func TestWrite(t *testing.T) {
 	want := []string{"index.html", "index.md", "pow-efficiency.png", "pow-overhead.png", "pow-phases.png", "pow-speedup.png", "pow-time.png", "pow-trials.png", "run.json"}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "run.json"), []byte("{}"), 0o644)
-	index, err := Write(dir, []*harness.Run{small}, nil)
+	index, err := Write(context.Background(), dir, []*harness.Run{small}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,10 +272,10 @@ func TestPlace(t *testing.T) {
 		parent := t.TempDir()
 		file := filepath.Join(parent, "file")
 		os.WriteFile(file, nil, 0o644)
-		if _, err := Write(file, []*harness.Run{loadFixture(t, "oversub.json")}, nil); !errors.Is(err, ErrOutput) {
+		if _, err := Write(context.Background(), file, []*harness.Run{loadFixture(t, "oversub.json")}, nil); !errors.Is(err, ErrOutput) {
 			t.Errorf("onto a file: %v", err)
 		}
-		if _, err := Write(filepath.Join(parent, "new"), []*harness.Run{{}}, nil); !errors.Is(err, ErrNoData) {
+		if _, err := Write(context.Background(), filepath.Join(parent, "new"), []*harness.Run{{}}, nil); !errors.Is(err, reports.ErrNoData) {
 			t.Errorf("no cells: %v", err)
 		}
 		if got := listDir(t, parent); !slices.Equal(got, []string{"file"}) {

@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"image/color"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/reports"
 	"gonum.org/v1/plot"
 )
 
@@ -26,7 +27,7 @@ func TestCoreSeriesAreTheFile(t *testing.T) {
 	for _, name := range []string{"sample.json", "synthetic.json", "oversub.json"} {
 		r := loadFixture(t, name)
 		cells := cellsByKey(r)
-		for _, wl := range Workloads(r) {
+		for _, wl := range reports.Workloads(r) {
 			drawn := map[string]int{}
 			for _, m := range []Metric{ComputeTime, Speedup, Efficiency} {
 				for _, s := range CoreSeries([]*harness.Run{r}, wl, m) {
@@ -69,7 +70,7 @@ func TestCoreSeriesAreTheFile(t *testing.T) {
 				}
 			}
 			for k, c := range cells {
-				if c.Workload == wl && passed(c) && drawn[k] != 1 {
+				if c.Workload == wl && reports.Drawable(c) && drawn[k] != 1 {
 					t.Errorf("%s: cell %s drawn %d times on the time chart, want 1", name, k, drawn[k])
 				}
 			}
@@ -197,14 +198,6 @@ func TestVerdict(t *testing.T) {
 	seqOnly := &harness.Run{Cells: []harness.Cell{loadFixture(t, "sample.json").Cells[0]}}
 	if got, want := Verdict(seqOnly, "cpu"), "cpu at c = 1: sequential is fastest (median 13.1ms); no model has an overhead figure (no parallel model with a sequential baseline)."; got != want {
 		t.Errorf("sequential only: got %q, want %q", got, want)
-	}
-}
-
-func TestDefaultLabels(t *testing.T) {
-	run := func(h string) *harness.Run { return &harness.Run{Env: harness.Env{Host: h}} }
-	got := DefaultLabels([]*harness.Run{run("a"), run("b"), run("a"), run("")})
-	if want := []string{"a#1", "b", "a#2", "run"}; !slices.Equal(got, want) {
-		t.Errorf("got %v, want %v", got, want)
 	}
 }
 

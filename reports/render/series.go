@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/reports"
 )
 
 // The series builders below turn runs into the numbers a chart draws. They
@@ -68,11 +69,6 @@ type Bar struct {
 	Why    string
 }
 
-// passed reports whether a cell has figures to draw.
-func passed(c *harness.Cell) bool {
-	return !c.Failed() && c.Summary != nil && len(c.Trials) > 0
-}
-
 // hollow says whether a cell is drawn hollow, and why.
 func hollow(c *harness.Cell) (bool, string) {
 	var why []string
@@ -103,7 +99,7 @@ func Models(runs []*harness.Run, workload string) []string {
 func AllWorkloads(runs []*harness.Run) []string {
 	var out []string
 	for _, r := range runs {
-		for _, w := range Workloads(r) {
+		for _, w := range reports.Workloads(r) {
 			if !slices.Contains(out, w) {
 				out = append(out, w)
 			}
@@ -130,7 +126,7 @@ func runCores(r *harness.Run, workload string) []int {
 func Largest(r *harness.Run, workload string) int {
 	n := 0
 	for i := range r.Cells {
-		if c := &r.Cells[i]; c.Workload == workload && passed(c) {
+		if c := &r.Cells[i]; c.Workload == workload && reports.Drawable(c) {
 			n = max(n, c.Cores)
 		}
 	}
@@ -156,7 +152,7 @@ func CoreSeries(runs []*harness.Run, workload string, m Metric) []Series {
 				if c.Workload != workload || c.Model != model {
 					continue
 				}
-				if !passed(c) {
+				if !reports.Drawable(c) {
 					failed[c.Cores] = true
 					continue
 				}
@@ -219,7 +215,7 @@ func LargestBars(runs []*harness.Run, workload string) []Bar {
 			}
 			for i := range r.Cells {
 				c := &r.Cells[i]
-				if c.Workload != workload || c.Model != model || !passed(c) {
+				if c.Workload != workload || c.Model != model || !reports.Drawable(c) {
 					continue
 				}
 				if c.Cores != top && !(model == "sequential" && c.Cores == 1) {
@@ -255,7 +251,7 @@ func Absent(runs []*harness.Run, workload string) [][]string {
 				c := &r.Cells[i]
 				if c.Workload == workload && c.Model == model {
 					any = true
-					if c.Cores == top && passed(c) {
+					if c.Cores == top && reports.Drawable(c) {
 						found = true
 					}
 				}

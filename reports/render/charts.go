@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/reports"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -461,7 +462,7 @@ func (v *view) speedupChart() *Chart {
 	base := draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
 	p.Add(diagonal{ideal}, hline{1, base})
 	v.addSeries(p, ss, false)
-	p.Add(endLabels(p, ss, func(y float64) string { return sig3(y) + "×" }))
+	p.Add(endLabels(p, ss, func(y float64) string { return reports.Sig3(y) + "×" }))
 	models := drawnModels(ss)
 	c.fig = &figure{plot: p, legend: v.legendModels(models, true, anyHollowPoint(ss))}
 	c.fig.legend = append(c.fig.legend,
@@ -605,14 +606,14 @@ func (v *view) overheadChart() *Chart {
 		y := float64(n - 1 - i)
 		ov := *b.Overhead
 		if ov <= 0 {
-			nonPos = append(nonPos, fmt.Sprintf("%s %s", v.who(b.Run, b.Model), Duration(ov)))
-			ns = append(ns, note{lo, y, Duration(ov) + " (≤ 0: no overhead, drawn as no bar)", val, vg.Point{X: vg.Points(8)}, false})
+			nonPos = append(nonPos, fmt.Sprintf("%s %s", v.who(b.Run, b.Model), reports.Duration(ov)))
+			ns = append(ns, note{lo, y, reports.Duration(ov) + " (≤ 0: no overhead, drawn as no bar)", val, vg.Point{X: vg.Points(8)}, false})
 			continue
 		}
 		hb.bars = append(hb.bars, hbar{y: y, from: lo, to: ov, fill: barFill(b.Model, b.Hollow), edge: barEdge(b.Model, b.Hollow)})
 		g.xs, g.ys = append(g.xs, ov), append(g.ys, y)
 		g.styles = append(g.styles, glyph(b.Model, b.Hollow))
-		ns = append(ns, note{ov, y, Duration(ov), val, vg.Point{X: glyphRadius*2.6 + vg.Points(8)}, false})
+		ns = append(ns, note{ov, y, reports.Duration(ov), val, vg.Point{X: glyphRadius*2.6 + vg.Points(8)}, false})
 	}
 	p.Add(hb, g, ns)
 	if c.fig == nil {
@@ -662,7 +663,7 @@ func (v *view) phasesChart() *Chart {
 			hbar{y: y, from: x + b.Setup + b.Compute, to: x + b.Setup + b.Compute + b.Teardown, fill: teardownFill, edge: sep},
 		)
 		total := b.Setup + b.Compute + b.Teardown
-		ns = append(ns, note{total, y, fmt.Sprintf("%s  (setup %s, teardown %s)", Duration(total), Duration(b.Setup), Duration(b.Teardown)), val, vg.Point{X: vg.Points(8)}, false})
+		ns = append(ns, note{total, y, fmt.Sprintf("%s  (setup %s, teardown %s)", reports.Duration(total), reports.Duration(b.Setup), reports.Duration(b.Teardown)), val, vg.Point{X: vg.Points(8)}, false})
 	}
 	p.Add(hb, ns)
 	c.fig = &figure{plot: p}
@@ -737,7 +738,7 @@ func (v *view) trialsChart() *Chart {
 		bp.WhiskerStyle = draw.LineStyle{Color: st.Color, Width: vg.Points(2)}
 		bp.GlyphStyle = glyph(b.Model, b.Hollow)
 		p.Add(bp)
-		ns = append(ns, note{bp.Max, y, fmt.Sprintf("median %s, %d trials", Duration(b.Compute), len(b.Trials)), val, vg.Point{X: glyphRadius + vg.Points(10)}, false})
+		ns = append(ns, note{bp.Max, y, fmt.Sprintf("median %s, %d trials", reports.Duration(b.Compute), len(b.Trials)), val, vg.Point{X: glyphRadius + vg.Points(10)}, false})
 	}
 	p.Add(ns)
 	c.fig = &figure{plot: p, legend: v.legendModels(modelsIn(bars, func(b Bar) string { return b.Model }), false, anyHollowBar(bars))}

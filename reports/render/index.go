@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	texttemplate "text/template"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/reports"
 )
 
 // index is what index.md and index.html show.
@@ -57,7 +58,7 @@ func buildIndex(runs []*harness.Run, labels []string) *index {
 		var in []*harness.Run
 		var inLabels []string
 		for i, r := range runs {
-			if slices.Contains(Workloads(r), wl) {
+			if slices.Contains(reports.Workloads(r), wl) {
 				w.Tables = append(w.Tables, summary(r, wl, labels[i], idx.Multi))
 				if Largest(r, wl) > 0 {
 					in, inLabels = append(in, r), append(inLabels, labels[i])
@@ -173,14 +174,14 @@ func summary(r *harness.Run, wl, label string, multi bool) summaryTable {
 	}
 	t.Title += fmt.Sprintf(" (%d tasks, %s scaling; compute phase, median of %d trials)", tasks, r.Config.Scaling, r.Config.Trials)
 	for _, i := range tableColumns {
-		t.Header = append(t.Header, header[i])
+		t.Header = append(t.Header, reports.Header[i])
 	}
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		if c.Workload != wl {
 			continue
 		}
-		row := Row(c)
+		row := reports.Row(c)
 		var cols []string
 		for _, j := range tableColumns {
 			cols = append(cols, row[j])
@@ -197,7 +198,7 @@ func Verdict(r *harness.Run, wl string) string {
 	var fast, low *harness.Cell
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		if c.Workload != wl || c.Cores != top || !passed(c) {
+		if c.Workload != wl || c.Cores != top || !reports.Drawable(c) {
 			continue
 		}
 		if fast == nil || c.Summary.MedianNs < fast.Summary.MedianNs {
@@ -211,13 +212,13 @@ func Verdict(r *harness.Run, wl string) string {
 	if fast == nil {
 		return fmt.Sprintf("%s: no cell passed.", wl)
 	}
-	s := fmt.Sprintf("%s at c = %d: %s is fastest (median %s", wl, top, fast.Model, Duration(fast.Summary.MedianNs))
+	s := fmt.Sprintf("%s at c = %d: %s is fastest (median %s", wl, top, fast.Model, reports.Duration(fast.Summary.MedianNs))
 	if sp := fast.Summary.Speedup; sp != nil && fast.Model != "sequential" {
-		s += fmt.Sprintf(", %s× sequential", sig3(*sp))
+		s += fmt.Sprintf(", %s× sequential", reports.Sig3(*sp))
 	}
 	s += ")"
 	if low != nil {
-		s += fmt.Sprintf("; %s has the lowest overhead per task (%s).", low.Model, Duration(*low.Summary.OverheadNsPerTask))
+		s += fmt.Sprintf("; %s has the lowest overhead per task (%s).", low.Model, reports.Duration(*low.Summary.OverheadNsPerTask))
 	} else {
 		s += "; no model has an overhead figure (no parallel model with a sequential baseline)."
 	}

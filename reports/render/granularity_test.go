@@ -1,6 +1,7 @@
-package reports
+package render
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestSweepSeriesIsTheFile(t *testing.T) {
 }
 
 func TestSweepReportHasAGranularityChart(t *testing.T) {
-	files, err := Render([]*harness.Run{sweepRun()}, []string{"test"})
+	files, err := Render(context.Background(), []*harness.Run{sweepRun()}, []string{"test"})
 	if err != nil {
 		t.Fatal(err)
 	}
