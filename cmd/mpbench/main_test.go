@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -172,7 +173,7 @@ func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
 	// procpool at c = 2: the cell runner has worker processes of its own
 	// when the signal comes, and none of them may outlive mpbench.
 	cmd := exec.Command(exe, "run", "--cores", "2", "--models", "procpool", "--workloads", "cpu",
-		"--param", "cpu.tasks=4", "--param", "cpu.n=20000000", "--trials", "50", "--warmup", "0", "--out", out, "-q")
+		"--param", "cpu.tasks=4", "--param", "cpu.n=20000000", "--trials", "50", "--warmup", "0", "--out", out, "-q", "--report")
 	cmd.Env = append(os.Environ(), envMain+"=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -223,6 +224,13 @@ func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
 	}
 	if run.Status != "interrupted" || len(run.Cells) != 1 || len(run.Cells[0].Trials) != 50 {
 		t.Fatalf("status %q, %d cells", run.Status, len(run.Cells))
+	}
+	// --report: an interrupted run is not drawn, and says how to draw it.
+	if !strings.Contains(stderr.String(), "report not drawn: the run was interrupted (draw it with: mpbench report "+out+")") {
+		t.Errorf("stderr does not say the report was not drawn: %s", stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "index.html")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an interrupted run drew a report: %v", err)
 	}
 }
 
