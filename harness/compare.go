@@ -115,18 +115,6 @@ func Compare(old, new *Run, opt CompareOptions) (*Comparison, error) {
 		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("the runs come from different machines (%s, %s / %s, %s): absolute times compare the machines as well as the code",
 			old.Env.Host, old.Env.CPUModel, new.Env.Host, new.Env.CPUModel))
 	}
-	inBoth := map[string]bool{}
-	for i := range old.Cells {
-		inBoth[old.Cells[i].Workload] = true
-	}
-	for _, wl := range KernelPlacementDiffers(old.Env, new.Env) {
-		if !inBoth[wl] || !slices.ContainsFunc(new.Cells, func(c Cell) bool { return c.Workload == wl }) {
-			continue
-		}
-		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("the %s kernel sits at a different offset in its %d-byte cache line in the two builds (%s / %s): "+
-			"code placement alone can move a tight loop's time (cpu: 11.9 against 12.5-14.0 ms on the machine mpbench was built on), "+
-			"so a change in %s cells may be placement, not code", wl, KernelLine, old.Env.Kernels[wl], new.Env.Kernels[wl], wl))
-	}
 	newByKey := map[string]*Cell{}
 	for i := range new.Cells {
 		newByKey[matchKey(&new.Cells[i])] = &new.Cells[i]

@@ -2,15 +2,10 @@ package harness
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"reflect"
-	"slices"
 	"strings"
 	"testing"
-
-	"github.com/mpbench/mpbench/workloads"
 )
 
 func TestHolm(t *testing.T) {
@@ -196,40 +191,4 @@ func TestCompareHolmRemovesChanceFindings(t *testing.T) {
 		}
 	}
 	t.Logf("%d of 40 uncorrected p-values ≤ 0.05", raw)
-}
-
-// TestCompareWarnsOfKernelPlacement: a workload whose kernel sits at
-// another offset of its cache line in the two builds is named; one that
-// only moved by whole lines, or is not in both runs, is not.
-func TestCompareWarnsOfKernelPlacement(t *testing.T) {
-	old := runOf("h", cellWith("sequential", 1, 10, 1, 2, 3))
-	new := runOf("h", cellWith("sequential", 1, 10, 1, 2, 3))
-	old.Env.Kernels = map[string]string{"w": "0x539ea0", "x": "0x4000a0", "other": "0x1000"}
-	new.Env.Kernels = map[string]string{"w": "0x57a6c0", "x": "0x5000a0", "other": "0x1020"}
-	cmp, err := Compare(old, new, CompareOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cmp.Warnings) != 1 || !strings.Contains(cmp.Warnings[0], "the w kernel sits at a different offset") ||
-		!strings.Contains(cmp.Warnings[0], "0x539ea0 / 0x57a6c0") {
-		t.Errorf("warnings %q, want one naming w and its two addresses", cmp.Warnings)
-	}
-	if got := KernelPlacementDiffers(old.Env, new.Env); !slices.Equal(got, []string{"other", "w"}) {
-		t.Errorf("KernelPlacementDiffers = %v, want [other w]", got)
-	}
-	// Runs from before kernels were recorded compare without the warning.
-	old.Env.Kernels = nil
-	if cmp, _ := Compare(old, new, CompareOptions{}); len(cmp.Warnings) != 0 {
-		t.Errorf("warnings %q, want none", cmp.Warnings)
-	}
-}
-
-func TestCollectEnvRecordsKernels(t *testing.T) {
-	env := CollectEnv("v", "", false, nil)
-	for _, w := range workloads.All() {
-		want := fmt.Sprintf("%#x", reflect.ValueOf(w.Apply).Pointer())
-		if got := env.Kernels[w.Name]; got != want || want == "0x0" {
-			t.Errorf("%s: kernel %q, want %q", w.Name, got, want)
-		}
-	}
 }

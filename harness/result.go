@@ -8,9 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/mpbench/mpbench/workloads"
@@ -66,36 +64,6 @@ type Env struct {
 	// linked binary starts every worker process about 1 ms slower.
 	Cgo         bool     `json:"cgo"`
 	CommandLine []string `json:"command_line"`
-	// Kernels is the code address of each workload's Apply function in
-	// this build, in hex. Where the linker puts a tight loop moves its
-	// speed: on the VM mpbench was built on, cpu's loop took 11.9 ms with
-	// applyCPU at 32 mod 64 and 12.5–14.0 ms at 0 mod 64, same code, in
-	// nine builds that differed only by padding before it. Compare warns
-	// when two runs' kernels sit differently (KernelPlacementDiffers).
-	Kernels map[string]string `json:"kernels,omitempty"`
-}
-
-// KernelLine is the cache-line size that kernel placement is judged by.
-const KernelLine = 64
-
-// KernelPlacementDiffers returns the workloads whose kernel sits at a
-// different offset within its KernelLine-byte line in a and b (among
-// those both envs record), sorted.
-func KernelPlacementDiffers(a, b Env) []string {
-	var out []string
-	for wl, pa := range a.Kernels {
-		pb, ok := b.Kernels[wl]
-		if !ok {
-			continue
-		}
-		x, errA := strconv.ParseUint(strings.TrimPrefix(pa, "0x"), 16, 64)
-		y, errB := strconv.ParseUint(strings.TrimPrefix(pb, "0x"), 16, 64)
-		if errA == nil && errB == nil && x%KernelLine != y%KernelLine {
-			out = append(out, wl)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Config is the resolved plan of a run.

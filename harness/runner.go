@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/proc"
-	"github.com/mpbench/mpbench/workloads"
 	"golang.org/x/sys/unix"
 )
 
@@ -325,10 +323,6 @@ func CollectEnv(version, revision string, modified bool, args []string) Env {
 				env.Cgo = kv.Value == "1"
 			}
 		}
-	}
-	env.Kernels = map[string]string{}
-	for _, w := range workloads.All() {
-		env.Kernels[w.Name] = fmt.Sprintf("%#x", reflect.ValueOf(w.Apply).Pointer())
 	}
 	var u unix.Utsname
 	if unix.Uname(&u) == nil {

@@ -261,13 +261,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		rep.Skip = fmt.Sprintf("the gated cells need %d CPUs, this machine allows %d", need, len(avail))
 		return rep, nil
 	}
-	var timed []string
-	for _, g := range targets {
-		if !g.figure.ratio() && !slices.Contains(timed, g.cell.Workload) {
-			timed = append(timed, g.cell.Workload)
-		}
-	}
-	if why := sameMachine(base, timed); why != "" {
+	if why := sameMachine(base); why != "" {
 		var kept []target
 		for _, g := range targets {
 			if g.figure.ratio() {
@@ -435,27 +429,14 @@ func findCell(r *harness.Run, wl, model string, cores int) *harness.Cell {
 }
 
 // sameMachine returns why absolute times of this process cannot be held
-// against the baseline's, or "". Besides the machine, that is the code
-// placement of the timed workloads' kernels: a loop that moved to another
-// offset of its cache line since the baseline was recorded can run 5-18 %
-// faster or slower with no change to its code (see harness.Env.Kernels),
-// and a time gate failing on that would fail for the wrong reason.
-func sameMachine(base *harness.Run, workloads []string) string {
+// against the baseline's, or "".
+func sameMachine(base *harness.Run) string {
 	env := harness.CollectEnv("", "", false, nil)
-	var moved []string
-	for _, wl := range harness.KernelPlacementDiffers(base.Env, env) {
-		if slices.Contains(workloads, wl) {
-			moved = append(moved, fmt.Sprintf("%s (%s, now %s)", wl, base.Env.Kernels[wl], env.Kernels[wl]))
-		}
-	}
 	switch {
 	case base.Env.Host != env.Host:
 		return fmt.Sprintf("the baseline was recorded on host %q, this is %q", base.Env.Host, env.Host)
 	case base.Env.CPUModel != env.CPUModel:
 		return fmt.Sprintf("the baseline was recorded on a %q CPU, this is a %q", base.Env.CPUModel, env.CPUModel)
-	case len(moved) > 0:
-		return fmt.Sprintf("the kernel of %s sits at another offset of its %d-byte cache line than in the baseline's build, "+
-			"which moves its time with no change to its code: re-record the baseline (make baseline)", strings.Join(moved, ", "), harness.KernelLine)
 	case raceEnabled:
 		return "this test binary is built with -race, which changes absolute times"
 	}

@@ -3,12 +3,10 @@ package gate
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -213,34 +211,5 @@ func TestMissingBaseline(t *testing.T) {
 	Check(rec, Options{AllowRace: true, Baseline: filepath.Join(t.TempDir(), "none.json")})
 	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "make baseline") {
 		t.Errorf("errors %q", rec.errors)
-	}
-}
-
-// TestSameMachineKernelPlacement: absolute times are not held against a
-// baseline whose timed kernels sat elsewhere in their cache lines.
-func TestSameMachineKernelPlacement(t *testing.T) {
-	env := harness.CollectEnv("", "", false, nil)
-	base := &harness.Run{Env: env}
-	base.Env.Kernels = maps.Clone(env.Kernels)
-	pc, err := strconv.ParseUint(strings.TrimPrefix(env.Kernels["cpu"], "0x"), 16, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base.Env.Kernels["cpu"] = fmt.Sprintf("%#x", pc+32)
-	why := sameMachine(base, []string{"cpu"})
-	if !strings.Contains(why, "the kernel of cpu (") || !strings.Contains(why, "make baseline") {
-		t.Errorf("cpu moved by half a line: %q", why)
-	}
-	base.Env.Kernels["cpu"] = fmt.Sprintf("%#x", pc+harness.KernelLine)
-	if why := sameMachine(base, []string{"cpu"}); strings.Contains(why, "kernel") {
-		t.Errorf("cpu moved by a whole line: %q", why)
-	}
-	base.Env.Kernels["cpu"] = fmt.Sprintf("%#x", pc+32)
-	if why := sameMachine(base, []string{"square"}); strings.Contains(why, "kernel") {
-		t.Errorf("cpu moved but only square is timed: %q", why)
-	}
-	base.Env.Kernels = nil
-	if why := sameMachine(base, []string{"cpu"}); raceEnabled != (why != "") {
-		t.Errorf("a baseline without kernels (race %v): %q", raceEnabled, why)
 	}
 }
