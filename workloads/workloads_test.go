@@ -19,6 +19,28 @@ func TestCPUMatchesClosedForm(t *testing.T) {
 	}
 }
 
+// TestSumSquaresBelowMatchesPlainLoop covers every remainder of the
+// four-way loop, and sums that wrap around 2^64.
+func TestSumSquaresBelowMatchesPlainLoop(t *testing.T) {
+	plain := func(n uint64) uint64 {
+		var s uint64
+		for j := uint64(0); j < n; j++ {
+			s += j * j
+		}
+		return s
+	}
+	for n := uint64(0); n <= 67; n++ {
+		if got, want := sumSquaresBelow(n), plain(n); got != want {
+			t.Errorf("sumSquaresBelow(%d) = %d, want %d", n, got, want)
+		}
+	}
+	for _, n := range []uint64{5_000_001, 5_000_002, 5_000_003} { // past 2^64
+		if got, want := sumSquaresBelow(n), plain(n); got != want {
+			t.Errorf("sumSquaresBelow(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
 func TestPowMatchesBig(t *testing.T) {
 	in, err := Pow.New(nil, 1)
 	if err != nil {
