@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mpbench/mpbench/reports/render"
 )
@@ -58,8 +60,22 @@ func TestFindDrawer(t *testing.T) {
 	if got, err := findDrawer(); err != nil || got != exe {
 		t.Errorf("on PATH: got %q, %v", got, err)
 	}
+	// Beside this executable comes before PATH.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	beside := filepath.Join(filepath.Dir(self), drawCommand)
+	if err := os.WriteFile(beside, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findDrawer(); err != nil || got != beside {
+		t.Errorf("beside %s: got %q, %v", self, got, err)
+	}
+	os.Remove(beside)
+
 	t.Setenv("PATH", t.TempDir())
-	_, err := findDrawer()
+	_, err = findDrawer()
 	if err == nil || !strings.Contains(err.Error(), "needs the mpbench-draw executable") || !strings.Contains(err.Error(), "make build") {
 		t.Errorf("nowhere: got %v, want an error that says how to get it", err)
 	}
@@ -89,7 +105,8 @@ func TestReportWithoutDrawer(t *testing.T) {
 }
 
 // TestDrawRelaysDrawerErrors: what the drawer refuses is a usage error
-// with its own one-line message; a cancelled draw is an interruption.
+// with its own one-line message; a crash is a failure, whatever its exit
+// status, quoting the panic.
 func TestDrawRelaysDrawerErrors(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -106,10 +123,77 @@ func TestDrawRelaysDrawerErrors(t *testing.T) {
 		t.Errorf("exit code %d, want %d", code, exitUsage)
 	}
 
+	// A Go panic exits 2 too; it is not bad input.
+	t.Setenv(envTestDrawerPanics, "1")
+	_, err = draw(context.Background(), exe, "", []string{runFolder(t, nil)}, nil)
+	if code := exitCode(err); code != exitFailure || !strings.Contains(err.Error(), "panic: the drawer crashed (test)") ||
+		strings.Contains(err.Error(), "\n") {
+		t.Errorf("crashed drawer: got %q (exit %d), want a one-line failure quoting the panic", err, code)
+	}
+}
+
+func TestDrawerMessage(t *testing.T) {
+	cases := []struct {
+		stderr, msg string
+		own         bool
+	}{
+		{"mpbench-draw: no run given\n", "no run given", true},
+		{"panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/x/main.go:9 +0x25\nexit status 2\n", "panic: boom", false},
+		{"fatal error: out of memory\n\nruntime stack:\n", "fatal error: out of memory", false},
+		{"something\nelse\n", "else", false},
+		{"", "", false},
+	}
+	for _, c := range cases {
+		if msg, own := drawerMessage(c.stderr); msg != c.msg || own != c.own {
+			t.Errorf("drawerMessage(%q) = %q, %v; want %q, %v", c.stderr, msg, own, c.msg, c.own)
+		}
+	}
+}
+
+// TestDrawInterrupted cancels a real drawing part way (Ctrl-C): the drawer
+// gets SIGTERM, stops, writes nothing, not even its temporary folder, and
+// is gone; mpbench reads it as an interruption (exit 130).
+func TestDrawInterrupted(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sixteen overlaid runs of ten models: about 1 s of drawing here.
+	var paths []string
+	for range 16 {
+		paths = append(paths, "../../reports/render/testdata/synthetic.json")
+	}
+	parent := t.TempDir()
+	out := filepath.Join(parent, "report")
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err = draw(ctx, exe, "", []string{runFolder(t, nil)}, nil)
-	if code := exitCode(err); code != exitInterrupted {
-		t.Errorf("cancelled: got %v (exit %d), want exit %d", err, code, exitInterrupted)
+	timer := time.AfterFunc(150*time.Millisecond, cancel)
+	defer timer.Stop()
+	start := time.Now()
+	_, err = draw(ctx, exe, out, paths, nil)
+	if code := exitCode(err); code != exitInterrupted || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v (exit %d) after %v, want an interruption (exit %d)", err, code, time.Since(start), exitInterrupted)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the drawer took %v to stop", d)
+	}
+	if ents, _ := os.ReadDir(parent); len(ents) != 0 {
+		t.Errorf("an interrupted drawing left %v", ents)
+	}
+	if kids := descendants(os.Getpid()); len(kids) != 0 {
+		t.Errorf("processes left: %v", kids)
+	}
+}
+
+// TestRunReportWithOnlyFailedCells: nothing to draw is said, and the run
+// exits 1 for its failed cells, not 2 as if the command line were wrong.
+func TestRunReportWithOnlyFailedCells(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := runCLI(t, "run", "--cores", "1", "--models", "goroutines", "--workloads", "cpu",
+		"--param", "cpu.n=1000000000", "--trials", "3", "--warmup", "0", "--timeout", "50ms", "--out", out, "-q", "--report")
+	if code != exitFailure || !strings.Contains(stderr, "mpbench: report not drawn: all 2 cells failed") || strings.Contains(stderr, "--help") {
+		t.Errorf("exit %d, stderr %q: want 1 and a note that nothing was drawn", code, stderr)
+	}
+	if got := names(t, out); !slices.Equal(got, []string{"run.json"}) {
+		t.Errorf("run folder holds %v", got)
 	}
 }

@@ -23,10 +23,16 @@ import (
 // that need a real process to signal.
 const envMain = "MPBENCH_TEST_AS_MAIN"
 
+// envTestDrawerPanics makes this test binary, run as the drawer, panic.
+const envTestDrawerPanics = "MPBENCH_TEST_DRAWER_PANICS"
+
 func TestMain(m *testing.M) {
 	// This test binary is also the drawing executable: draw runs it with
 	// argv[0] set to its name.
 	if filepath.Base(os.Args[0]) == drawCommand {
+		if os.Getenv(envTestDrawerPanics) != "" {
+			panic("the drawer crashed (test)")
+		}
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := render.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 		stop()

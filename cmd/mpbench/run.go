@@ -231,21 +231,42 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		}
 	}
 	fmt.Fprintf(stderr, "run file: %s\n", filepath.Join(dir, "run.json"))
-	switch {
-	case o.Report && ctx.Err() != nil:
-		fmt.Fprintf(stderr, "mpbench: report not drawn: the run was interrupted (draw it with: mpbench report %s)\n", dir)
-	case o.Report:
-		index, rerr := draw(ctx, drawer, dir, []string{dir}, nil)
-		if rerr != nil {
-			err = errors.Join(err, fmt.Errorf("report: %w", rerr))
-		} else {
-			fmt.Fprintf(stderr, "report: %s\n", index)
+	if o.Report {
+		derr := drawRun(ctx, drawer, dir, run, stderr)
+		// An interrupted run's error already says so, in one line.
+		if derr != nil && !(errors.Is(derr, context.Canceled) && err != nil && exitCode(err) == exitInterrupted) {
+			err = errors.Join(err, derr)
 		}
 	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		fmt.Fprintf(stderr, "mpbench: interrupted; the %d completed cells are in the run file\n", len(run.Cells))
 	}
 	return err
+}
+
+// drawRun draws the report of a finished run into its folder for --report
+// and returns what the run's exit status must add: nothing when the report
+// was drawn or there was nothing to draw (the run's own errors say why),
+// context.Canceled when Ctrl-C came before or during drawing, and a
+// failure, never a usage error (the command line was fine), otherwise.
+func drawRun(ctx context.Context, drawer, dir string, run *harness.Run, stderr io.Writer) error {
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "mpbench: report not drawn: the run was interrupted (draw it with: mpbench report %s)\n", dir)
+		return ctx.Err()
+	}
+	if err := reports.Check(run); err != nil {
+		fmt.Fprintf(stderr, "mpbench: report not drawn: %v\n", err)
+		return nil
+	}
+	index, err := draw(ctx, drawer, dir, []string{dir}, nil)
+	if u := (*usageError)(nil); errors.As(err, &u) {
+		err = u.err
+	}
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintf(stderr, "report: %s\n", index)
+	return nil
 }
 
 // printSkipped says once per reason which models were left out.

@@ -42,8 +42,9 @@ func (l *labelList) Set(s string) error { *l = append(*l, s); return nil }
 // stdout. Errors are one line on stderr, and the exit status is mpbench's:
 // 2 for bad input (a path that is not a run, nothing to draw, a file in
 // the way of DIR), 1 when drawing or writing failed, 130 when ctx was
-// cancelled (a signal) before the report was placed; nothing is written
-// then.
+// cancelled (a signal) before the report began to move into place: nothing
+// is written then, not even the temporary folder. Once the report is
+// moving into place it is finished, and the exit status is 0.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fail := func(code int, err error) int {
 		fmt.Fprintf(stderr, "%s: %v\n", Command, err)

@@ -45,8 +45,9 @@ func TestCommandLine(t *testing.T) {
 		}
 	}
 
-	// Cancelled (SIGINT, SIGTERM): exit 130 and nothing written, not even
-	// the temporary folder.
+	// Cancelled (SIGINT, SIGTERM) before drawing: exit 130 and nothing
+	// written. (TestPlace covers a cancel between the temporary folder and
+	// the renames; cmd/mpbench's TestDrawInterrupted one mid-drawing.)
 	parent := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

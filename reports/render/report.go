@@ -118,14 +118,20 @@ func Write(ctx context.Context, dir string, runs []*harness.Run, labels []string
 	if err != nil {
 		return "", err
 	}
-	if err := place(dir, files); err != nil {
+	if err := place(ctx, dir, files); err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
 		return "", fmt.Errorf("write report: %w", err)
 	}
 	return filepath.Join(dir, IndexHTML), nil
 }
 
-// place writes files into dir through a temporary folder.
-func place(dir string, files []File) (err error) {
+// place writes files into dir through a temporary folder. Until the
+// first rename into dir it stops, removing the temporary folder, when ctx
+// is done; from there on it finishes, so that dir never holds half a new
+// report.
+func place(ctx context.Context, dir string, files []File) (err error) {
 	_, statErr := os.Stat(dir)
 	fresh := errors.Is(statErr, fs.ErrNotExist)
 	tmpParent := dir
@@ -145,9 +151,15 @@ func place(dir string, files []File) (err error) {
 		}
 	}()
 	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := writeSynced(filepath.Join(tmp, f.Name), f.Data); err != nil {
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if fresh {
 		if err := os.Chmod(tmp, 0o755); err != nil {

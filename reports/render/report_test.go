@@ -231,7 +231,7 @@ func TestPlace(t *testing.T) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "run.json"), []byte("{}"), 0o644)
 		for _, tag := range []string{"one", "two"} {
-			if err := place(dir, files(tag)); err != nil {
+			if err := place(context.Background(), dir, files(tag)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -244,7 +244,7 @@ func TestPlace(t *testing.T) {
 	})
 	t.Run("into a new folder", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "a", "report")
-		if err := place(dir, files("x")); err != nil {
+		if err := place(context.Background(), dir, files("x")); err != nil {
 			t.Fatal(err)
 		}
 		if got := listDir(t, dir); !slices.Equal(got, []string{"a.png", IndexHTML, IndexMD}) {
@@ -261,11 +261,35 @@ func TestPlace(t *testing.T) {
 		parent := t.TempDir()
 		dir := filepath.Join(parent, "report")
 		bad := append(files("x"), File{"no/such/sub/file.png", nil})
-		if err := place(dir, bad); err == nil {
+		if err := place(context.Background(), dir, bad); err == nil {
 			t.Fatal("no error")
 		}
 		if got := listDir(t, parent); len(got) != 0 {
 			t.Errorf("left %v", got)
+		}
+	})
+	t.Run("cancelled before moving in, it leaves the folder as it was", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := place(context.Background(), dir, files("old")); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := place(ctx, dir, files("new")); !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+		if got := listDir(t, dir); !slices.Equal(got, []string{"a.png", IndexHTML, IndexMD}) {
+			t.Errorf("folder holds %v (a temporary folder left?)", got)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, IndexMD)); string(b) != "old" {
+			t.Errorf("index.md holds %q, want the old report", b)
+		}
+		parent := t.TempDir()
+		if err := place(ctx, filepath.Join(parent, "new"), files("new")); !errors.Is(err, context.Canceled) {
+			t.Fatalf("new folder: got %v, want context.Canceled", err)
+		}
+		if got := listDir(t, parent); len(got) != 0 {
+			t.Errorf("new folder: left %v", got)
 		}
 	})
 	t.Run("bad input writes nothing", func(t *testing.T) {
