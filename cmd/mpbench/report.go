@@ -37,8 +37,8 @@ and need -o. The report is drawn whole in a temporary folder, then moved into
 place. The path of index.html is printed.
 
 The drawing is done by mpbench-draw, a second executable: $MPBENCH_DRAW if
-set, else the one beside mpbench, else the one on PATH. (mpbench does not link the
-plotting library, so that the worker processes it starts start lean.)
+set, else the one beside mpbench, else the one on PATH. (mpbench does not
+link the plotting library, so that the worker processes it starts are lean.)
 
 Exit status: 0 when the report was written, 2 for bad input (a missing path,
 a file that is not a run, an unknown schema version, a run with no cells or
