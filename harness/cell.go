@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
-// CellRoleName is the proc role of the cell runner.
+// CellRoleName is the worker role of the cell runner.
 const CellRoleName = "cell"
 
 // CellSpec is what the parent sends a cell runner.
@@ -69,9 +69,9 @@ type cellMsg struct {
 }
 
 // CellRole returns the body of the cell runner for the models in reg.
-// cmd/mpbench and test binaries register it with proc.Register.
-func CellRole(reg models.Registry) proc.RoleFunc {
-	return func(ctx context.Context, c *proc.Child) error {
+// cmd/mpbench and test binaries register it with worker.Register.
+func CellRole(reg models.Registry) worker.RoleFunc {
+	return func(ctx context.Context, c *worker.Child) error {
 		var spec CellSpec
 		if err := json.NewDecoder(c.Data).Decode(&spec); err != nil {
 			return fmt.Errorf("read cell spec: %w", err)
@@ -101,7 +101,7 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 	if got := runtime.GOMAXPROCS(0); got != spec.Cores {
 		return fmt.Errorf("cell runner has GOMAXPROCS %d, want %d", got, spec.Cores)
 	}
-	cpus, _ := proc.StatusField(os.Getpid(), "Cpus_allowed_list")
+	cpus, _ := worker.StatusField(os.Getpid(), "Cpus_allowed_list")
 	cfg := models.Config{Workload: in, Cores: spec.Cores, Chunk: spec.Chunk}
 	chunk := 0
 	if !models.IsSingleCore(m) {
@@ -182,7 +182,7 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec
 	// Start every trial from a collected heap, outside the timed phases
 	// (testing.B does the same before each benchmark).
 	runtime.GC()
-	u0, k0, r0 := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN), proc.ReapedUsage()
+	u0, k0, r0 := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN), worker.ReapedUsage()
 
 	t0 := time.Now()
 	sess, err := m.Setup(ctx, cfg)
@@ -209,12 +209,12 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec
 	if terr != nil {
 		return nil, fmt.Errorf("%s: teardown: %w", m.Name(), terr)
 	}
-	u1, k1, r1 := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN), proc.ReapedUsage()
+	u1, k1, r1 := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN), worker.ReapedUsage()
 	// CPU time: the runner plus every descendant reaped in this trial,
 	// whoever reaped it (a Python interpreter reaps its own workers).
 	// Memory: the runner's peak plus the sum of the peaks of the children
-	// proc reaped, or the largest child's peak when that is larger (a
-	// child started outside proc).
+	// package worker reaped, or the largest child's peak when that is
+	// larger (a child started outside it).
 	childRSS := max(r1.MaxRSSSum-r0.MaxRSSSum, k1.maxRSS)
 	setup, compute, teardown := t1.Sub(t0), t2.Sub(t1), t4.Sub(t3)
 	if ph := out.Phases; ph != nil {
@@ -288,7 +288,7 @@ func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) 
 
 	cctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	p, err := proc.Start(cctx, proc.Spec{
+	p, err := worker.Start(cctx, worker.Spec{
 		Role: CellRoleName,
 		CPUs: opt.CPUs,
 		Env:  []string{"GOMAXPROCS=" + strconv.Itoa(spec.Cores)},

@@ -14,8 +14,8 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
-	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -75,9 +75,9 @@ var testRegistry = models.Registry{
 }
 
 func TestMain(m *testing.M) {
-	proc.Register(CellRoleName, CellRole(testRegistry))
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	worker.Register(CellRoleName, CellRole(testRegistry))
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	os.Exit(m.Run())
 }
@@ -258,7 +258,7 @@ func spec(model, workload string, cores int) CellSpec {
 }
 
 func firstCPUs(t *testing.T, n int) []int {
-	cpus, err := proc.AllowedCPUs()
+	cpus, err := worker.AllowedCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,13 +281,13 @@ func TestRunCellConfinedAndValidated(t *testing.T) {
 				OnStart: func(pid int) {
 					// The runner is born confined: its /proc entry says so
 					// from the moment Start returns.
-					seen, _ = proc.StatusField(pid, "Cpus_allowed_list")
+					seen, _ = worker.StatusField(pid, "Cpus_allowed_list")
 				},
 			})
 			if err != nil || cell.Failed() {
 				t.Fatalf("%s %s c=%d: %v %s", wl, c.model, c.cores, err, cell.Error)
 			}
-			want := proc.FormatCPUList(cpus)
+			want := worker.FormatCPUList(cpus)
 			if seen != want || cell.CPUs != want {
 				t.Errorf("%s c=%d: runner Cpus_allowed_list %q (self-reported %q), want %q", c.model, c.cores, seen, cell.CPUs, want)
 			}
@@ -333,7 +333,7 @@ func TestRunCellTimeoutKillsRunner(t *testing.T) {
 	if !strings.Contains(cell.Error, "timed out after 300ms") {
 		t.Fatalf("error = %q, want a timeout", cell.Error)
 	}
-	if d := time.Since(start); d > 300*time.Millisecond+proc.WaitDelay+time.Second {
+	if d := time.Since(start); d > 300*time.Millisecond+worker.WaitDelay+time.Second {
 		t.Fatalf("timeout took %v", d)
 	}
 	if syscall.Kill(pid, 0) == nil {

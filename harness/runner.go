@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"golang.org/x/sys/unix"
 )
 
@@ -84,7 +84,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 		return nil, fmt.Errorf("%w: every model asked for was skipped: %s", ErrNothingRan, skipReasons(skipped))
 	}
 	plan.Models = keep
-	avail, err := proc.AllowedCPUs()
+	avail, err := worker.AllowedCPUs()
 	if err != nil {
 		return nil, err
 	}
@@ -314,8 +314,8 @@ func CollectEnv(version, revision string, modified bool, args []string) Env {
 		GoVersion: runtime.Version(), Version: version, Revision: revision, Modified: modified,
 		CommandLine: args, CPUModel: cpuModel(),
 	}
-	if cpus, err := proc.AllowedCPUs(); err == nil {
-		env.AllowedCPUs = proc.FormatCPUList(cpus)
+	if cpus, err := worker.AllowedCPUs(); err == nil {
+		env.AllowedCPUs = worker.FormatCPUList(cpus)
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, kv := range bi.Settings {

@@ -6,13 +6,13 @@ package main
 import (
 	"os"
 
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 )
 
 func main() {
 	registerRoles()
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	os.Exit(mpbench(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
-	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/reports/render"
+	"github.com/mpbench/mpbench/worker"
 )
 
 // envMain makes the test binary behave as the mpbench binary, for tests
@@ -42,8 +42,8 @@ func TestMain(m *testing.M) {
 		os.Setenv(envDraw, exe)
 	}
 	registerRoles()
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	if os.Getenv(envMain) != "" {
 		os.Exit(mpbench(os.Args[1:], os.Stdout, os.Stderr))
@@ -220,7 +220,7 @@ func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		if running(pid) {
-			st, _ := proc.StatusField(pid, "State")
+			st, _ := worker.StatusField(pid, "State")
 			t.Errorf("child %d outlived mpbench by 2 s (state %s)", pid, st)
 		}
 	}
@@ -245,7 +245,7 @@ func running(pid int) bool {
 	if syscall.Kill(pid, 0) != nil {
 		return false
 	}
-	st, err := proc.StatusField(pid, "State")
+	st, err := worker.StatusField(pid, "State")
 	return err == nil && !strings.HasPrefix(st, "Z")
 }
 

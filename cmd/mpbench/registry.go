@@ -8,12 +8,12 @@ import (
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/manager"
 	"github.com/mpbench/mpbench/models/pipe"
-	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/procpool"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/models/queue"
 	"github.com/mpbench/mpbench/models/sequential"
 	"github.com/mpbench/mpbench/models/shm"
+	"github.com/mpbench/mpbench/worker"
 )
 
 // registry is the one table that names every concrete model, in the order
@@ -44,5 +44,5 @@ var registerOnce sync.Once
 // registerRoles registers the cell runner; model packages register their
 // worker roles in their init functions.
 func registerRoles() {
-	registerOnce.Do(func() { proc.Register(harness.CellRoleName, harness.CellRole(registry)) })
+	registerOnce.Do(func() { worker.Register(harness.CellRoleName, harness.CellRole(registry)) })
 }

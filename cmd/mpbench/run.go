@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
-	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 	"github.com/spf13/cobra"
 )
@@ -181,7 +181,7 @@ func contains(list []string, s string) bool {
 }
 
 func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error {
-	avail, err := proc.AllowedCPUs()
+	avail, err := worker.AllowedCPUs()
 	if err != nil {
 		return err
 	}

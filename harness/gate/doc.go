@@ -20,9 +20,9 @@
 //
 // Cells run in fresh child processes of the test binary (see package
 // harness), so the test binary must serve the cell role: its TestMain calls
-// Main, or does what Main does itself — proc.Register(harness.CellRoleName,
-// harness.CellRole(registry)) and, before m.Run, `if proc.IsChild() {
-// os.Exit(proc.RunChild()) }`. Check says so when the role is missing.
+// Main, or does what Main does itself — worker.Register(harness.CellRoleName,
+// harness.CellRole(registry)) and, before m.Run, `if worker.IsChild() {
+// os.Exit(worker.RunChild()) }`. Check says so when the role is missing.
 //
 // # What is gated, and why these statistics
 //

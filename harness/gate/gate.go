@@ -17,7 +17,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 )
 
 // Figure is a gated figure of a cell.
@@ -108,9 +108,9 @@ var mainRegistry models.Registry
 // nil.
 func Main(m *testing.M, reg models.Registry) {
 	mainRegistry = reg
-	proc.Register(harness.CellRoleName, harness.CellRole(reg))
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	worker.Register(harness.CellRoleName, harness.CellRole(reg))
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	os.Exit(m.Run())
 }
@@ -242,10 +242,10 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.Registry == nil {
 		return rep, errors.New("no registry: set Options.Registry or call gate.Main(m, registry) from TestMain")
 	}
-	if !slices.Contains(proc.Roles(), harness.CellRoleName) {
+	if !slices.Contains(worker.Roles(), harness.CellRoleName) {
 		return rep, errors.New("the cell role is not registered in this test binary: call gate.Main(m, registry) from TestMain (see the package doc)")
 	}
-	avail, err := proc.AllowedCPUs()
+	avail, err := worker.AllowedCPUs()
 	if err != nil {
 		return rep, err
 	}
@@ -512,7 +512,7 @@ func executePlan(ctx context.Context, plan *harness.Plan, reg models.Registry, d
 		e, ok2 := ends[i+1]
 		contention[c.Key()] = math.NaN()
 		if ok1 && ok2 && s.cpu != nil && e.cpu != nil && len(c.Trials) > 1 {
-			cpus, err := proc.ParseCPUList(c.CPUs)
+			cpus, err := worker.ParseCPUList(c.CPUs)
 			if err != nil || len(cpus) == 0 {
 				continue
 			}

@@ -14,8 +14,8 @@ import (
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
-	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/worker"
 )
 
 var testRegistry = models.Registry{sequential.New(), goroutines.New()}
@@ -121,7 +121,7 @@ func (r *recorder) Fatalf(f string, a ...any) { r.errors = append(r.errors, fmt.
 func (r *recorder) Skipf(f string, a ...any)  { r.skips = append(r.skips, fmt.Sprintf(f, a...)) }
 
 func needCPUs(t *testing.T, n int) {
-	cpus, err := proc.AllowedCPUs()
+	cpus, err := worker.AllowedCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}

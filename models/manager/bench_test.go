@@ -8,7 +8,7 @@ import (
 
 	"github.com/mpbench/mpbench/models/internal/modeltest"
 	"github.com/mpbench/mpbench/models/internal/workers"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 )
 
 // BenchmarkRoundTrip measures one Dict.Set call from this process to a
@@ -20,7 +20,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	g, err := workers.Start(ctx, "bench", []proc.Spec{{Role: ServerRole, Files: []*os.File{lnFile}}})
+	g, err := workers.Start(ctx, "bench", []worker.Spec{{Role: ServerRole, Files: []*os.File{lnFile}}})
 	lnFile.Close()
 	if err != nil {
 		b.Fatal(err)

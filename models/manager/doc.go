@@ -45,7 +45,7 @@
 // # Failure and cleanup
 //
 // Any process of the trial that dies ends Compute within milliseconds with
-// its *proc.ExitError (role, PID, status or signal, stderr tail) wrapped
+// its *worker.ExitError (role, PID, status or signal, stderr tail) wrapped
 // with the model's name; cancelling the context kills every process, which
 // also unblocks a client waiting on the manager. Teardown always closes the
 // parent's client, stops and reaps the manager and the workers, and removes

@@ -13,11 +13,11 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/internal/workers"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
-// The proc roles of this package, registered when it is initialised so
+// The worker roles of this package, registered when it is initialised so
 // that every binary that can run the models can also serve their
 // processes.
 const (
@@ -26,8 +26,8 @@ const (
 )
 
 func init() {
-	proc.Register(ServerRole, runServer)
-	proc.Register(WorkerRole, runWorker)
+	worker.Register(ServerRole, runServer)
+	worker.Register(WorkerRole, runWorker)
 }
 
 // MaxBatch is the most results manager-batch sends in one round trip.
@@ -88,9 +88,9 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (sess models.Sessio
 	if m.batch {
 		mode = "batch"
 	}
-	specs := []proc.Spec{{Role: ServerRole, Files: []*os.File{lnFile}}}
+	specs := []worker.Spec{{Role: ServerRole, Files: []*os.File{lnFile}}}
 	for range cfg.Cores {
-		specs = append(specs, proc.Spec{
+		specs = append(specs, worker.Spec{
 			Role: WorkerRole,
 			Args: []string{cfg.Workload.Workload.Name, mode, strconv.Itoa(chunk), path},
 			Env:  []string{"GOMAXPROCS=1"}, // one goroutine making one call at a time
@@ -257,7 +257,7 @@ func (s *session) Teardown() error {
 
 // runServer is the body of the manager process: serve the listener it was
 // handed as fd 4 until the parent closes the data channel.
-func runServer(ctx context.Context, c *proc.Child) error {
+func runServer(ctx context.Context, c *worker.Child) error {
 	if len(c.Files) != 1 {
 		return fmt.Errorf("want one listener fd, got %d", len(c.Files))
 	}
@@ -300,7 +300,7 @@ func runServer(ctx context.Context, c *proc.Child) error {
 // share chunk by chunk and store each result through the Dict proxy (one
 // call per result, or batches for manager-batch); then append its count to
 // the list and say Done. Args: workload, "one" or "batch", chunk, socket.
-func runWorker(_ context.Context, c *proc.Child) error {
+func runWorker(_ context.Context, c *worker.Child) error {
 	if len(c.Args) != 4 {
 		return fmt.Errorf("want args [workload one|batch chunk socket], got %q", c.Args)
 	}
@@ -323,9 +323,9 @@ func runWorker(_ context.Context, c *proc.Child) error {
 	}
 	defer cl.Close()
 	// Like every process model's workers, warm up before saying Ready, so
-	// a fresh process's slow start is paid in setup (see proc.Warmup). The
+	// a fresh process's slow start is paid in setup (see worker.Warmup). The
 	// manager process itself is not warmed: it mostly waits on sockets.
-	proc.Warmup()
+	worker.Warmup()
 	if err := workers.Signal(c.Data, workers.Ready); err != nil {
 		return err
 	}

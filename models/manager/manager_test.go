@@ -13,15 +13,15 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/internal/leaks"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
-	proc.Register(runnerRole, runRunner)
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	worker.Register(runnerRole, runRunner)
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	// Race-built children otherwise sleep a second at exit.
 	if os.Getenv("GORACE") == "" {
@@ -343,7 +343,7 @@ const runnerRole = "manager-test-runner"
 // runRunner plays a cell runner: it sets up manager at c = 2 on a long
 // square workload, reports the PIDs of the manager and workers, and
 // computes.
-func runRunner(ctx context.Context, c *proc.Child) error {
+func runRunner(ctx context.Context, c *worker.Child) error {
 	in, err := workloads.Square.New(map[string]int64{"tasks": 2_000_000}, 1)
 	if err != nil {
 		return err
@@ -365,7 +365,7 @@ func runRunner(ctx context.Context, c *proc.Child) error {
 // must die with it (Pdeathsig), and no folder or socket may be left.
 func TestRunnerKilled(t *testing.T) {
 	tmp := privateTmp(t)
-	p, err := proc.Start(context.Background(), proc.Spec{Role: runnerRole})
+	p, err := worker.Start(context.Background(), worker.Spec{Role: runnerRole})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,12 +9,12 @@
 //
 // The core count is GOMAXPROCS, so `go test -bench=. -cpu 1,2,4` sweeps it
 // the Go way and the names carry it (BenchmarkGoroutines/workload=cpu-2).
-// A model that starts worker processes (through models/proc) needs the
+// A model that starts worker processes (through package worker) needs the
 // test binary to serve its roles, as every test binary with children does:
 //
 //	func TestMain(m *testing.M) {
-//		if proc.IsChild() {
-//			os.Exit(proc.RunChild())
+//		if worker.IsChild() {
+//			os.Exit(worker.RunChild())
 //		}
 //		os.Exit(m.Run())
 //	}

@@ -11,11 +11,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
-// WorkerRole is the proc role of a pipe worker.
+// WorkerRole is the worker role of a pipe worker.
 const WorkerRole = "pipe-worker"
 
 const (
@@ -23,12 +23,12 @@ const (
 	// teardownGrace exceeds the second a race-enabled child sleeps at
 	// exit.
 	teardownGrace = 2 * time.Second
-	maxFrameTasks = proc.MaxFrameTasks
+	maxFrameTasks = worker.MaxFrameTasks
 	// pipeSize is the capacity asked of each pipe.
 	pipeSize = 1 << 20
 )
 
-func init() { proc.Register(WorkerRole, runWorker) }
+func init() { worker.Register(WorkerRole, runWorker) }
 
 // Model is the pipe model.
 type Model struct{}
@@ -48,18 +48,18 @@ func (Model) Doc() string {
 type link struct {
 	tasks   *os.File // write end of the task pipe
 	results *os.File // read end of the result pipe
-	rd      *proc.FrameReader
-	wr      *proc.FrameWriter
+	rd      *worker.FrameReader
+	wr      *worker.FrameWriter
 }
 
 type session struct {
 	cfg     models.Config
-	g       *proc.Group
+	g       *worker.Group
 	links   []link
 	frame   int
 	pairs   bool
 	results []uint64
-	start   *proc.StartStats
+	start   *worker.StartStats
 }
 
 // setPipeSize asks for a bigger pipe; a refusal (a system limit) leaves
@@ -103,7 +103,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 			}
 		}
 	}()
-	specs := make([]proc.Spec, cfg.Cores)
+	specs := make([]worker.Spec, cfg.Cores)
 	for i := range specs {
 		tr, tw, err := os.Pipe()
 		if err != nil {
@@ -118,18 +118,18 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 		setPipeSize(tw)
 		setPipeSize(rr)
 		childEnds = append(childEnds, tr, rw)
-		l := link{tasks: tw, results: rr, rd: proc.NewFrameReader(rr, 8*s.frame), wr: proc.NewFrameWriter(tw)}
+		l := link{tasks: tw, results: rr, rd: worker.NewFrameReader(rr, 8*s.frame), wr: worker.NewFrameWriter(tw)}
 		// Allocate and touch the frame buffers now, not in compute.
 		l.rd.Reserve(8 * s.frame)
-		l.wr.Reserve(proc.FrameHeaderSize + 16*s.frame)
+		l.wr.Reserve(worker.FrameHeaderSize + 16*s.frame)
 		s.links = append(s.links, l)
-		specs[i] = proc.Spec{
+		specs[i] = worker.Spec{
 			Role: WorkerRole, Files: []*os.File{tr, rw}, NoData: true,
-			CPUs: proc.WorkerCPU(i), // pinned, one CPU each
+			CPUs: worker.WorkerCPU(i), // pinned, one CPU each
 		}
 	}
-	s.start = proc.NewStartStats(len(specs))
-	if s.g, err = proc.StartGroup(ctx, specs); err != nil {
+	s.start = worker.NewStartStats(len(specs))
+	if s.g, err = worker.StartGroup(ctx, specs); err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
 	// The children hold their ends now; without the parent's copies, a
@@ -143,10 +143,10 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 	for i, l := range s.links {
 		w := s.g.Procs[i]
 		hello[i] = func(context.Context) error {
-			if err := l.wr.WriteControl(proc.FrameConfig, uint64(s.frame), wl); err != nil {
+			if err := l.wr.WriteControl(worker.FrameConfig, uint64(s.frame), wl); err != nil {
 				return err
 			}
-			h, err := proc.ReadHello(l.rd, w.Pid)
+			h, err := worker.ReadHello(l.rd, w.Pid)
 			s.start.Hello(i, w, h)
 			return err
 		}
@@ -166,11 +166,11 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 	return s, nil
 }
 
-func unexpected(pid int, f proc.Frame, want string) error {
-	if f.Kind == proc.FrameError {
-		return fmt.Errorf("%w: pid %d: %s", proc.ErrChildFailed, pid, f.Payload)
+func unexpected(pid int, f worker.Frame, want string) error {
+	if f.Kind == worker.FrameError {
+		return fmt.Errorf("%w: pid %d: %s", worker.ErrChildFailed, pid, f.Payload)
 	}
-	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", proc.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
+	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", worker.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
 }
 
 // Compute streams each worker its share and reads its results back.
@@ -188,7 +188,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 					return err
 				}
 			}
-			return l.wr.WriteControl(proc.FrameDone, uint64(hi-lo), nil)
+			return l.wr.WriteControl(worker.FrameDone, uint64(hi-lo), nil)
 		}
 		recv := func(context.Context) error {
 			next := lo
@@ -198,9 +198,9 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 					return err
 				}
 				switch {
-				case f.Kind == proc.FrameDone && next == hi && f.Seq == uint64(hi-lo):
+				case f.Kind == worker.FrameDone && next == hi && f.Seq == uint64(hi-lo):
 					return nil
-				case f.Kind == proc.FrameResults && f.Seq == uint64(next) && f.Count() <= hi-next && f.Count() > 0:
+				case f.Kind == worker.FrameResults && f.Seq == uint64(next) && f.Count() <= hi-next && f.Count() > 0:
 					m := f.Count()
 					if err := f.ResultsInto(s.results[next : next+m]); err != nil {
 						return err
@@ -260,15 +260,15 @@ func (s *session) Pids() []int { return s.g.Pids() }
 
 // runWorker is the body of a pipe worker: tasks frames in on fd 4,
 // results frames out on fd 5, until the task pipe ends.
-func runWorker(_ context.Context, c *proc.Child) error {
+func runWorker(_ context.Context, c *worker.Child) error {
 	if len(c.Files) != 2 {
 		return fmt.Errorf("pipe worker got %d files, want 2 pipes", len(c.Files))
 	}
-	rd := proc.NewFrameReader(c.Files[0], 0)
-	wr := proc.NewFrameWriter(c.Files[1])
+	rd := worker.NewFrameReader(c.Files[0], 0)
+	wr := worker.NewFrameWriter(c.Files[1])
 	err := serve(rd, wr)
 	if err != nil {
-		_ = wr.WriteControl(proc.FrameError, 0, []byte(err.Error()))
+		_ = wr.WriteControl(worker.FrameError, 0, []byte(err.Error()))
 	}
 	return err
 }
@@ -276,8 +276,8 @@ func runWorker(_ context.Context, c *proc.Child) error {
 // flushAt is the most bytes of results a worker holds before it writes.
 const flushAt = 64 << 10
 
-func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
-	b, err := proc.ServeSetup(rd, wr)
+func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
+	b, err := worker.ServeSetup(rd, wr)
 	if err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 			return fmt.Errorf("read tasks: %w", err)
 		}
 		switch f.Kind {
-		case proc.FrameArgs, proc.FramePairs:
+		case worker.FrameArgs, worker.FramePairs:
 			if tasks, err = f.Tasks(tasks); err != nil {
 				return err
 			}
@@ -305,12 +305,12 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 			if !rd.Ready() || wr.Pending() >= flushAt {
 				err = wr.Flush()
 			}
-		case proc.FrameDone:
-			wr.AppendControl(proc.FrameDone, done, nil)
+		case worker.FrameDone:
+			wr.AppendControl(worker.FrameDone, done, nil)
 			err = wr.Flush()
 			done = 0
 		default:
-			return fmt.Errorf("%w: unexpected %v frame", proc.ErrProtocol, f.Kind)
+			return fmt.Errorf("%w: unexpected %v frame", worker.ErrProtocol, f.Kind)
 		}
 		if err != nil {
 			return fmt.Errorf("write results: %w", err)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 )
 
 // Async is procpool-async, the apply_async + get analogue.
@@ -133,7 +133,7 @@ func (s *asyncSession) Compute(ctx context.Context) (models.Output, error) {
 				}
 				if !ok {
 					inflight <- -1 // the window has room here
-					return wr.WriteControl(proc.FrameDone, 0, nil)
+					return wr.WriteControl(worker.FrameDone, 0, nil)
 				}
 				inflight <- j
 				wr.AppendTasks(uint64(j), tasks[j:j+1], s.pairs)
@@ -170,12 +170,12 @@ func (s *asyncSession) Compute(ctx context.Context) (models.Output, error) {
 					return unexpected(w.Pid, f, "nothing (no request in flight)")
 				}
 				if j < 0 {
-					if f.Kind != proc.FrameDone {
+					if f.Kind != worker.FrameDone {
 						return unexpected(w.Pid, f, "done")
 					}
 					return nil
 				}
-				if f.Kind != proc.FrameResults || f.Seq != uint64(j) || f.Count() != 1 {
+				if f.Kind != worker.FrameResults || f.Seq != uint64(j) || f.Count() != 1 {
 					return unexpected(w.Pid, f, fmt.Sprintf("one result for task %d", j))
 				}
 				fut := &s.futures[j]

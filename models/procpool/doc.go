@@ -3,17 +3,17 @@
 // Pool.apply_async followed by AsyncResult.get.
 //
 // Both run a pool of c worker processes, started in Setup as the
-// "procpool-worker" role of the same executable (see models/proc). Each
+// "procpool-worker" role of the same executable (see package worker). Each
 // worker is joined to the parent by its own unix stream socket (its fd-3
-// data channel) and speaks the proc frame codec: the parent sends a config
+// data channel) and speaks the worker frame codec: the parent sends a config
 // frame (workload name, most tasks per frame), the worker answers hello
 // with its PID; then procpool's workers take chunks from a shared task
 // queue, and procpool-async's answer every request frame on their data
 // channel with a results frame with the same seq, in order. Workers are
-// pinned, one CPU of the cell each (proc.WorkerCPU). Setup ends when every
+// pinned, one CPU of the cell each (worker.WorkerCPU). Setup ends when every
 // worker has said hello, so the start of processes and the handshake are
 // timed apart from compute.
-// Before its hello a worker warms up (proc.Warmup: a fresh process runs
+// Before its hello a worker warms up (worker.Warmup: a fresh process runs
 // slow for its first milliseconds of CPU on the machines this was built
 // on); each trial's metrics report worker_start_ms and worker_warmup_ms
 // apart.
@@ -79,7 +79,7 @@
 //
 // A worker that dies mid-trial ends Compute with an error that names the
 // model, the worker's PID, its signal or exit status and the last lines of
-// its stderr (a proc.ExitError), after the other workers are killed so
+// its stderr (a worker.ExitError), after the other workers are killed so
 // that no goroutine stays blocked; Teardown reaps every worker on every
 // path. The workers live until Teardown or until the context given to
 // Setup is done, whichever comes first.

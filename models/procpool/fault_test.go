@@ -9,7 +9,7 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/internal/modeltest"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -29,7 +29,7 @@ func TestWorkerErrorCarriesStderr(t *testing.T) {
 				t.Fatal(err)
 			}
 			pids := sess.(modeltest.PidSession).Pids()
-			bad := proc.AppendControlFrame(nil, proc.FrameDone, 0, nil)
+			bad := worker.AppendControlFrame(nil, worker.FrameDone, 0, nil)
 			bad[0] = 99
 			var to *os.File
 			candidates := pids

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 	"golang.org/x/sys/unix"
 )
 
-// WorkerRole is the proc role of a pool worker.
+// WorkerRole is the worker role of a pool worker.
 const WorkerRole = "procpool-worker"
 
 const (
@@ -27,18 +27,18 @@ const (
 	teardownGrace = 2 * time.Second
 	// maxFrameTasks bounds the tasks one frame may carry (64 MiB of
 	// pairs), whatever --chunk asks.
-	maxFrameTasks = proc.MaxFrameTasks
+	maxFrameTasks = worker.MaxFrameTasks
 )
 
-func init() { proc.Register(WorkerRole, runWorker) }
+func init() { worker.Register(WorkerRole, runWorker) }
 
 // pool is c started workers that have said hello.
 type pool struct {
-	g     *proc.Group
-	rd    []*proc.FrameReader
-	wr    []*proc.FrameWriter
+	g     *worker.Group
+	rd    []*worker.FrameReader
+	wr    []*worker.FrameWriter
 	pairs bool
-	start *proc.StartStats
+	start *worker.StartStats
 }
 
 // usesPairs reports whether any task has a second argument: such a
@@ -59,16 +59,16 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 	if cfg.Cores < 1 {
 		return nil, fmt.Errorf("%s: %d cores", name, cfg.Cores)
 	}
-	specs := make([]proc.Spec, cfg.Cores)
+	specs := make([]worker.Spec, cfg.Cores)
 	for i := range specs {
-		// Pinned, one CPU each (proc.WorkerCPU).
-		specs[i] = proc.Spec{Role: WorkerRole, CPUs: proc.WorkerCPU(i)}
+		// Pinned, one CPU each (worker.WorkerCPU).
+		specs[i] = worker.Spec{Role: WorkerRole, CPUs: worker.WorkerCPU(i)}
 		if queue != nil {
 			specs[i].Files = []*os.File{queue}
 		}
 	}
-	stats := proc.NewStartStats(len(specs))
-	g, err := proc.StartGroup(ctx, specs)
+	stats := worker.NewStartStats(len(specs))
+	g, err := worker.StartGroup(ctx, specs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -76,17 +76,17 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 	wl := []byte(cfg.Workload.Workload.Name)
 	hello := make([]func(context.Context) error, len(g.Procs))
 	for i, w := range g.Procs {
-		rd := proc.NewFrameReader(w.Data, 8*frameTasks)
-		wr := proc.NewFrameWriter(w.Data)
+		rd := worker.NewFrameReader(w.Data, 8*frameTasks)
+		wr := worker.NewFrameWriter(w.Data)
 		// Allocate and touch the frame buffers now, not in compute.
 		rd.Reserve(8 * frameTasks)
-		wr.Reserve(max(proc.FrameHeaderSize+16*frameTasks, (proc.FrameHeaderSize+16)*asyncWindow))
+		wr.Reserve(max(worker.FrameHeaderSize+16*frameTasks, (worker.FrameHeaderSize+16)*asyncWindow))
 		p.rd, p.wr = append(p.rd, rd), append(p.wr, wr)
 		hello[i] = func(context.Context) error {
-			if err := wr.WriteControl(proc.FrameConfig, uint64(frameTasks), wl); err != nil {
+			if err := wr.WriteControl(worker.FrameConfig, uint64(frameTasks), wl); err != nil {
 				return err
 			}
-			h, err := proc.ReadHello(rd, w.Pid)
+			h, err := worker.ReadHello(rd, w.Pid)
 			stats.Hello(i, w, h)
 			return err
 		}
@@ -104,11 +104,11 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 }
 
 // unexpected describes a frame a receiver did not expect.
-func unexpected(pid int, f proc.Frame, want string) error {
-	if f.Kind == proc.FrameError {
-		return fmt.Errorf("%w: pid %d: %s", proc.ErrChildFailed, pid, f.Payload)
+func unexpected(pid int, f worker.Frame, want string) error {
+	if f.Kind == worker.FrameError {
+		return fmt.Errorf("%w: pid %d: %s", worker.ErrChildFailed, pid, f.Payload)
 	}
-	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", proc.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
+	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", worker.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
 }
 
 func (p *pool) close() error { return p.g.Close(teardownGrace) }
@@ -125,9 +125,9 @@ func (p *pool) metrics(extra map[string]float64) map[string]float64 {
 // runWorker is the body of a pool worker. A map worker (given the task
 // queue as its one file) takes chunks from the queue (serveMap); an async
 // worker answers each request on its data channel (serve).
-func runWorker(_ context.Context, c *proc.Child) error {
-	rd := proc.NewFrameReader(c.Data, 0)
-	wr := proc.NewFrameWriter(c.Data)
+func runWorker(_ context.Context, c *worker.Child) error {
+	rd := worker.NewFrameReader(c.Data, 0)
+	wr := worker.NewFrameWriter(c.Data)
 	var err error
 	switch len(c.Files) {
 	case 0:
@@ -139,13 +139,13 @@ func runWorker(_ context.Context, c *proc.Child) error {
 	}
 	if err != nil {
 		// Best effort: the parent reads this as the worker's error.
-		_ = wr.WriteControl(proc.FrameError, 0, []byte(err.Error()))
+		_ = wr.WriteControl(worker.FrameError, 0, []byte(err.Error()))
 	}
 	return err
 }
 
-func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
-	b, err := proc.ServeSetup(rd, wr)
+func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
+	b, err := worker.ServeSetup(rd, wr)
 	if err != nil {
 		return err
 	}
@@ -163,17 +163,17 @@ func serve(rd *proc.FrameReader, wr *proc.FrameWriter) error {
 		}
 		start := time.Now()
 		switch f.Kind {
-		case proc.FrameArgs, proc.FramePairs:
+		case worker.FrameArgs, worker.FramePairs:
 			if tasks, err = f.Tasks(tasks); err != nil {
 				return err
 			}
 			wl.Apply(tasks, results)
 			wr.AppendResults(f.Seq, results[:len(tasks)])
 			done += uint64(len(tasks))
-		case proc.FrameDone:
-			wr.AppendControl(proc.FrameDone, done, nil)
+		case worker.FrameDone:
+			wr.AppendControl(worker.FrameDone, done, nil)
 		default:
-			return fmt.Errorf("%w: unexpected %v frame", proc.ErrProtocol, f.Kind)
+			return fmt.Errorf("%w: unexpected %v frame", worker.ErrProtocol, f.Kind)
 		}
 		if held.IsZero() {
 			held = start
@@ -203,15 +203,15 @@ const flushAt = 64 << 10
 // channel, then chunks taken from the shared task queue, one message each,
 // until its sentinel (a done frame); the results go back on the data
 // channel, then a done frame with its count, and it waits for the end.
-func serveMap(queue *os.File, rd *proc.FrameReader, wr *proc.FrameWriter) error {
-	b, err := proc.ServeSetup(rd, wr)
+func serveMap(queue *os.File, rd *worker.FrameReader, wr *worker.FrameWriter) error {
+	b, err := worker.ServeSetup(rd, wr)
 	if err != nil {
 		return err
 	}
 	wl, tasks, results := b.Workload, b.Tasks, b.Results
 	max := 16 * len(tasks)
 	// One message is one frame; a bigger one would be cut short.
-	msg := make([]byte, proc.FrameHeaderSize+max)
+	msg := make([]byte, worker.FrameHeaderSize+max)
 	clear(msg)
 	fd := int(queue.Fd()) // a blocking descriptor: Fd changes nothing
 	done := uint64(0)
@@ -227,17 +227,17 @@ func serveMap(queue *os.File, rd *proc.FrameReader, wr *proc.FrameWriter) error 
 			return nil // the parent closed the queue: teardown
 		}
 		if flags&unix.MSG_TRUNC != 0 {
-			return fmt.Errorf("%w: task message over %d bytes", proc.ErrProtocol, len(msg))
+			return fmt.Errorf("%w: task message over %d bytes", worker.ErrProtocol, len(msg))
 		}
-		f, used, err := proc.DecodeFrame(msg[:n], max)
+		f, used, err := worker.DecodeFrame(msg[:n], max)
 		if err != nil {
 			return err
 		}
 		if used != n {
-			return fmt.Errorf("%w: task message of %d bytes holds a %d-byte frame", proc.ErrProtocol, n, used)
+			return fmt.Errorf("%w: task message of %d bytes holds a %d-byte frame", worker.ErrProtocol, n, used)
 		}
 		switch f.Kind {
-		case proc.FrameArgs, proc.FramePairs:
+		case worker.FrameArgs, worker.FramePairs:
 			if tasks, err = f.Tasks(tasks); err != nil {
 				return err
 			}
@@ -249,22 +249,22 @@ func serveMap(queue *os.File, rd *proc.FrameReader, wr *proc.FrameWriter) error 
 					return fmt.Errorf("write results: %w", err)
 				}
 			}
-		case proc.FrameDone:
+		case worker.FrameDone:
 			// The sentinel: the queue holds no more chunks. Stop
 			// taking from it, so that every worker gets its own.
-			wr.AppendControl(proc.FrameDone, done, nil)
+			wr.AppendControl(worker.FrameDone, done, nil)
 			if err := wr.Flush(); err != nil {
 				return fmt.Errorf("write results: %w", err)
 			}
 			return waitEnd(rd)
 		default:
-			return fmt.Errorf("%w: unexpected %v frame on the task queue", proc.ErrProtocol, f.Kind)
+			return fmt.Errorf("%w: unexpected %v frame on the task queue", worker.ErrProtocol, f.Kind)
 		}
 	}
 }
 
 // waitEnd waits until the parent closes the data channel.
-func waitEnd(rd *proc.FrameReader) error {
+func waitEnd(rd *worker.FrameReader) error {
 	f, err := rd.Next()
 	if err == io.EOF {
 		return nil
@@ -272,5 +272,5 @@ func waitEnd(rd *proc.FrameReader) error {
 	if err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: unexpected %v frame after done", proc.ErrProtocol, f.Kind)
+	return fmt.Errorf("%w: unexpected %v frame after done", worker.ErrProtocol, f.Kind)
 }

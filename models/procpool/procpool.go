@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"golang.org/x/sys/unix"
 )
 
@@ -69,7 +69,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, er
 	// Touch the result slots and the frame buffer now, so that compute
 	// does not page-fault.
 	clear(s.results)
-	s.frame = make([]byte, proc.FrameHeaderSize+16*size)
+	s.frame = make([]byte, worker.FrameHeaderSize+16*size)
 	clear(s.frame)
 	return s, nil
 }
@@ -78,7 +78,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, er
 // buffer is sndbuf bytes may carry: a unix datagram must leave 32 bytes of
 // the buffer free, and a task takes at most 16 bytes (a pair).
 func maxQueueTasks(sndbuf int) int {
-	return max((sndbuf-32-proc.FrameHeaderSize)/16, 1)
+	return max((sndbuf-32-worker.FrameHeaderSize)/16, 1)
 }
 
 type mapSession struct {
@@ -106,14 +106,14 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 	put := func(context.Context) error {
 		for lo := 0; lo < n; lo += s.size {
 			hi := min(lo+s.size, n)
-			s.frame = proc.AppendTasksFrame(s.frame[:0], uint64(lo), tasks[lo:hi], s.pairs)
+			s.frame = worker.AppendTasksFrame(s.frame[:0], uint64(lo), tasks[lo:hi], s.pairs)
 			if _, err := s.queue.Write(s.frame); err != nil {
 				return fmt.Errorf("task queue: %w", err)
 			}
 		}
 		// None sentinels, one per worker: each worker stops taking at
 		// its first, so every worker gets exactly one.
-		s.frame = proc.AppendControlFrame(s.frame[:0], proc.FrameDone, 0, nil)
+		s.frame = worker.AppendControlFrame(s.frame[:0], worker.FrameDone, 0, nil)
 		for range c {
 			if _, err := s.queue.Write(s.frame); err != nil {
 				return fmt.Errorf("task queue: %w", err)
@@ -131,7 +131,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 					return err
 				}
 				switch f.Kind {
-				case proc.FrameResults:
+				case worker.FrameResults:
 					lo, count := int(f.Seq), f.Count()
 					if want := chunks.claim(lo, count); want != "" {
 						return unexpected(w.Pid, f, want)
@@ -140,7 +140,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 						return err
 					}
 					counts[i] += count
-				case proc.FrameDone:
+				case worker.FrameDone:
 					if f.Seq != uint64(counts[i]) {
 						return unexpected(w.Pid, f, fmt.Sprintf("done after its %d results", counts[i]))
 					}
@@ -155,7 +155,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 		return models.Output{}, fmt.Errorf("procpool: %w", err)
 	}
 	if got := chunks.claimed(); got != n {
-		return models.Output{}, fmt.Errorf("procpool: %w: every worker took its sentinel with %d of %d results in", proc.ErrProtocol, got, n)
+		return models.Output{}, fmt.Errorf("procpool: %w: every worker took its sentinel with %d of %d results in", worker.ErrProtocol, got, n)
 	}
 	var workers []int
 	for i, w := range s.g.Procs {

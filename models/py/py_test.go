@@ -10,18 +10,18 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
 // The test binary plays the cell runner for TestPoolThroughRunCell.
 func TestMain(m *testing.M) {
 	reg := append(models.Registry{sequential.New()}, py.All()...)
-	proc.Register(harness.CellRoleName, harness.CellRole(reg))
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	worker.Register(harness.CellRoleName, harness.CellRole(reg))
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	os.Exit(m.Run())
 }
@@ -124,7 +124,7 @@ func TestEveryPatternThroughTheModel(t *testing.T) {
 // fresh cell runner (this test binary) confined to one CPU.
 func TestPoolThroughRunCell(t *testing.T) {
 	in := needPython(t)
-	cpus, err := proc.AllowedCPUs()
+	cpus, err := worker.AllowedCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,8 +152,8 @@ func TestPoolThroughRunCell(t *testing.T) {
 			t.Errorf("trial %d: workers %v, want one", i, tr.Workers)
 		}
 	}
-	if cell.CPUs != proc.FormatCPUList(cpus[:1]) {
-		t.Errorf("cell ran on CPUs %q, want %q", cell.CPUs, proc.FormatCPUList(cpus[:1]))
+	if cell.CPUs != worker.FormatCPUList(cpus[:1]) {
+		t.Errorf("cell ran on CPUs %q, want %q", cell.CPUs, worker.FormatCPUList(cpus[:1]))
 	}
 }
 

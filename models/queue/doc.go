@@ -43,7 +43,7 @@
 // consumers ("queue-producer" and "queue-consumer" roles), preloads the
 // producer with the task list over its data channel (the producer owns its
 // items, as the notes' producer generates them) and waits for every
-// child's hello, which each sends after warming up (proc.Warmup); the
+// child's hello, which each sends after warming up (worker.Warmup); the
 // consumers are then asleep on the empty task ring. The consumers get the
 // region as fd 4 and the parent's eventfd as fd 5. Unlike the workers of
 // procpool, pipe and shm, they are not pinned one per CPU: with the

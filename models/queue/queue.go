@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -41,8 +41,8 @@ const (
 )
 
 func init() {
-	proc.Register(ProducerRole, runProducer)
-	proc.Register(ConsumerRole, runConsumer)
+	worker.Register(ProducerRole, runProducer)
+	worker.Register(ConsumerRole, runConsumer)
 }
 
 // header is the first page of the region.
@@ -139,10 +139,10 @@ func (Model) Doc() string {
 type session struct {
 	cfg     models.Config
 	reg     *region
-	g       *proc.Group
-	prod    *proc.FrameWriter
+	g       *worker.Group
+	prod    *worker.FrameWriter
 	results []uint64
-	start   *proc.StartStats
+	start   *worker.StartStats
 	// wake is an eventfd the consumers add to when the parent may be
 	// waiting for results (ring.waitItems).
 	wake *os.File
@@ -179,29 +179,29 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 			s.wake.Close()
 		}
 	}()
-	specs := []proc.Spec{{Role: ProducerRole, Files: []*os.File{memfd}}}
+	specs := []worker.Spec{{Role: ProducerRole, Files: []*os.File{memfd}}}
 	// Note: unlike the workers of procpool, pipe and shm, the consumers
-	// are not pinned (proc.WorkerCPU). With the producer they are c + 1
+	// are not pinned (worker.WorkerCPU). With the producer they are c + 1
 	// busy processes on c CPUs, and pinned they kept the producer on one
 	// consumer's CPU: square at c = 2 took 7.4–8.6 ms against 6.2–6.6 ms
 	// left to the kernel; cpu gained 2–3 % pinned, less than it lost.
 	for range cfg.Cores {
-		specs = append(specs, proc.Spec{Role: ConsumerRole, Files: []*os.File{memfd, s.wake}})
+		specs = append(specs, worker.Spec{Role: ConsumerRole, Files: []*os.File{memfd, s.wake}})
 	}
-	s.start = proc.NewStartStats(len(specs))
-	if s.g, err = proc.StartGroup(ctx, specs); err != nil {
+	s.start = worker.NewStartStats(len(specs))
+	if s.g, err = worker.StartGroup(ctx, specs); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	wl := []byte(cfg.Workload.Workload.Name)
 	var fns []func(context.Context) error
 	for i, p := range s.g.Procs {
-		rd, wr := proc.NewFrameReader(p.Data, 0), proc.NewFrameWriter(p.Data)
+		rd, wr := worker.NewFrameReader(p.Data, 0), worker.NewFrameWriter(p.Data)
 		if i == 0 {
 			s.prod = wr
-			wr.Reserve(proc.FrameHeaderSize + 16*preloadFrame)
+			wr.Reserve(worker.FrameHeaderSize + 16*preloadFrame)
 		}
 		fns = append(fns, func(context.Context) error {
-			wr.AppendControl(proc.FrameConfig, uint64(len(tasks)), wl)
+			wr.AppendControl(worker.FrameConfig, uint64(len(tasks)), wl)
 			if i == 0 {
 				for lo := 0; lo < len(tasks); lo += preloadFrame {
 					wr.AppendTasks(uint64(lo), tasks[lo:min(lo+preloadFrame, len(tasks))], true)
@@ -213,7 +213,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 			if err := wr.Flush(); err != nil {
 				return err
 			}
-			h, err := proc.ReadHello(rd, p.Pid)
+			h, err := worker.ReadHello(rd, p.Pid)
 			s.start.Hello(i, p, h)
 			return err
 		})
@@ -246,7 +246,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 }
 
 func (s *session) compute(ctx context.Context) (models.Output, error) {
-	if err := s.prod.WriteControl(proc.FrameStart, 0, nil); err != nil {
+	if err := s.prod.WriteControl(worker.FrameStart, 0, nil); err != nil {
 		return models.Output{}, s.g.Cause(err)
 	}
 	n := uint64(len(s.results))
@@ -264,15 +264,15 @@ func (s *session) compute(ctx context.Context) (models.Output, error) {
 				s.results[x] = y
 				got++
 			default:
-				return models.Output{}, fmt.Errorf("%w: result for task %d of %d", proc.ErrProtocol, x, n)
+				return models.Output{}, fmt.Errorf("%w: result for task %d of %d", worker.ErrProtocol, x, n)
 			}
 			continue
 		}
 		if len(counts) == consumers {
-			return models.Output{}, fmt.Errorf("%w: every consumer stopped with %d of %d results in", proc.ErrProtocol, got, n)
+			return models.Output{}, fmt.Errorf("%w: every consumer stopped with %d of %d results in", worker.ErrProtocol, got, n)
 		}
 		// The context first: when it ends, the children are killed
-		// (see proc.Start), and that is not their failure.
+		// (see worker.Start), and that is not their failure.
 		if err := ctx.Err(); err != nil {
 			return models.Output{}, err
 		}
@@ -328,38 +328,38 @@ func (s *session) Pids() []int { return s.g.Pids() }
 // attach maps the region a child got as its first file and reads its
 // config. A consumer also gets the parent's eventfd, through which it wakes
 // the parent when results wait.
-func attach(c *proc.Child, consumer bool) (*region, *proc.FrameReader, *proc.FrameWriter, proc.Frame, error) {
+func attach(c *worker.Child, consumer bool) (*region, *worker.FrameReader, *worker.FrameWriter, worker.Frame, error) {
 	want := 1
 	if consumer {
 		want = 2
 	}
 	if len(c.Files) != want {
-		return nil, nil, nil, proc.Frame{}, fmt.Errorf("got %d files, want %d (the region, and a consumer's eventfd)", len(c.Files), want)
+		return nil, nil, nil, worker.Frame{}, fmt.Errorf("got %d files, want %d (the region, and a consumer's eventfd)", len(c.Files), want)
 	}
 	reg, err := mapRegion(int(c.Files[0].Fd()), false, 0, 0)
 	if err != nil {
-		return nil, nil, nil, proc.Frame{}, err
+		return nil, nil, nil, worker.Frame{}, err
 	}
 	if consumer {
 		if reg.results.wakeReader, err = eventfdWaker(c.Files[1]); err != nil {
 			reg.unmap()
-			return nil, nil, nil, proc.Frame{}, fmt.Errorf("eventfd: %w", err)
+			return nil, nil, nil, worker.Frame{}, fmt.Errorf("eventfd: %w", err)
 		}
 	}
-	rd, wr := proc.NewFrameReader(c.Data, 0), proc.NewFrameWriter(c.Data)
+	rd, wr := worker.NewFrameReader(c.Data, 0), worker.NewFrameWriter(c.Data)
 	f, err := rd.Next()
-	if err == nil && f.Kind != proc.FrameConfig {
-		err = fmt.Errorf("%w: first frame %v, want config", proc.ErrProtocol, f.Kind)
+	if err == nil && f.Kind != worker.FrameConfig {
+		err = fmt.Errorf("%w: first frame %v, want config", worker.ErrProtocol, f.Kind)
 	}
 	if err != nil {
 		reg.unmap()
-		return nil, nil, nil, proc.Frame{}, err
+		return nil, nil, nil, worker.Frame{}, err
 	}
 	return reg, rd, wr, f, nil
 }
 
 // waitEOF waits until the parent closes the data channel.
-func waitEOF(rd *proc.FrameReader) error {
+func waitEOF(rd *worker.FrameReader) error {
 	for {
 		f, err := rd.Next()
 		if err == io.EOF {
@@ -368,13 +368,13 @@ func waitEOF(rd *proc.FrameReader) error {
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("%w: unexpected %v frame", proc.ErrProtocol, f.Kind)
+		return fmt.Errorf("%w: unexpected %v frame", worker.ErrProtocol, f.Kind)
 	}
 }
 
 // runProducer receives the tasks, then on the start frame puts every task
 // and one sentinel per consumer on the task ring.
-func runProducer(_ context.Context, c *proc.Child) error {
+func runProducer(_ context.Context, c *worker.Child) error {
 	reg, rd, wr, cfg, err := attach(c, false)
 	if err != nil {
 		return err
@@ -382,7 +382,7 @@ func runProducer(_ context.Context, c *proc.Child) error {
 	defer reg.unmap()
 	n := int(cfg.Seq)
 	if uint64(n) != reg.hdr.tasks {
-		return fmt.Errorf("%w: config says %d tasks, region %d", proc.ErrProtocol, n, reg.hdr.tasks)
+		return fmt.Errorf("%w: config says %d tasks, region %d", worker.ErrProtocol, n, reg.hdr.tasks)
 	}
 	tasks := make([]workloads.Task, n)
 	for got := 0; got < n; {
@@ -391,7 +391,7 @@ func runProducer(_ context.Context, c *proc.Child) error {
 			return fmt.Errorf("read tasks: %w", err)
 		}
 		if f.Seq != uint64(got) || f.Count() > n-got {
-			return fmt.Errorf("%w: tasks frame seq %d (%d tasks) after %d of %d", proc.ErrProtocol, f.Seq, f.Count(), got, n)
+			return fmt.Errorf("%w: tasks frame seq %d (%d tasks) after %d of %d", worker.ErrProtocol, f.Seq, f.Count(), got, n)
 		}
 		// Decode in place: the slice has room for exactly this frame.
 		if _, err := f.Tasks(tasks[got : got : got+f.Count()]); err != nil {
@@ -399,7 +399,7 @@ func runProducer(_ context.Context, c *proc.Child) error {
 		}
 		got += f.Count()
 	}
-	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
+	if err := worker.WriteHello(wr, worker.Warmup()); err != nil {
 		return err
 	}
 	f, err := rd.Next()
@@ -409,8 +409,8 @@ func runProducer(_ context.Context, c *proc.Child) error {
 	if err != nil {
 		return err
 	}
-	if f.Kind != proc.FrameStart {
-		return fmt.Errorf("%w: %v frame, want start", proc.ErrProtocol, f.Kind)
+	if f.Kind != worker.FrameStart {
+		return fmt.Errorf("%w: %v frame, want start", worker.ErrProtocol, f.Kind)
 	}
 	err = produce(reg, tasks)
 	if errors.Is(err, errAborted) {
@@ -438,7 +438,7 @@ func produce(reg *region, tasks []workloads.Task) error {
 
 // runConsumer takes tasks until a sentinel, puts each result on the result
 // ring, then puts its own sentinel with its count.
-func runConsumer(_ context.Context, c *proc.Child) error {
+func runConsumer(_ context.Context, c *worker.Child) error {
 	reg, rd, wr, cfg, err := attach(c, true)
 	if err != nil {
 		return err
@@ -448,7 +448,7 @@ func runConsumer(_ context.Context, c *proc.Child) error {
 	if err != nil {
 		return err
 	}
-	if err := proc.WriteHello(wr, proc.Warmup()); err != nil {
+	if err := worker.WriteHello(wr, worker.Warmup()); err != nil {
 		return err
 	}
 	err = consume(reg, wl, uint64(os.Getpid()))

@@ -9,14 +9,14 @@ import (
 
 	"github.com/mpbench/mpbench/models/internal/modeltest"
 	"github.com/mpbench/mpbench/models/internal/workers"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 )
 
 const benchLockRole = "shm-test-lock-bench"
 
 // runBenchLock is a child that takes the lock of the region it is handed n
 // times (Args[0]) when told Go, incrementing the value under it.
-func runBenchLock(_ context.Context, c *proc.Child) error {
+func runBenchLock(_ context.Context, c *worker.Child) error {
 	n, err := strconv.Atoi(c.Args[0])
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func BenchmarkLock(b *testing.B) {
 		defer r.Close()
 		h := r.header()
 		ctx := context.Background()
-		g, err := workers.Start(ctx, "bench", []proc.Spec{{
+		g, err := workers.Start(ctx, "bench", []worker.Spec{{
 			Role: benchLockRole, Args: []string{strconv.Itoa(b.N)}, Files: []*os.File{r.file},
 		}})
 		if err != nil {

@@ -7,7 +7,7 @@
 // Setup creates an anonymous memfd (memfd_create: it has no name, so no
 // file in /dev/shm exists at any time), sizes and seals it, maps it
 // MAP_SHARED, writes the header and every task into it once, and starts c
-// worker processes (models/proc) that are handed the memfd as fd 4 and map
+// worker processes (package worker) that are handed the memfd as fd 4 and map
 // it too, populated, so that compute takes no page faults. Worker i is
 // pinned to the i-th CPU of the cell's set, so that the c workers start on c
 // distinct CPUs at once. Compute sends
@@ -54,7 +54,7 @@
 //
 // A worker that dies closes its data channel; the parent sees it at once,
 // kills the other workers (a dead worker may hold the lock) and Compute
-// returns the worker's *proc.ExitError (PID, signal or exit status, stderr
+// returns the worker's *worker.ExitError (PID, signal or exit status, stderr
 // tail) wrapped with the model name. Cancelling Compute's context kills the
 // workers too. Teardown always shuts the data channels, waits a bounded
 // time, kills what is left, reaps every worker, unmaps the region and closes

@@ -10,15 +10,15 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/internal/workers"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 )
 
-// WorkerRole is the proc role of a shm worker. It is registered when this
+// WorkerRole is the worker role of a shm worker. It is registered when this
 // package is initialised, so every binary that can run the models can also
 // serve their workers.
 const WorkerRole = "shm-worker"
 
-func init() { proc.Register(WorkerRole, runWorker) }
+func init() { worker.Register(WorkerRole, runWorker) }
 
 // Model is the shm model, or shm-lock when it was made by NewLock.
 type Model struct{ mode uint32 }
@@ -68,15 +68,15 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, er
 	r.init(l, m.mode, cfg.ChunkSize())
 	copy(r.tasks(l), cfg.Workload.Tasks)
 
-	// Worker i is born pinned to the i-th CPU of the cell (proc.WorkerCPU).
-	specs := make([]proc.Spec, cfg.Cores)
+	// Worker i is born pinned to the i-th CPU of the cell (worker.WorkerCPU).
+	specs := make([]worker.Spec, cfg.Cores)
 	for i := range specs {
-		specs[i] = proc.Spec{
+		specs[i] = worker.Spec{
 			Role:  WorkerRole,
 			Args:  []string{cfg.Workload.Workload.Name, strconv.Itoa(i)},
 			Env:   []string{"GOMAXPROCS=1"}, // one goroutine of work each
 			Files: []*os.File{r.file},
-			CPUs:  proc.WorkerCPU(i),
+			CPUs:  worker.WorkerCPU(i),
 		}
 	}
 	g, err := workers.Start(ctx, name, specs)

@@ -14,16 +14,16 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/internal/leaks"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
-	proc.Register(benchLockRole, runBenchLock)
-	proc.Register(runnerRole, runRunner)
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	worker.Register(benchLockRole, runBenchLock)
+	worker.Register(runnerRole, runRunner)
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	// Race-built children otherwise sleep a second at exit.
 	if os.Getenv("GORACE") == "" {
@@ -246,9 +246,9 @@ func TestWorkerKilledDuringCompute(t *testing.T) {
 			if err == nil {
 				t.Fatal("Compute succeeded after a worker was killed")
 			}
-			var ee *proc.ExitError
+			var ee *worker.ExitError
 			if !errors.As(err, &ee) || ee.Pid != victim {
-				t.Errorf("error %v is not the victim's *proc.ExitError", err)
+				t.Errorf("error %v is not the victim's *worker.ExitError", err)
 			}
 			for _, want := range []string{m.Name() + ":", fmt.Sprintf("pid %d", victim), "signal: killed"} {
 				if !strings.Contains(err.Error(), want) {
@@ -398,7 +398,7 @@ const runnerRole = "shm-test-runner"
 
 // runRunner plays a cell runner: it sets up the model named by Args[0] at
 // c = 2 on a long cpu workload, reports the workers' PIDs, and computes.
-func runRunner(ctx context.Context, c *proc.Child) error {
+func runRunner(ctx context.Context, c *worker.Child) error {
 	m := New()
 	if c.Args[0] == "shm-lock" {
 		m = NewLock()
@@ -426,7 +426,7 @@ func TestRunnerKilled(t *testing.T) {
 	before := shmFiles(t)
 	for _, name := range []string{"shm", "shm-lock"} {
 		t.Run(name, func(t *testing.T) {
-			p, err := proc.Start(context.Background(), proc.Spec{Role: runnerRole, Args: []string{name}})
+			p, err := worker.Start(context.Background(), worker.Spec{Role: runnerRole, Args: []string{name}})
 			if err != nil {
 				t.Fatal(err)
 			}

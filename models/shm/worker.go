@@ -7,7 +7,7 @@ import (
 	"strconv"
 
 	"github.com/mpbench/mpbench/models/internal/workers"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 	"golang.org/x/sys/unix"
 )
@@ -15,7 +15,7 @@ import (
 // runWorker is the body of a shm worker: map the region it was handed as
 // fd 4, say Ready, and run one pass of the work on each Go until the parent
 // closes the data channel. Args: the workload name and the worker's index.
-func runWorker(_ context.Context, c *proc.Child) error {
+func runWorker(_ context.Context, c *worker.Child) error {
 	if len(c.Args) != 2 || len(c.Files) != 1 {
 		return fmt.Errorf("want args [workload index] and one region fd, got %q and %d fds", c.Args, len(c.Files))
 	}
@@ -37,8 +37,8 @@ func runWorker(_ context.Context, c *proc.Child) error {
 		return fmt.Errorf("worker index %q out of range 0..%d", c.Args[1], l.workers-1)
 	}
 	// Like every process model's workers, warm up before saying Ready, so
-	// a fresh process's slow start is paid in setup (see proc.Warmup).
-	proc.Warmup()
+	// a fresh process's slow start is paid in setup (see worker.Warmup).
+	worker.Warmup()
 	if err := workers.Signal(c.Data, workers.Ready); err != nil {
 		return err
 	}

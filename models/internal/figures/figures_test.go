@@ -12,17 +12,17 @@ import (
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/manager"
-	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/sequential"
 	"github.com/mpbench/mpbench/models/shm"
+	"github.com/mpbench/mpbench/worker"
 )
 
 var registry = models.Registry{sequential.New(), shm.New(), shm.NewLock(), manager.New(), manager.NewBatch()}
 
 func TestMain(m *testing.M) {
-	proc.Register(harness.CellRoleName, harness.CellRole(registry))
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	worker.Register(harness.CellRoleName, harness.CellRole(registry))
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	os.Exit(m.Run())
 }
@@ -40,7 +40,7 @@ func TestFigures(t *testing.T) {
 	if mode == "" {
 		t.Skip("set MPBENCH_FIGURES=1 to report, =check to also assert the targets")
 	}
-	avail, err := proc.AllowedCPUs()
+	avail, err := worker.AllowedCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}

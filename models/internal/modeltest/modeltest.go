@@ -25,7 +25,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -47,9 +47,9 @@ var registry models.Registry
 // and fails them if goroutines leak.
 func Main(m *testing.M, ms ...models.Model) {
 	registry = ms
-	proc.Register(cellRole, runCell)
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	worker.Register(cellRole, runCell)
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	// A race-enabled child sleeps a second at exit unless told not to.
 	if _, set := os.LookupEnv("GORACE"); !set {
@@ -165,13 +165,13 @@ type cellReport struct {
 	Err      string
 }
 
-func runCell(ctx context.Context, c *proc.Child) error {
+func runCell(ctx context.Context, c *worker.Child) error {
 	var spec cellSpec
 	if err := json.NewDecoder(c.Data).Decode(&spec); err != nil {
 		return err
 	}
 	rep := cellReport{Pid: os.Getpid()}
-	rep.CPUs, _ = proc.StatusField(os.Getpid(), "Cpus_allowed_list")
+	rep.CPUs, _ = worker.StatusField(os.Getpid(), "Cpus_allowed_list")
 	enc := json.NewEncoder(c.Data)
 	err := func() error {
 		m, err := registry.Lookup(spec.Model)
@@ -202,8 +202,8 @@ func runCell(ctx context.Context, c *proc.Child) error {
 		// Read the workers' /proc entries while they are alive.
 		for _, pid := range out.Workers {
 			wi := workerInfo{Pid: pid}
-			wi.CPUs, _ = proc.StatusField(pid, "Cpus_allowed_list")
-			ppid, _ := proc.StatusField(pid, "PPid")
+			wi.CPUs, _ = worker.StatusField(pid, "Cpus_allowed_list")
+			ppid, _ := worker.StatusField(pid, "PPid")
 			wi.PPid, _ = strconv.Atoi(ppid)
 			rep.Workers = append(rep.Workers, wi)
 		}
@@ -225,7 +225,7 @@ func runCell(ctx context.Context, c *proc.Child) error {
 // Because the subset differs from the test's own set, inheriting the test's
 // set would fail the check.
 func Confined(t *testing.T, m models.Model) {
-	all, err := proc.AllowedCPUs()
+	all, err := worker.AllowedCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func Confined(t *testing.T, m models.Model) {
 	}
 	cell := all[len(all)-min(2, len(all)-1):]
 	const cores = 2
-	p, err := proc.Start(context.Background(), proc.Spec{
+	p, err := worker.Start(context.Background(), worker.Spec{
 		Role: cellRole, CPUs: cell, Env: []string{"GOMAXPROCS=" + strconv.Itoa(len(cell))},
 	})
 	if err != nil {
@@ -260,7 +260,7 @@ func Confined(t *testing.T, m models.Model) {
 	if rep.Err != "" {
 		t.Fatalf("trial in the cell failed: %s", rep.Err)
 	}
-	want := proc.FormatCPUList(cell)
+	want := worker.FormatCPUList(cell)
 	if rep.CPUs != want {
 		t.Fatalf("cell runs on %q, want %q", rep.CPUs, want)
 	}
@@ -277,7 +277,7 @@ func Confined(t *testing.T, m models.Model) {
 			t.Errorf("worker %d has parent %d, want the cell %d", w.Pid, w.PPid, rep.Pid)
 		}
 		if w.CPUs != want {
-			t.Errorf("worker %d Cpus_allowed_list = %q, want the cell's %q (the test's is %q)", w.Pid, w.CPUs, want, proc.FormatCPUList(all))
+			t.Errorf("worker %d Cpus_allowed_list = %q, want the cell's %q (the test's is %q)", w.Pid, w.CPUs, want, worker.FormatCPUList(all))
 		}
 	}
 	AssertReaped(t, rep.Started)
@@ -292,7 +292,7 @@ func Confined(t *testing.T, m models.Model) {
 func CellInterrupted(t *testing.T, m models.Model) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
-			p, err := proc.Start(context.Background(), proc.Spec{Role: cellRole})
+			p, err := worker.Start(context.Background(), worker.Spec{Role: cellRole})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,7 +312,7 @@ func CellInterrupted(t *testing.T, m models.Model) {
 			deadline := start.Add(2 * time.Second)
 			for _, pid := range announce.Started {
 				for {
-					st, err := proc.StatusField(pid, "State")
+					st, err := worker.StatusField(pid, "State")
 					gone := err != nil || (sig == syscall.SIGKILL && strings.HasPrefix(st, "Z"))
 					if gone {
 						break
@@ -417,7 +417,7 @@ func SetupCancelled(t *testing.T, m models.Model) {
 func AssertReaped(t testing.TB, pids []int) {
 	t.Helper()
 	for _, pid := range pids {
-		if st, err := proc.StatusField(pid, "State"); err == nil {
+		if st, err := worker.StatusField(pid, "State"); err == nil {
 			t.Errorf("child %d left behind: state %s", pid, st)
 		}
 	}

@@ -14,16 +14,16 @@ import (
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/internal/modeltest"
 	"github.com/mpbench/mpbench/models/pipe"
-	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/procpool"
 	"github.com/mpbench/mpbench/models/queue"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/worker"
 )
 
 var registry = models.Registry{sequential.New(), procpool.New(), procpool.NewAsync(), pipe.New(), queue.New()}
 
 func TestMain(m *testing.M) {
-	proc.Register(harness.CellRoleName, harness.CellRole(registry))
+	worker.Register(harness.CellRoleName, harness.CellRole(registry))
 	modeltest.Main(m, registry...)
 }
 
@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 // child confined to c CPUs with GOMAXPROCS = c, the way `mpbench run`
 // does — and prints median compute time, speedup against sequential,
 // per-task overhead, setup, and of setup the start of each process and the
-// warm-up (see proc.Warmup). It is a sanity check of the
+// warm-up (see worker.Warmup). It is a sanity check of the
 // targets, not a gate: timings on a shared machine are noisy. It runs only
 // with MPBENCH_SANITY=1; MPBENCH_SANITY_MODELS, _WORKLOADS and _TRIALS
 // narrow or lengthen it.
@@ -45,7 +45,7 @@ func TestSanityFigures(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("MPBENCH_SANITY_TRIALS")); err == nil {
 		trials = v
 	}
-	avail, err := proc.AllowedCPUs()
+	avail, err := worker.AllowedCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}

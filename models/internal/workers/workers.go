@@ -5,7 +5,7 @@
 //
 // A Group reads every child's data channel on its own goroutine, so the
 // parent learns at once when a child dies: its channel reaches EOF, the
-// child is reaped, and the next Await returns the child's *proc.ExitError
+// child is reaped, and the next Await returns the child's *worker.ExitError
 // (role, PID, exit status or signal, stderr tail), wrapped with the model's
 // name.
 //
@@ -24,7 +24,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,7 +49,7 @@ var ErrEarlyExit = errors.New("exited before it was done")
 // Group is a set of started children.
 type Group struct {
 	model  string
-	procs  []*proc.Process
+	procs  []*worker.Process
 	conns  []*os.File // pollable duplicates of each child's data channel
 	cancel context.CancelFunc
 
@@ -67,7 +67,7 @@ type Group struct {
 
 // Start starts one child per spec. On error, every child already started is
 // killed and reaped. ctx bounds the start only.
-func Start(ctx context.Context, model string, specs []proc.Spec) (*Group, error) {
+func Start(ctx context.Context, model string, specs []worker.Spec) (*Group, error) {
 	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g := &Group{
 		model:   model,
@@ -86,7 +86,7 @@ func Start(ctx context.Context, model string, specs []proc.Spec) (*Group, error)
 			g.Close()
 			return nil, fmt.Errorf("%s: start %s: a group member needs its data channel", model, spec.Role)
 		}
-		p, err := proc.Start(life, spec)
+		p, err := worker.Start(life, spec)
 		if err != nil {
 			g.Close()
 			return nil, fmt.Errorf("%s: %w", model, err)
@@ -108,7 +108,7 @@ func Start(ctx context.Context, model string, specs []proc.Spec) (*Group, error)
 
 // read collects the signals of child i until its data channel closes, then
 // reaps the child and records how it exited.
-func (g *Group) read(i int, p *proc.Process, conn *os.File) {
+func (g *Group) read(i int, p *worker.Process, conn *os.File) {
 	defer g.readers.Done()
 	defer conn.Close()
 	buf := make([]byte, 64)

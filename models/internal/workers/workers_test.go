@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/worker"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
 	// ready: say Ready, then Done on each Go, until EOF.
-	proc.Register("workers-test-ready", func(_ context.Context, c *proc.Child) error {
+	worker.Register("workers-test-ready", func(_ context.Context, c *worker.Child) error {
 		if err := Signal(c.Data, Ready); err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 		}
 	})
 	// fail: say Ready, and on Go write to stderr and exit 3.
-	proc.Register("workers-test-fail", func(_ context.Context, c *proc.Child) error {
+	worker.Register("workers-test-fail", func(_ context.Context, c *worker.Child) error {
 		Signal(c.Data, Ready)
 		Next(c.Data)
 		fmt.Fprintln(os.Stderr, "the last words")
@@ -42,11 +42,11 @@ func TestMain(m *testing.M) {
 		return nil
 	})
 	// quit: say Ready and exit 0 at once.
-	proc.Register("workers-test-quit", func(_ context.Context, c *proc.Child) error {
+	worker.Register("workers-test-quit", func(_ context.Context, c *worker.Child) error {
 		return Signal(c.Data, Ready)
 	})
-	if proc.IsChild() {
-		os.Exit(proc.RunChild())
+	if worker.IsChild() {
+		os.Exit(worker.RunChild())
 	}
 	// Race-built children otherwise sleep a second at exit.
 	if os.Getenv("GORACE") == "" {
@@ -57,9 +57,9 @@ func TestMain(m *testing.M) {
 
 func start(t *testing.T, roles ...string) *Group {
 	t.Helper()
-	var specs []proc.Spec
+	var specs []worker.Spec
 	for _, r := range roles {
-		specs = append(specs, proc.Spec{Role: r})
+		specs = append(specs, worker.Spec{Role: r})
 	}
 	g, err := Start(context.Background(), "test", specs)
 	if err != nil {
@@ -88,7 +88,7 @@ func TestAwaitReportsAFailedChild(t *testing.T) {
 	g := start(t, "workers-test-ready", "workers-test-fail")
 	g.Send(Go)
 	err := g.Await(context.Background(), Done)
-	var ee *proc.ExitError
+	var ee *worker.ExitError
 	if !errors.As(err, &ee) || ee.Pid != g.Pids()[1] || ee.Status != "exit status 3" || !strings.Contains(ee.Stderr, "the last words") {
 		t.Fatalf("Await = %v, want the failed child's ExitError", err)
 	}

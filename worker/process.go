@@ -1,4 +1,4 @@
-package proc
+package worker
 
 import (
 	"context"
@@ -85,7 +85,7 @@ func (e *ExitError) Error() string {
 func Start(ctx context.Context, spec Spec) (*Process, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, fmt.Errorf("proc: find executable: %w", err)
+		return nil, fmt.Errorf("worker: find executable: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, exe, spec.Args...)
 	cmd.Env = append(os.Environ(), EnvRole+"="+spec.Role, fmt.Sprintf("%s=%d", EnvFiles, len(spec.Files)))
@@ -125,7 +125,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	} else {
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
-			return nil, fmt.Errorf("proc: socketpair: %w", err)
+			return nil, fmt.Errorf("worker: socketpair: %w", err)
 		}
 		// The parent's end is non-blocking, so that Data is pollable: a
 		// goroutine waiting on it parks instead of holding a thread and
@@ -135,7 +135,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 		if err := unix.SetNonblock(fds[0], true); err != nil {
 			unix.Close(fds[0])
 			unix.Close(fds[1])
-			return nil, fmt.Errorf("proc: socketpair: %w", err)
+			return nil, fmt.Errorf("worker: socketpair: %w", err)
 		}
 		p.Data = os.NewFile(uintptr(fds[0]), "data")
 		childEnd = os.NewFile(uintptr(fds[1]), "data-child")
@@ -165,7 +165,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 			p.Data.Close()
 		}
 		p.stderr.finish()
-		return nil, fmt.Errorf("proc: start %s: %w", spec.Role, err)
+		return nil, fmt.Errorf("worker: start %s: %w", spec.Role, err)
 	}
 	p.Pid = cmd.Process.Pid
 	go p.wait()

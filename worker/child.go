@@ -1,4 +1,4 @@
-package proc
+package worker
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func Register(role string, f RoleFunc) {
 	rolesMu.Lock()
 	defer rolesMu.Unlock()
 	if _, dup := roles[role]; dup {
-		panic("proc: role registered twice: " + role)
+		panic("worker: role registered twice: " + role)
 	}
 	roles[role] = f
 }

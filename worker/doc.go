@@ -1,4 +1,4 @@
-// Package proc is the process plumbing every multi-process part of mpbench
+// Package worker is the process plumbing every multi-process part of mpbench
 // shares: starting the same executable again in a child role, confining a
 // child to a CPU set, the data channel, the child's stderr, and reaping.
 //
@@ -9,7 +9,7 @@
 // MPBENCH_CHILD_ROLE naming a role registered with Register. The mpbench
 // binary's main and every test binary's TestMain call
 //
-//	if proc.IsChild() { os.Exit(proc.RunChild()) }
+//	if worker.IsChild() { os.Exit(worker.RunChild()) }
 //
 // before anything else, so the installed binary and `go test` binaries serve
 // roles the same way (the standard library's os/exec tests do the same).
@@ -63,4 +63,4 @@
 // child's RunChild began and when it said hello, on CLOCK_MONOTONIC (one
 // clock for parent and child), so that the start splits into exec and
 // handshake.
-package proc
+package worker

@@ -1,4 +1,4 @@
-package proc
+package worker
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 func AllowedCPUs() ([]int, error) {
 	var set unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &set); err != nil {
-		return nil, fmt.Errorf("proc: sched_getaffinity: %w", err)
+		return nil, fmt.Errorf("worker: sched_getaffinity: %w", err)
 	}
 	return setToList(&set), nil
 }
@@ -84,7 +84,7 @@ func StatusField(pid int, field string) (string, error) {
 			return strings.TrimSpace(v), nil
 		}
 	}
-	return "", fmt.Errorf("proc: no %s in /proc/%d/status", field, pid)
+	return "", fmt.Errorf("worker: no %s in /proc/%d/status", field, pid)
 }
 
 // startPinned runs start on a locked OS thread whose affinity is cpus, so
@@ -107,11 +107,11 @@ func startPinned(cpus []int, start func() error) error {
 	var old unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &old); err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("proc: sched_getaffinity: %w", err)
+		return fmt.Errorf("worker: sched_getaffinity: %w", err)
 	}
 	if err := unix.SchedSetaffinity(0, &want); err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("proc: sched_setaffinity %s: %w", FormatCPUList(cpus), err)
+		return fmt.Errorf("worker: sched_setaffinity %s: %w", FormatCPUList(cpus), err)
 	}
 	err := start()
 	if rerr := unix.SchedSetaffinity(0, &old); rerr != nil {
@@ -120,7 +120,7 @@ func startPinned(cpus []int, start func() error) error {
 		// fires when the thread that forked a child exits, so a child
 		// started here would be killed then; report the failure.
 		if err == nil {
-			err = fmt.Errorf("proc: restore affinity: %w", rerr)
+			err = fmt.Errorf("worker: restore affinity: %w", rerr)
 		}
 		return err
 	}
@@ -138,12 +138,12 @@ func ParseCPUList(s string) ([]int, error) {
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
 		if err != nil {
-			return nil, fmt.Errorf("proc: bad CPU list %q", s)
+			return nil, fmt.Errorf("worker: bad CPU list %q", s)
 		}
 		b := a
 		if isRange {
 			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return nil, fmt.Errorf("proc: bad CPU list %q", s)
+				return nil, fmt.Errorf("worker: bad CPU list %q", s)
 			}
 		}
 		for c := a; c <= b; c++ {
