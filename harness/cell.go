@@ -292,15 +292,16 @@ func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) 
 		Role: CellRoleName,
 		CPUs: opt.CPUs,
 		Env:  []string{"GOMAXPROCS=" + strconv.Itoa(spec.Cores)},
-		// On Ctrl-C or --timeout the runner gets SIGTERM first, so the
-		// model's teardown reaps its workers and removes its files; a
-		// runner that does not exit in time is killed with its group.
-		Grace: RunnerGrace,
 	})
 	if err != nil {
 		cell.Error = err.Error()
 		return cell, nil
 	}
+	// On Ctrl-C or --timeout the runner gets SIGTERM first, so the model's
+	// teardown reaps its workers and removes its files; a runner that
+	// does not exit in time is killed with its group.
+	stop := context.AfterFunc(cctx, func() { p.Stop(RunnerGrace) })
+	defer stop()
 	if opt.OnStart != nil {
 		opt.OnStart(p.Pid)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // EnvRole is the environment variable that makes the executable a child.
@@ -94,4 +96,34 @@ func RunChild() int {
 		return 1
 	}
 	return 0
+}
+
+// Pollable returns a non-blocking duplicate of f, which the Go runtime
+// waits on in its netpoller, so that a goroutine reading it holds no
+// thread and no P. A child uses it for its data channel (Child.Data, a
+// blocking descriptor) when other goroutines of its own need every P: the
+// manager process waits for the end of its data channel this way while it
+// serves its connections. O_NONBLOCK belongs to the open file, so f
+// becomes non-blocking too and must not be read any more: use the
+// duplicate.
+func Pollable(f *os.File) (*os.File, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var nfd int
+	cerr := rc.Control(func(fd uintptr) {
+		nfd, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if cerr != nil {
+		return nil, cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("worker: dup %s: %w", f.Name(), err)
+	}
+	if err := unix.SetNonblock(nfd, true); err != nil {
+		unix.Close(nfd)
+		return nil, fmt.Errorf("worker: %s non-blocking: %w", f.Name(), err)
+	}
+	return os.NewFile(uintptr(nfd), f.Name()), nil
 }

@@ -54,15 +54,16 @@ const (
 	FrameDone
 	// FrameError carries an error message from a child.
 	FrameError
-	// FrameStart tells a child that has said hello to begin its part of
-	// the trial (the queue model's producer).
-	FrameStart
+	// FrameGo tells a child that has said hello to begin its part of the
+	// trial (Group.Go); the child answers with a done frame when the part
+	// ends its own way (Group.AwaitDone).
+	FrameGo
 	frameKinds
 )
 
 var frameKindNames = [...]string{
 	FrameHello: "hello", FrameConfig: "config", FrameArgs: "args", FramePairs: "pairs",
-	FrameResults: "results", FrameDone: "done", FrameError: "error", FrameStart: "start",
+	FrameResults: "results", FrameDone: "done", FrameError: "error", FrameGo: "go",
 }
 
 func (k FrameKind) String() string {
@@ -89,7 +90,7 @@ const (
 	// FrameVersion is the version every frame carries.
 	FrameVersion = 1
 	// MaxControlPayload bounds the payload of control frames (hello,
-	// config, done, error, start) whatever a reader's bound.
+	// config, done, error, go) whatever a reader's bound.
 	MaxControlPayload = 4096
 	// DefaultMaxFramePayload is a reader's bound when it is given none:
 	// 64 MiB, four million pairs.

@@ -49,7 +49,7 @@ func TestFrameRoundTrip(t *testing.T) {
 		{"config", AppendControlFrame(nil, FrameConfig, 100, []byte("square")), FrameConfig, 100, nil, nil, []byte("square")},
 		{"error", AppendControlFrame(nil, FrameError, 0, []byte("boom")), FrameError, 0, nil, nil, []byte("boom")},
 		{"done", AppendControlFrame(nil, FrameDone, 3, nil), FrameDone, 3, nil, nil, []byte{}},
-		{"start", AppendControlFrame(nil, FrameStart, 0, nil), FrameStart, 0, nil, nil, []byte{}},
+		{"go", AppendControlFrame(nil, FrameGo, 0, nil), FrameGo, 0, nil, nil, []byte{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

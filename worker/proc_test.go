@@ -20,12 +20,16 @@ func TestMain(m *testing.M) {
 		return err
 	})
 	Register("test-hello", func(_ context.Context, c *Child) error {
-		// Say hello with a made-up warm-up, then wait for the end.
-		if err := WriteHello(NewFrameWriter(c.Data), 3*time.Millisecond); err != nil {
+		// Take the config, say hello with a made-up warm-up, then wait
+		// for the end.
+		rd := NewFrameReader(c.Data, 0)
+		if f, err := rd.Next(); err != nil || f.Kind != FrameConfig {
+			return fmt.Errorf("config: %v %v", f.Kind, err)
+		}
+		if err := WriteHello(NewFrameWriter(c.Data), 100*time.Microsecond); err != nil {
 			return err
 		}
-		io.Copy(io.Discard, c.Data)
-		return nil
+		return AwaitEnd(rd)
 	})
 	Register("test-fail", func(_ context.Context, c *Child) error {
 		fmt.Fprintln(os.Stderr, "line one")
@@ -139,9 +143,8 @@ func TestChildBornOnCPUSet(t *testing.T) {
 	}
 }
 
-func TestCancelKillsGroup(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	p, err := Start(ctx, Spec{Role: "test-parent"})
+func TestKillKillsGroup(t *testing.T) {
+	p, err := Start(context.Background(), Spec{Role: "test-parent"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,13 +156,13 @@ func TestCancelKillsGroup(t *testing.T) {
 		t.Fatalf("grandchild %d not running", gpid)
 	}
 	start := time.Now()
-	cancel()
+	p.Kill()
 	err = p.Wait()
 	if err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("Wait after cancel = %v, want killed", err)
+		t.Fatalf("Wait after Kill = %v, want killed", err)
 	}
 	if d := time.Since(start); d > WaitDelay+time.Second {
-		t.Fatalf("Wait took %v after cancel", d)
+		t.Fatalf("Wait took %v after Kill", d)
 	}
 	deadline := time.Now().Add(2 * time.Second)
 	for alive(gpid) && time.Now().Before(deadline) {
@@ -167,6 +170,37 @@ func TestCancelKillsGroup(t *testing.T) {
 	}
 	if alive(gpid) {
 		t.Fatalf("grandchild %d outlived its killed parent", gpid)
+	}
+}
+
+// The start context bounds the start only: a done one fails Start, and
+// one that ends later leaves the child running.
+func TestContextBoundsTheStartOnly(t *testing.T) {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if p, err := Start(done, Spec{Role: "test-block"}); !errors.Is(err, context.Canceled) {
+		if err == nil {
+			p.Kill()
+			p.Wait()
+		}
+		t.Fatalf("Start with a done context = %v, want context.Canceled", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p, err := Start(ctx, Spec{Role: "test-block"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := bufio.NewReader(p.Data).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if !alive(p.Pid) {
+		t.Fatalf("child %d died with its start context", p.Pid)
+	}
+	p.Data.Close() // test-block exits at the end of its data channel
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -213,16 +247,18 @@ func alive(pid int) bool {
 	return err == nil && !strings.HasPrefix(st, "Z")
 }
 
-func TestGraceLetsTheChildTearDown(t *testing.T) {
+func TestStopLetsTheChildTearDown(t *testing.T) {
 	for _, c := range []struct {
-		name  string
-		grace time.Duration
-		want  bool
-	}{{"graceful", time.Second, true}, {"killed", 0, false}} {
+		name string
+		stop func(p *Process)
+		want bool
+	}{
+		{"stopped", func(p *Process) { p.Stop(time.Second) }, true},
+		{"killed", func(p *Process) { p.Kill() }, false},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			mark := filepath.Join(t.TempDir(), "mark")
-			ctx, cancel := context.WithCancel(context.Background())
-			p, err := Start(ctx, Spec{Role: "test-cleanup", Args: []string{mark}, Grace: c.grace})
+			p, err := Start(context.Background(), Spec{Role: "test-cleanup", Args: []string{mark}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +266,7 @@ func TestGraceLetsTheChildTearDown(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			cancel()
+			c.stop(p)
 			p.Wait()
 			if d := time.Since(start); d > time.Second {
 				t.Errorf("stopping took %v", d)
@@ -243,11 +279,10 @@ func TestGraceLetsTheChildTearDown(t *testing.T) {
 	}
 }
 
-func TestGraceEndsInAKill(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	// test-parent ignores cancellation: only the kill after Grace ends it,
-	// and its grandchild with it.
-	p, err := Start(ctx, Spec{Role: "test-parent", Grace: 200 * time.Millisecond})
+func TestStopEndsInAKill(t *testing.T) {
+	// test-parent ignores SIGTERM's cancellation: only the kill after the
+	// grace ends it, and its grandchild with it.
+	p, err := Start(context.Background(), Spec{Role: "test-parent"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,13 +291,13 @@ func TestGraceEndsInAKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	cancel()
-	if err := p.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("Wait = %v, want killed", err)
+	if err := p.Stop(200 * time.Millisecond); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("Stop = %v, want killed", err)
 	}
 	if d := time.Since(start); d < 200*time.Millisecond || d > 2*time.Second {
 		t.Errorf("killed after %v, want just after the 200ms grace", d)
 	}
+	p.Wait()
 	deadline := time.Now().Add(2 * time.Second)
 	for alive(gpid) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

@@ -37,13 +37,6 @@ type Spec struct {
 	Stdout io.Writer
 	// NoData skips the data channel socketpair (fd 3 is then /dev/null).
 	NoData bool
-	// Grace, when positive, makes cancellation graceful: the child gets
-	// SIGTERM (RunChild cancels the role's context, so a role can tear down
-	// what it holds: workers, temporary files, sockets), and its whole
-	// process group SIGKILL only if it has not exited within Grace. Once it
-	// has exited, stragglers left in its group are killed too. Without
-	// Grace, cancellation kills the group at once.
-	Grace time.Duration
 }
 
 // Process is a started child.
@@ -55,7 +48,6 @@ type Process struct {
 
 	cmd     *exec.Cmd
 	started int64 // Mono just before the fork
-	grace   bool
 	stderr  stderrTail
 	once    sync.Once
 	done    chan struct{}
@@ -63,13 +55,23 @@ type Process struct {
 	state   *os.ProcessState
 }
 
-// ExitError describes a child that did not exit cleanly.
+// ExitError describes a child that did not exit cleanly, or that exited
+// before its group was done with it (see Group).
 type ExitError struct {
 	Role   string
 	Pid    int
 	Status string // "exit status 1", "signal: killed", …
 	Stderr string // the last lines of its stderr
+
+	early bool // it exited with status 0 before Close
 }
+
+// ErrEarlyExit is matched (errors.Is) by the *ExitError of a child that
+// exited with status 0 while its group still needed it.
+var ErrEarlyExit = errors.New("exited before the trial ended")
+
+// Is reports whether target is ErrEarlyExit and e an early exit.
+func (e *ExitError) Is(target error) bool { return target == ErrEarlyExit && e.early }
 
 func (e *ExitError) Error() string {
 	msg := fmt.Sprintf("%s worker pid %d: %s", e.Role, e.Pid, e.Status)
@@ -79,40 +81,25 @@ func (e *ExitError) Error() string {
 	return msg
 }
 
-// Start starts the executable again in the child role spec.Role. When ctx is
-// done, the child's whole process group is killed (with Spec.Grace, the
-// child is asked to stop first).
+// Start starts the executable again in the child role spec.Role. ctx
+// bounds the start only: Start fails if ctx is done, and a started child
+// lives until it exits or Kill or Stop ends it (see the package's note on
+// contexts).
 func Start(ctx context.Context, spec Spec) (*Process, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("worker: start %s: %w", spec.Role, err)
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("worker: find executable: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, exe, spec.Args...)
+	cmd := exec.Command(exe, spec.Args...)
 	cmd.Env = append(os.Environ(), EnvRole+"="+spec.Role, fmt.Sprintf("%s=%d", EnvFiles, len(spec.Files)))
 	cmd.Env = append(cmd.Env, spec.Env...)
 	cmd.Stdout = spec.Stdout
 	p := &Process{Role: spec.Role, cmd: cmd, done: make(chan struct{})}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error {
-		// The whole group: workers a child started die with it.
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
 	cmd.WaitDelay = WaitDelay
-	if spec.Grace > 0 {
-		p.grace = true
-		cmd.Cancel = func() error {
-			pid := cmd.Process.Pid
-			go func() {
-				select {
-				case <-p.done:
-				case <-time.After(spec.Grace):
-					_ = syscall.Kill(-pid, syscall.SIGKILL)
-				}
-			}()
-			return syscall.Kill(pid, syscall.SIGTERM)
-		}
-		cmd.WaitDelay = spec.Grace + WaitDelay
-	}
 
 	var childEnd *os.File
 	if spec.NoData {
@@ -158,7 +145,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	p.started = Mono()
 	if err := startPinned(spec.CPUs, cmd.Start); err != nil {
 		if cmd.Process != nil {
-			_ = cmd.Cancel()
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			_ = cmd.Wait()
 		}
 		if p.Data != nil {
@@ -175,12 +162,6 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 func (p *Process) wait() {
 	awaitExit(p.Pid)
 	err := p.cmd.Wait()
-	if p.grace {
-		// Nothing the child started in its group outlives it. The group's
-		// ID cannot be reused while a member lives, so this hits only
-		// stragglers (or nothing: ESRCH).
-		_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
-	}
 	p.state = p.cmd.ProcessState
 	if p.state != nil {
 		if ru, ok := p.state.SysUsage().(*syscall.Rusage); ok {
@@ -253,20 +234,30 @@ func (p *Process) Kill() {
 	}
 }
 
-// Stop asks the child to exit with SIGTERM, and kills its group if it has
-// not exited within grace. It returns Wait's error.
+// Stop ends the child gracefully: SIGTERM first (RunChild cancels the
+// role's context, so a role can tear down what it holds: workers,
+// temporary files, sockets), SIGKILL to its process group if it has not
+// exited within grace, and once it has exited, SIGKILL to whatever it left
+// in its group. It returns how the child exited, as Wait does, and leaves
+// the data channel open for Wait.
 func (p *Process) Stop(grace time.Duration) error {
 	select {
 	case <-p.done:
 	default:
 		_ = syscall.Kill(p.Pid, syscall.SIGTERM)
+		t := time.NewTimer(grace)
+		defer t.Stop()
 		select {
 		case <-p.done:
-		case <-time.After(grace):
+		case <-t.C:
 			p.Kill()
+			<-p.done
 		}
 	}
-	return p.Wait()
+	// The group's ID cannot be reused while a member lives, so this hits
+	// only stragglers (or nothing: ESRCH).
+	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	return p.err
 }
 
 // Stderr returns the last lines the child wrote to stderr.

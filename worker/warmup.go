@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 	"time"
@@ -123,8 +124,8 @@ func ReadHello(r *FrameReader, pid int) (Hello, error) {
 	}, nil
 }
 
-// StartStats sums up how long a group of children took to become ready.
-type StartStats struct {
+// startStats sums up how long a group of children took to become ready.
+type startStats struct {
 	began     time.Time
 	ready     []time.Duration // per child: hello arrival − began − warm-up
 	warm      []time.Duration
@@ -132,16 +133,16 @@ type StartStats struct {
 	handshake []time.Duration // per child: its hello − its RunChild − warm-up
 }
 
-// NewStartStats starts the clock; call it just before StartGroup.
-func NewStartStats(children int) *StartStats {
-	return &StartStats{
+// newStartStats starts the clock of a group of children.
+func newStartStats(children int) *startStats {
+	return &startStats{
 		began: time.Now(), ready: make([]time.Duration, children), warm: make([]time.Duration, children),
 		exec: make([]time.Duration, children), handshake: make([]time.Duration, children),
 	}
 }
 
-// Hello records the hello h of child i, started as p, now.
-func (s *StartStats) Hello(i int, p *Process, h Hello) {
+// hello records the hello h of child i, started as p, now.
+func (s *startStats) hello(i int, p *Process, h Hello) {
 	s.ready[i], s.warm[i] = time.Since(s.began)-h.Warm, h.Warm
 	if h.Main > 0 && p != nil && p.started > 0 {
 		s.exec[i] = time.Duration(h.Main - p.started)
@@ -149,17 +150,8 @@ func (s *StartStats) Hello(i int, p *Process, h Hello) {
 	}
 }
 
-// Metrics returns
-//   - worker_start_ms: the wall time from the start of the group to the
-//     last child ready, less that child's warm-up, per child started
-//     (what starting a process costs, children started one after another
-//     but running side by side);
-//   - worker_exec_ms: the mean time from a child's Start to its RunChild
-//     (fork, exec, the Go runtime's start and package initialisation);
-//   - worker_handshake_ms: the mean time from a child's RunChild to its
-//     hello, less its warm-up (its config, buffers and protocol);
-//   - worker_warmup_ms: the longest warm-up.
-func (s *StartStats) Metrics() map[string]float64 {
+// metrics returns the figures Group.StartMetrics documents.
+func (s *startStats) metrics() map[string]float64 {
 	var last, warm, exec, hs time.Duration
 	for i := range s.ready {
 		last, warm = max(last, s.ready[i]), max(warm, s.warm[i])
@@ -186,31 +178,102 @@ type WorkerBuffers struct {
 	Results  []uint64
 }
 
-// ServeSetup is the setup every frame-serving worker does: it reads the
-// config frame (the workload's name, and in Seq the largest batch it will
-// get), sizes and touches every buffer so no page fault lands in compute,
-// warms up (Warmup) and says hello.
-func ServeSetup(rd *FrameReader, wr *FrameWriter) (*WorkerBuffers, error) {
+// Setup is a child's side of the handshake (Group.Handshake), the same
+// for every role: it reads the config frame, calls prepare with it, warms
+// up (Warmup) and says hello (WriteHello). prepare is the role's own
+// setup: it looks up the workload, maps memory, sizes and touches its
+// buffers, reads the tasks that follow the config (ReadTasks). The
+// config's payload is valid until prepare reads the next frame. prepare
+// may be nil.
+func Setup(rd *FrameReader, wr *FrameWriter, prepare func(config Frame) error) error {
 	f, err := rd.Next()
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		return fmt.Errorf("read config: %w", err)
 	}
-	if f.Kind != FrameConfig || f.Seq < 1 || f.Seq > MaxFrameTasks {
-		return nil, fmt.Errorf("%w: first frame %v seq %d, want config", ErrProtocol, f.Kind, f.Seq)
+	if f.Kind != FrameConfig {
+		return fmt.Errorf("%w: first frame %v seq %d, want config", ErrProtocol, f.Kind, f.Seq)
 	}
-	wl, err := workloads.Lookup(string(f.Payload))
+	if prepare != nil {
+		if err := prepare(f); err != nil {
+			return err
+		}
+	}
+	return WriteHello(wr, Warmup())
+}
+
+// ServeSetup is Setup for a frame-serving worker (procpool, pipe): the
+// config names the workload, and its Seq is the largest batch the worker
+// will get; it sizes and touches every buffer, so no page fault lands in
+// compute.
+func ServeSetup(rd *FrameReader, wr *FrameWriter) (*WorkerBuffers, error) {
+	var b *WorkerBuffers
+	err := Setup(rd, wr, func(f Frame) error {
+		if f.Seq < 1 || f.Seq > MaxFrameTasks {
+			return fmt.Errorf("%w: config seq %d, want a frame capacity of 1..%d", ErrProtocol, f.Seq, MaxFrameTasks)
+		}
+		wl, err := workloads.Lookup(string(f.Payload))
+		if err != nil {
+			return err
+		}
+		capacity := int(f.Seq)
+		rd.SetMaxPayload(16 * capacity)
+		rd.Reserve(16 * capacity)
+		wr.Reserve(FrameHeaderSize + 8*capacity)
+		b = &WorkerBuffers{Workload: wl, Tasks: make([]workloads.Task, capacity), Results: make([]uint64, capacity)}
+		clear(b.Tasks)               // fault the pages in now (writes, not reads of the zero page)
+		wl.Apply(b.Tasks, b.Results) // and touch the results
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	capacity := int(f.Seq)
-	rd.SetMaxPayload(16 * capacity)
-	rd.Reserve(16 * capacity)
-	wr.Reserve(FrameHeaderSize + 8*capacity)
-	b := &WorkerBuffers{Workload: wl, Tasks: make([]workloads.Task, capacity), Results: make([]uint64, capacity)}
-	clear(b.Tasks)               // fault the pages in now (writes, not reads of the zero page)
-	wl.Apply(b.Tasks, b.Results) // and touch the results
-	if err := WriteHello(wr, Warmup()); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// ReadTasks reads the n tasks that follow a config (Config.Tasks) into a
+// new slice, decoding each frame in place (child side).
+func ReadTasks(rd *FrameReader, n int) ([]workloads.Task, error) {
+	tasks := make([]workloads.Task, n)
+	for got := 0; got < n; {
+		f, err := rd.Next()
+		if err != nil {
+			return nil, fmt.Errorf("read tasks: %w", err)
+		}
+		if f.Seq != uint64(got) || f.Count() > n-got {
+			return nil, fmt.Errorf("%w: %v frame seq %d (%d tasks) after %d of %d tasks", ErrProtocol, f.Kind, f.Seq, f.Count(), got, n)
+		}
+		// Decode in place: the slice has room for exactly this frame.
+		if _, err := f.Tasks(tasks[got : got : got+f.Count()]); err != nil {
+			return nil, err
+		}
+		got += f.Count()
+	}
+	return tasks, nil
+}
+
+// AwaitGo waits for the parent's go frame (child side; the parent sends it
+// with Group.Go). It returns io.EOF when the parent has closed the channel
+// instead: the child should exit.
+func AwaitGo(rd *FrameReader) error {
+	f, err := rd.Next()
+	if err != nil {
+		return err
+	}
+	if f.Kind != FrameGo {
+		return fmt.Errorf("%w: %v frame, want go", ErrProtocol, f.Kind)
+	}
+	return nil
+}
+
+// AwaitEnd waits until the parent closes the channel (child side): the
+// end of a worker that has done its part.
+func AwaitEnd(rd *FrameReader) error {
+	f, err := rd.Next()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: unexpected %v frame", ErrProtocol, f.Kind)
 }

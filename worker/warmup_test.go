@@ -22,35 +22,31 @@ func TestWarmupBurnsUpToProcessCPUTime(t *testing.T) {
 // The start metrics split a child's start into exec (fork, exec, runtime
 // and package init: up to RunChild) and handshake (RunChild to hello, less
 // the warm-up), on one clock shared by parent and child.
-func TestStartStatsSplitsExecFromHandshake(t *testing.T) {
-	specs := []Spec{{Role: "test-hello"}, {Role: "test-hello"}}
-	stats := NewStartStats(len(specs))
-	g, err := StartGroup(context.Background(), specs)
+func TestStartMetricsSplitExecFromHandshake(t *testing.T) {
+	g, err := StartGroup(context.Background(), []Spec{{Role: "test-hello"}, {Role: "test-hello"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close(time.Second)
-	for i, p := range g.Procs {
-		h, err := ReadHello(NewFrameReader(p.Data, 0), p.Pid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Warm != 3*time.Millisecond || h.Main <= p.started || h.Sent < h.Main {
-			t.Fatalf("hello %+v from a child started at %d", h, p.started)
-		}
-		stats.Hello(i, p, h)
+	if err := g.Handshake(context.Background(), HandshakeTimeout, func(int) Config { return Config{} }); err != nil {
+		t.Fatal(err)
 	}
-	m := stats.Metrics()
-	exec, hs, start := m["worker_exec_ms"], m["worker_handshake_ms"], m["worker_start_ms"]
-	// test-hello claims a 3 ms warm-up it never burned, so its handshake
-	// less that warm-up may be negative, but not by more.
-	if exec <= 0 || hs < -3.001 || m["worker_warmup_ms"] != 3 {
+	m := g.StartMetrics()
+	exec, hs, warm := m["worker_exec_ms"], m["worker_handshake_ms"], m["worker_warmup_ms"]
+	// test-hello claims a 0.1 ms warm-up it never burned, so its
+	// handshake less that warm-up may be negative, but not by more.
+	if exec <= 0 || hs < -0.101 || warm != 0.1 {
 		t.Fatalf("metrics %v: want exec > 0 and the warm-up reported", m)
 	}
 	// Children start one after another and run side by side: per child,
 	// the group's start is about one child's exec plus handshake.
-	if start <= 0 || start > exec+max(hs, 0)+50 {
+	if start := m["worker_start_ms"]; start <= 0 || start > exec+max(hs, 0)+50 {
 		t.Fatalf("metrics %v", m)
+	}
+	for i, p := range g.Procs {
+		if h := g.start; h.exec[i] <= 0 || p.started <= 0 {
+			t.Fatalf("child %d: exec %v, started %d", i, h.exec[i], p.started)
+		}
 	}
 }
 

@@ -2,11 +2,9 @@ package pipe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -19,10 +17,6 @@ import (
 const WorkerRole = "pipe-worker"
 
 const (
-	handshakeTimeout = 10 * time.Second
-	// teardownGrace exceeds the second a race-enabled child sleeps at
-	// exit.
-	teardownGrace = 2 * time.Second
 	maxFrameTasks = worker.MaxFrameTasks
 	// pipeSize is the capacity asked of each pipe.
 	pipeSize = 1 << 20
@@ -48,8 +42,7 @@ func (Model) Doc() string {
 type link struct {
 	tasks   *os.File // write end of the task pipe
 	results *os.File // read end of the result pipe
-	rd      *worker.FrameReader
-	wr      *worker.FrameWriter
+	worker.Conn
 }
 
 type session struct {
@@ -59,7 +52,6 @@ type session struct {
 	frame   int
 	pairs   bool
 	results []uint64
-	start   *worker.StartStats
 }
 
 // setPipeSize asks for a bigger pipe; a refusal (a system limit) leaves
@@ -118,17 +110,16 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 		setPipeSize(tw)
 		setPipeSize(rr)
 		childEnds = append(childEnds, tr, rw)
-		l := link{tasks: tw, results: rr, rd: worker.NewFrameReader(rr, 8*s.frame), wr: worker.NewFrameWriter(tw)}
+		l := link{tasks: tw, results: rr, Conn: worker.Conn{R: worker.NewFrameReader(rr, 8*s.frame), W: worker.NewFrameWriter(tw)}}
 		// Allocate and touch the frame buffers now, not in compute.
-		l.rd.Reserve(8 * s.frame)
-		l.wr.Reserve(worker.FrameHeaderSize + 16*s.frame)
+		l.R.Reserve(8 * s.frame)
+		l.W.Reserve(worker.FrameHeaderSize + 16*s.frame)
 		s.links = append(s.links, l)
 		specs[i] = worker.Spec{
 			Role: WorkerRole, Files: []*os.File{tr, rw}, NoData: true,
 			CPUs: worker.WorkerCPU(i), // pinned, one CPU each
 		}
 	}
-	s.start = worker.NewStartStats(len(specs))
 	if s.g, err = worker.StartGroup(ctx, specs); err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
@@ -138,39 +129,21 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 		f.Close()
 	}
 	childEnds = nil
-	wl := []byte(cfg.Workload.Workload.Name)
-	hello := make([]func(context.Context) error, cfg.Cores)
 	for i, l := range s.links {
-		w := s.g.Procs[i]
-		hello[i] = func(context.Context) error {
-			if err := l.wr.WriteControl(worker.FrameConfig, uint64(s.frame), wl); err != nil {
-				return err
-			}
-			h, err := worker.ReadHello(l.rd, w.Pid)
-			s.start.Hello(i, w, h)
-			return err
-		}
+		s.g.Conns[i] = l.Conn
 	}
-	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
-	defer cancel()
-	if err = s.g.Run(hctx, hello...); err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("workers did not say hello within %v", handshakeTimeout)
-		}
-		return nil, fmt.Errorf("pipe: start workers: %w", err)
+	wl := []byte(cfg.Workload.Workload.Name)
+	err = s.g.Handshake(ctx, worker.HandshakeTimeout, func(int) worker.Config {
+		return worker.Config{Seq: uint64(s.frame), Payload: wl}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pipe: %w", err)
 	}
 	s.results = make([]uint64, n)
 	for i := range s.results {
 		s.results[i] = 0 // touch the pages now, not in compute
 	}
 	return s, nil
-}
-
-func unexpected(pid int, f worker.Frame, want string) error {
-	if f.Kind == worker.FrameError {
-		return fmt.Errorf("%w: pid %d: %s", worker.ErrChildFailed, pid, f.Payload)
-	}
-	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", worker.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
 }
 
 // Compute streams each worker its share and reads its results back.
@@ -184,16 +157,16 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 		send := func(context.Context) error {
 			for a := lo; a < hi; a += s.frame {
 				b := min(a+s.frame, hi)
-				if err := l.wr.WriteTasks(uint64(a), tasks[a:b], s.pairs); err != nil {
+				if err := l.W.WriteTasks(uint64(a), tasks[a:b], s.pairs); err != nil {
 					return err
 				}
 			}
-			return l.wr.WriteControl(worker.FrameDone, uint64(hi-lo), nil)
+			return l.W.WriteControl(worker.FrameDone, uint64(hi-lo), nil)
 		}
 		recv := func(context.Context) error {
 			next := lo
 			for {
-				f, err := l.rd.Next()
+				f, err := l.R.Next()
 				if err != nil {
 					return err
 				}
@@ -207,7 +180,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 					}
 					next += m
 				default:
-					return unexpected(pid, f, fmt.Sprintf("results from %d or done after %d", next, hi))
+					return worker.Unexpected(pid, f, fmt.Sprintf("results from %d or done after %d", next, hi))
 				}
 			}
 		}
@@ -226,7 +199,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 }
 
 func (s *session) metrics() map[string]float64 {
-	m := s.start.Metrics()
+	m := s.g.StartMetrics()
 	m["frame_tasks"] = float64(s.frame)
 	return m
 }
@@ -245,7 +218,7 @@ func (s *session) Teardown() error {
 	for _, l := range s.links {
 		inputs = append(inputs, l.tasks)
 	}
-	err := s.g.Close(teardownGrace, inputs...)
+	err := s.g.Close(worker.ExitGrace, inputs...)
 	for _, l := range s.links {
 		l.results.Close()
 	}

@@ -108,7 +108,7 @@ func (s *asyncSession) Compute(ctx context.Context) (models.Output, error) {
 	fns := []func(context.Context) error{main}
 	for i, w := range s.g.Procs {
 		inflight := make(chan int, asyncWindow)
-		rd, wr := s.rd[i], s.wr[i]
+		rd, wr := s.g.Conns[i].R, s.g.Conns[i].W
 		// freed is signalled by the collector whenever a reply frees a
 		// slot of the window.
 		freed := make(chan struct{}, 1)
@@ -167,16 +167,16 @@ func (s *asyncSession) Compute(ctx context.Context) (models.Output, error) {
 				select {
 				case j = <-inflight:
 				default:
-					return unexpected(w.Pid, f, "nothing (no request in flight)")
+					return worker.Unexpected(w.Pid, f, "nothing (no request in flight)")
 				}
 				if j < 0 {
 					if f.Kind != worker.FrameDone {
-						return unexpected(w.Pid, f, "done")
+						return worker.Unexpected(w.Pid, f, "done")
 					}
 					return nil
 				}
 				if f.Kind != worker.FrameResults || f.Seq != uint64(j) || f.Count() != 1 {
-					return unexpected(w.Pid, f, fmt.Sprintf("one result for task %d", j))
+					return worker.Unexpected(w.Pid, f, fmt.Sprintf("one result for task %d", j))
 				}
 				fut := &s.futures[j]
 				var one [1]uint64

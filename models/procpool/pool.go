@@ -2,7 +2,6 @@ package procpool
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,28 +16,16 @@ import (
 // WorkerRole is the worker role of a pool worker.
 const WorkerRole = "procpool-worker"
 
-const (
-	// handshakeTimeout bounds the start of a worker: exec, runtime start,
-	// config and hello.
-	handshakeTimeout = 10 * time.Second
-	// teardownGrace is how long a worker has to exit after its input
-	// ends before it is killed. A race-enabled child sleeps a second at
-	// exit, so it is longer than that.
-	teardownGrace = 2 * time.Second
-	// maxFrameTasks bounds the tasks one frame may carry (64 MiB of
-	// pairs), whatever --chunk asks.
-	maxFrameTasks = worker.MaxFrameTasks
-)
+// maxFrameTasks bounds the tasks one frame may carry (64 MiB of pairs),
+// whatever --chunk asks.
+const maxFrameTasks = worker.MaxFrameTasks
 
 func init() { worker.Register(WorkerRole, runWorker) }
 
 // pool is c started workers that have said hello.
 type pool struct {
 	g     *worker.Group
-	rd    []*worker.FrameReader
-	wr    []*worker.FrameWriter
 	pairs bool
-	start *worker.StartStats
 }
 
 // usesPairs reports whether any task has a second argument: such a
@@ -67,55 +54,32 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 			specs[i].Files = []*os.File{queue}
 		}
 	}
-	stats := worker.NewStartStats(len(specs))
 	g, err := worker.StartGroup(ctx, specs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	p := &pool{g: g, pairs: usesPairs(cfg.Workload.Tasks), start: stats}
-	wl := []byte(cfg.Workload.Workload.Name)
-	hello := make([]func(context.Context) error, len(g.Procs))
-	for i, w := range g.Procs {
-		rd := worker.NewFrameReader(w.Data, 8*frameTasks)
-		wr := worker.NewFrameWriter(w.Data)
+	for _, c := range g.Conns {
 		// Allocate and touch the frame buffers now, not in compute.
-		rd.Reserve(8 * frameTasks)
-		wr.Reserve(max(worker.FrameHeaderSize+16*frameTasks, (worker.FrameHeaderSize+16)*asyncWindow))
-		p.rd, p.wr = append(p.rd, rd), append(p.wr, wr)
-		hello[i] = func(context.Context) error {
-			if err := wr.WriteControl(worker.FrameConfig, uint64(frameTasks), wl); err != nil {
-				return err
-			}
-			h, err := worker.ReadHello(rd, w.Pid)
-			stats.Hello(i, w, h)
-			return err
-		}
+		c.R.SetMaxPayload(8 * frameTasks)
+		c.R.Reserve(8 * frameTasks)
+		c.W.Reserve(max(worker.FrameHeaderSize+16*frameTasks, (worker.FrameHeaderSize+16)*asyncWindow))
 	}
-	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
-	defer cancel()
-	if err := g.Run(hctx, hello...); err != nil {
+	wl := []byte(cfg.Workload.Workload.Name)
+	err = g.Handshake(ctx, worker.HandshakeTimeout, func(int) worker.Config {
+		return worker.Config{Seq: uint64(frameTasks), Payload: wl}
+	})
+	if err != nil {
 		g.Close(0)
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("workers did not say hello within %v", handshakeTimeout)
-		}
-		return nil, fmt.Errorf("%s: start workers: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return p, nil
+	return &pool{g: g, pairs: usesPairs(cfg.Workload.Tasks)}, nil
 }
 
-// unexpected describes a frame a receiver did not expect.
-func unexpected(pid int, f worker.Frame, want string) error {
-	if f.Kind == worker.FrameError {
-		return fmt.Errorf("%w: pid %d: %s", worker.ErrChildFailed, pid, f.Payload)
-	}
-	return fmt.Errorf("%w: worker pid %d sent %v seq %d (%d items), want %s", worker.ErrProtocol, pid, f.Kind, f.Seq, f.Count(), want)
-}
-
-func (p *pool) close() error { return p.g.Close(teardownGrace) }
+func (p *pool) close() error { return p.g.Close(worker.ExitGrace) }
 
 // metrics returns the start figures of the pool with extra.
 func (p *pool) metrics(extra map[string]float64) map[string]float64 {
-	m := p.start.Metrics()
+	m := p.g.StartMetrics()
 	for k, v := range extra {
 		m[k] = v
 	}
@@ -256,21 +220,9 @@ func serveMap(queue *os.File, rd *worker.FrameReader, wr *worker.FrameWriter) er
 			if err := wr.Flush(); err != nil {
 				return fmt.Errorf("write results: %w", err)
 			}
-			return waitEnd(rd)
+			return worker.AwaitEnd(rd)
 		default:
 			return fmt.Errorf("%w: unexpected %v frame on the task queue", worker.ErrProtocol, f.Kind)
 		}
 	}
-}
-
-// waitEnd waits until the parent closes the data channel.
-func waitEnd(rd *worker.FrameReader) error {
-	f, err := rd.Next()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: unexpected %v frame after done", worker.ErrProtocol, f.Kind)
 }

@@ -123,7 +123,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 	}
 	fns := []func(context.Context) error{put}
 	for i, w := range s.g.Procs {
-		rd := s.rd[i]
+		rd := s.g.Conns[i].R
 		fns = append(fns, func(context.Context) error {
 			for {
 				f, err := rd.Next()
@@ -134,7 +134,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 				case worker.FrameResults:
 					lo, count := int(f.Seq), f.Count()
 					if want := chunks.claim(lo, count); want != "" {
-						return unexpected(w.Pid, f, want)
+						return worker.Unexpected(w.Pid, f, want)
 					}
 					if err := f.ResultsInto(s.results[lo : lo+count]); err != nil {
 						return err
@@ -142,11 +142,11 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 					counts[i] += count
 				case worker.FrameDone:
 					if f.Seq != uint64(counts[i]) {
-						return unexpected(w.Pid, f, fmt.Sprintf("done after its %d results", counts[i]))
+						return worker.Unexpected(w.Pid, f, fmt.Sprintf("done after its %d results", counts[i]))
 					}
 					return nil
 				default:
-					return unexpected(w.Pid, f, "results or done")
+					return worker.Unexpected(w.Pid, f, "results or done")
 				}
 			}
 		})

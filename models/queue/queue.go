@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -25,19 +24,12 @@ const (
 )
 
 const (
-	handshakeTimeout = 10 * time.Second
-	// teardownGrace exceeds the second a race-enabled child sleeps at
-	// exit.
-	teardownGrace = 2 * time.Second
 	// capacity is the slots of each ring: 256 KiB a ring.
 	capacity = 8192
 	// sentinel is the index of the None item that ends a consumer.
 	sentinel = math.MaxUint64
-	// preloadFrame is the tasks per frame of the producer's preload: a
-	// frame that fits a frame reader's buffer, decoded in place.
-	preloadFrame = 4000
-	magic        = 0x6d70_6271_7565_7565 // "mpbqueue"
-	pageSize     = 4096
+	magic    = 0x6d70_6271_7565_7565 // "mpbqueue"
+	pageSize = 4096
 )
 
 func init() {
@@ -140,9 +132,7 @@ type session struct {
 	cfg     models.Config
 	reg     *region
 	g       *worker.Group
-	prod    *worker.FrameWriter
 	results []uint64
-	start   *worker.StartStats
 	// wake is an eventfd the consumers add to when the parent may be
 	// waiting for results (ring.waitItems).
 	wake *os.File
@@ -188,43 +178,22 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 	for range cfg.Cores {
 		specs = append(specs, worker.Spec{Role: ConsumerRole, Files: []*os.File{memfd, s.wake}})
 	}
-	s.start = worker.NewStartStats(len(specs))
 	if s.g, err = worker.StartGroup(ctx, specs); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
+	// The producer is preloaded with every task in the handshake, in
+	// frames of worker.HandshakeFrameTasks.
+	s.g.Conns[0].W.Reserve(worker.FrameHeaderSize + 16*worker.HandshakeFrameTasks)
 	wl := []byte(cfg.Workload.Workload.Name)
-	var fns []func(context.Context) error
-	for i, p := range s.g.Procs {
-		rd, wr := worker.NewFrameReader(p.Data, 0), worker.NewFrameWriter(p.Data)
+	err = s.g.Handshake(ctx, worker.HandshakeTimeout, func(i int) worker.Config {
+		c := worker.Config{Seq: uint64(len(tasks)), Payload: wl}
 		if i == 0 {
-			s.prod = wr
-			wr.Reserve(worker.FrameHeaderSize + 16*preloadFrame)
+			c.Tasks = tasks
 		}
-		fns = append(fns, func(context.Context) error {
-			wr.AppendControl(worker.FrameConfig, uint64(len(tasks)), wl)
-			if i == 0 {
-				for lo := 0; lo < len(tasks); lo += preloadFrame {
-					wr.AppendTasks(uint64(lo), tasks[lo:min(lo+preloadFrame, len(tasks))], true)
-					if err := wr.Flush(); err != nil {
-						return err
-					}
-				}
-			}
-			if err := wr.Flush(); err != nil {
-				return err
-			}
-			h, err := worker.ReadHello(rd, p.Pid)
-			s.start.Hello(i, p, h)
-			return err
-		})
-	}
-	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
-	defer cancel()
-	if err = s.g.Run(hctx, fns...); err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("processes did not say hello within %v", handshakeTimeout)
-		}
-		return nil, fmt.Errorf("queue: start processes: %w", err)
+		return c
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
 	}
 	s.results = make([]uint64, len(tasks))
 	for i := range s.results {
@@ -246,8 +215,8 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 }
 
 func (s *session) compute(ctx context.Context) (models.Output, error) {
-	if err := s.prod.WriteControl(worker.FrameStart, 0, nil); err != nil {
-		return models.Output{}, s.g.Cause(err)
+	if err := s.g.Go(0); err != nil {
+		return models.Output{}, err
 	}
 	n := uint64(len(s.results))
 	consumers := len(s.g.Procs) - 1
@@ -271,16 +240,11 @@ func (s *session) compute(ctx context.Context) (models.Output, error) {
 		if len(counts) == consumers {
 			return models.Output{}, fmt.Errorf("%w: every consumer stopped with %d of %d results in", worker.ErrProtocol, got, n)
 		}
-		// The context first: when it ends, the children are killed
-		// (see worker.Start), and that is not their failure.
 		if err := ctx.Err(); err != nil {
 			return models.Output{}, err
 		}
 		select {
 		case <-s.g.Failed():
-			if err := ctx.Err(); err != nil {
-				return models.Output{}, err
-			}
 			return models.Output{}, s.g.Err()
 		default:
 		}
@@ -296,7 +260,7 @@ func (s *session) compute(ctx context.Context) (models.Output, error) {
 }
 
 func (s *session) metrics() map[string]float64 {
-	m := s.start.Metrics()
+	m := s.g.StartMetrics()
 	m["ring_slots"] = capacity
 	return m
 }
@@ -306,7 +270,7 @@ func (s *session) metrics() map[string]float64 {
 func (s *session) Teardown() error {
 	// Abort as part of Close, so that a consumer woken by it exits as
 	// part of the teardown rather than as a failure.
-	err := s.g.Close(teardownGrace, closerFunc(s.reg.abort))
+	err := s.g.Close(worker.ExitGrace, closerFunc(s.reg.abort))
 	s.reg.unmap()
 	s.wake.Close()
 	if err != nil {
@@ -325,92 +289,54 @@ func (f closerFunc) Close() error {
 // Pids returns the PIDs of the producer and the consumers (tests use it).
 func (s *session) Pids() []int { return s.g.Pids() }
 
-// attach maps the region a child got as its first file and reads its
-// config. A consumer also gets the parent's eventfd, through which it wakes
-// the parent when results wait.
-func attach(c *worker.Child, consumer bool) (*region, *worker.FrameReader, *worker.FrameWriter, worker.Frame, error) {
+// attach maps the region a child got as its first file. A consumer also
+// gets the parent's eventfd, through which it wakes the parent when
+// results wait.
+func attach(c *worker.Child, consumer bool) (*region, *worker.FrameReader, *worker.FrameWriter, error) {
 	want := 1
 	if consumer {
 		want = 2
 	}
 	if len(c.Files) != want {
-		return nil, nil, nil, worker.Frame{}, fmt.Errorf("got %d files, want %d (the region, and a consumer's eventfd)", len(c.Files), want)
+		return nil, nil, nil, fmt.Errorf("got %d files, want %d (the region, and a consumer's eventfd)", len(c.Files), want)
 	}
 	reg, err := mapRegion(int(c.Files[0].Fd()), false, 0, 0)
 	if err != nil {
-		return nil, nil, nil, worker.Frame{}, err
+		return nil, nil, nil, err
 	}
 	if consumer {
 		if reg.results.wakeReader, err = eventfdWaker(c.Files[1]); err != nil {
 			reg.unmap()
-			return nil, nil, nil, worker.Frame{}, fmt.Errorf("eventfd: %w", err)
+			return nil, nil, nil, fmt.Errorf("eventfd: %w", err)
 		}
 	}
-	rd, wr := worker.NewFrameReader(c.Data, 0), worker.NewFrameWriter(c.Data)
-	f, err := rd.Next()
-	if err == nil && f.Kind != worker.FrameConfig {
-		err = fmt.Errorf("%w: first frame %v, want config", worker.ErrProtocol, f.Kind)
-	}
-	if err != nil {
-		reg.unmap()
-		return nil, nil, nil, worker.Frame{}, err
-	}
-	return reg, rd, wr, f, nil
+	return reg, worker.NewFrameReader(c.Data, 0), worker.NewFrameWriter(c.Data), nil
 }
 
-// waitEOF waits until the parent closes the data channel.
-func waitEOF(rd *worker.FrameReader) error {
-	for {
-		f, err := rd.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("%w: unexpected %v frame", worker.ErrProtocol, f.Kind)
-	}
-}
-
-// runProducer receives the tasks, then on the start frame puts every task
-// and one sentinel per consumer on the task ring.
+// runProducer receives the tasks in the handshake, then on go puts every
+// task and one sentinel per consumer on the task ring.
 func runProducer(_ context.Context, c *worker.Child) error {
-	reg, rd, wr, cfg, err := attach(c, false)
+	reg, rd, wr, err := attach(c, false)
 	if err != nil {
 		return err
 	}
 	defer reg.unmap()
-	n := int(cfg.Seq)
-	if uint64(n) != reg.hdr.tasks {
-		return fmt.Errorf("%w: config says %d tasks, region %d", worker.ErrProtocol, n, reg.hdr.tasks)
-	}
-	tasks := make([]workloads.Task, n)
-	for got := 0; got < n; {
-		f, err := rd.Next()
-		if err != nil {
-			return fmt.Errorf("read tasks: %w", err)
+	var tasks []workloads.Task
+	err = worker.Setup(rd, wr, func(cfg worker.Frame) error {
+		if cfg.Seq != reg.hdr.tasks {
+			return fmt.Errorf("%w: config says %d tasks, region %d", worker.ErrProtocol, cfg.Seq, reg.hdr.tasks)
 		}
-		if f.Seq != uint64(got) || f.Count() > n-got {
-			return fmt.Errorf("%w: tasks frame seq %d (%d tasks) after %d of %d", worker.ErrProtocol, f.Seq, f.Count(), got, n)
-		}
-		// Decode in place: the slice has room for exactly this frame.
-		if _, err := f.Tasks(tasks[got : got : got+f.Count()]); err != nil {
-			return err
-		}
-		got += f.Count()
-	}
-	if err := worker.WriteHello(wr, worker.Warmup()); err != nil {
+		tasks, err = worker.ReadTasks(rd, int(cfg.Seq))
 		return err
-	}
-	f, err := rd.Next()
-	if err == io.EOF {
-		return nil // torn down before compute
-	}
+	})
 	if err != nil {
 		return err
 	}
-	if f.Kind != worker.FrameStart {
-		return fmt.Errorf("%w: %v frame, want start", worker.ErrProtocol, f.Kind)
+	if err := worker.AwaitGo(rd); err != nil {
+		if err == io.EOF {
+			return nil // torn down before compute
+		}
+		return err
 	}
 	err = produce(reg, tasks)
 	if errors.Is(err, errAborted) {
@@ -419,7 +345,7 @@ func runProducer(_ context.Context, c *worker.Child) error {
 	if err != nil {
 		return err
 	}
-	return waitEOF(rd)
+	return worker.AwaitEnd(rd)
 }
 
 func produce(reg *region, tasks []workloads.Task) error {
@@ -439,16 +365,17 @@ func produce(reg *region, tasks []workloads.Task) error {
 // runConsumer takes tasks until a sentinel, puts each result on the result
 // ring, then puts its own sentinel with its count.
 func runConsumer(_ context.Context, c *worker.Child) error {
-	reg, rd, wr, cfg, err := attach(c, true)
+	reg, rd, wr, err := attach(c, true)
 	if err != nil {
 		return err
 	}
 	defer reg.unmap()
-	wl, err := workloads.Lookup(string(cfg.Payload))
-	if err != nil {
+	var wl *workloads.Workload
+	err = worker.Setup(rd, wr, func(cfg worker.Frame) (err error) {
+		wl, err = workloads.Lookup(string(cfg.Payload))
 		return err
-	}
-	if err := worker.WriteHello(wr, worker.Warmup()); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	err = consume(reg, wl, uint64(os.Getpid()))
@@ -458,7 +385,7 @@ func runConsumer(_ context.Context, c *worker.Child) error {
 	if err != nil {
 		return err
 	}
-	return waitEOF(rd)
+	return worker.AwaitEnd(rd)
 }
 
 func consume(reg *region, wl *workloads.Workload, pid uint64) error {
