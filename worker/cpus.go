@@ -25,13 +25,13 @@ func AllowedCPUs() ([]int, error) {
 //
 // Note: procpool, pipe and shm pin their c workers this way. Left to the
 // kernel, workers started or woken together were often queued on one CPU
-// (the waker's) while another stayed idle for up to 5 ms, the time the
-// load balancer took to move one: longer than many a compute phase, and a
-// matter of placement luck, not of the model. Pinned, a worker's runtime
-// threads (its sysmon, its GC) also stay on its own CPU. Models with a
-// busy process beside their c workers (queue's producer, manager's
-// server) leave them all to the kernel: pinned, the extra process was
-// stuck sharing one worker's CPU.
+// (the waker's) while another stayed idle for milliseconds, until the load
+// balancer moved one: longer than many a compute phase, and a matter of
+// placement luck, not of the model. Pinned, a worker's runtime threads
+// (its sysmon, its GC) also stay on its own CPU. Models with a busy
+// process beside their c workers (queue's producer, manager's server)
+// leave them all to the kernel: pinned, the extra process was stuck
+// sharing one worker's CPU.
 func WorkerCPU(i int) []int {
 	cpus, err := AllowedCPUs()
 	if err != nil || len(cpus) == 0 {

@@ -1,6 +1,10 @@
-// Package worker is the process plumbing every multi-process part of mpbench
-// shares: starting the same executable again in a child role, confining a
-// child to a CPU set, the data channel, the child's stderr, and reaping.
+// Package worker owns the whole life of a worker process, for every part of
+// mpbench that starts one: the process models (Python's multiprocessing
+// patterns rebuilt as real processes), the harness's cell runner, and the
+// tests. A worker is started confined to its CPUs, told what to do and
+// says hello (the handshake), is told go and says done, and is stopped
+// gracefully and reaped; a worker that dies on the way fails its trial
+// with its PID, status and the tail of its stderr.
 //
 // # Re-executing ourselves
 //
@@ -11,8 +15,9 @@
 //
 //	if worker.IsChild() { os.Exit(worker.RunChild()) }
 //
-// before anything else, so the installed binary and `go test` binaries serve
-// roles the same way (the standard library's os/exec tests do the same).
+// before anything else, so the installed binary and `go test` binaries
+// serve roles the same way (the standard library's os/exec tests do the
+// same).
 //
 // # What every child gets
 //
@@ -20,47 +25,83 @@
 //     from stdout so that a stray print cannot corrupt results;
 //   - fd 4 onwards: Spec.Files, in order (pipes, a shared-memory fd, …);
 //   - stderr written into a memfd the parent holds, read only for the last
-//     lines of an error message;
-//   - its own process group, Pdeathsig = SIGKILL, and a bounded shutdown:
-//     cancelling the start context kills the whole group (with Spec.Grace,
-//     SIGTERM first, so the role can tear down, and the group's kill only
-//     after the grace), and Wait returns at most WaitDelay after that;
-//   - the CPU set of Spec.CPUs from birth (see Start).
+//     lines of an error message (ExitError);
+//   - its own process group, and Pdeathsig = SIGKILL: a child dies with
+//     its parent, however the parent dies;
+//   - the CPU set of Spec.CPUs from birth (Start; WorkerCPU is the pinning
+//     rule of the process models' workers).
 //
-// Wait reaps the child and adds its resource usage to the totals that
+// Wait reaps a child and adds its resource usage to the totals that
 // ReapedUsage reports, so the cell runner can charge each trial with the
-// CPU time and memory of every process it started. The parent waits for
-// the exit on the child's pidfd in Go's netpoller, not in a blocking
-// waitid, so that a waiting parent leaves the Go runtime's sysmon asleep.
-// WorkerCPU is the pinning rule of the process models' workers.
+// CPU time and memory of every process it started.
 //
-// # Groups
+// # A worker's life
 //
-// A process model starts its workers for one trial as a Group
-// (StartGroup): a child that exits before Group.Close is a failure of the
-// trial, kept with its PID, status and stderr; Group.Run runs the model's
-// per-worker goroutines and, on the first error, a child's death or the
-// context's end, kills the children so that nothing stays blocked on a dead
-// peer; Group.Close ends every child's input, kills stragglers after a
-// grace period and reaps them all.
+// A process model starts its workers for one trial as a Group:
+//
+//	StartGroup   fork and exec each child, confined to its CPUs
+//	Handshake    a config frame to each child (Config: a workload's name,
+//	             a frame size, tasks that follow), its hello back
+//	Run / Go     the trial: the model's own I/O with each child (Run), or
+//	AwaitDone    a go frame to each child and its done frame back
+//	Close        end of input, a bounded grace, SIGKILL, reaping
+//
+// A child serves its side with one helper whatever its role, Setup: read
+// the config, do the role's own setup (map memory, size buffers, read
+// tasks, connect), warm up (Warmup) and say hello. The hello carries the
+// warm-up and two readings of CLOCK_MONOTONIC (one clock for parent and
+// child), so every process model reports what starting its processes cost
+// (Group.StartMetrics: worker_start_ms, worker_exec_ms,
+// worker_handshake_ms, worker_warmup_ms). AwaitGo and AwaitEnd are the
+// child's side of go and of the end of input.
+//
+// A child that exits before Close, whatever its status, fails the group:
+// its *ExitError is kept, the other children are killed at once so that
+// nothing stays blocked on a dead peer, and the phase under way (Run,
+// AwaitDone, Handshake, Go) returns the failure. Close reports a failure
+// only if no phase returned it, and a child that had to be killed at
+// teardown; children ended by Kill are not failures.
+//
+// # Contexts
+//
+// The context given to Start or StartGroup bounds the start only, and
+// Handshake's bounds the handshake. A started child lives until Close,
+// Kill or Stop ends it (or it exits). Run and AwaitDone take the context
+// of their phase: when it ends they kill the children and return its
+// error.
+//
+// Note: a trial's phases need not share one context (a test may set up
+// with one and compute with another), and the code that notices an ended
+// context is the one waiting in that phase. Had the children died with
+// the start context, a setup context that ended after Setup would kill a
+// session's workers, and a cancelled context would reach a model as a
+// child's death by SIGKILL, indistinguishable from a real failure unless
+// the model checked its context first. Lives end explicitly instead:
+// Close at teardown, Kill on a failure or an ended phase, Stop (SIGTERM,
+// then SIGKILL after a grace) where the child has something to tear down,
+// as the cell runner does on Ctrl-C or at its timeout.
+//
+// # Waiting
+//
+// The parent's end of each data channel is non-blocking, so a goroutine
+// waiting on it parks in Go's netpoller; the parent learns of a child's
+// exit on the child's pidfd, in the netpoller too. AwaitDone reads the
+// done frames in the calling goroutine, so a done frame wakes the waiter
+// itself.
+//
+// Note: a goroutine blocked in a read or waitid system call holds its
+// thread and its P. With GOMAXPROCS = c, the goroutines it readies can
+// wait until the runtime's sysmon thread takes that P back, which delays
+// the moment the parent sees a worker's done; and while a P is held in a
+// system call, sysmon does not sleep but polls, its wake-ups landing on
+// CPUs the workers compute on. Parked in the netpoller, an idle parent
+// holds no P and sysmon sleeps.
 //
 // # Frames
 //
-// Tasks and results move between processes as frames (frame.go): a 16-byte
-// header — kind, version, payload length, seq — and packed little-endian
-// uint64s, one frame and one write per batch of tasks. FrameReader bounds
-// a frame's length before it allocates anything, and FuzzDecodeFrame keeps
-// it honest.
-//
-// # Warming up
-//
-// A child says hello (WriteHello) when it is ready, after Warmup has
-// burned CPU up to MPBENCH_WORKER_WARMUP (10 ms) of process CPU time: on
-// the KVM guests mpbench was built on, a fresh process runs compute-bound
-// code about 20 % slower until then, and workers start fresh in every
-// trial's setup. The hello carries the warm-up, so a model reports how long
-// starting its processes took without it (StartStats), and when the
-// child's RunChild began and when it said hello, on CLOCK_MONOTONIC (one
-// clock for parent and child), so that the start splits into exec and
-// handshake.
+// Control messages, tasks and results move between processes as frames
+// (frame.go): a 16-byte header — kind, version, payload length, seq — and
+// packed little-endian uint64s, one frame and one write per batch of
+// tasks. FrameReader bounds a frame's length before it allocates anything,
+// and FuzzDecodeFrame keeps it honest.
 package worker

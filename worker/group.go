@@ -273,7 +273,7 @@ func (g *Group) Handshake(ctx context.Context, timeout time.Duration, configFor 
 			if err := c.W.Flush(); err != nil {
 				return err
 			}
-			h, err := ReadHello(c.R, p.Pid)
+			h, err := readHello(c.R, p.Pid)
 			g.start.hello(i, p, h)
 			return err
 		}

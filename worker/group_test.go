@@ -93,7 +93,7 @@ func init() {
 		for _, t := range tasks {
 			sum += t.A + t.B
 		}
-		if err := WriteHello(wr, time.Duration(sum)); err != nil {
+		if err := writeHello(wr, time.Duration(sum)); err != nil {
 			return err
 		}
 		return AwaitEnd(rd)

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 		if f, err := rd.Next(); err != nil || f.Kind != FrameConfig {
 			return fmt.Errorf("config: %v %v", f.Kind, err)
 		}
-		if err := WriteHello(NewFrameWriter(c.Data), 100*time.Microsecond); err != nil {
+		if err := writeHello(NewFrameWriter(c.Data), 100*time.Microsecond); err != nil {
 			return err
 		}
 		return AwaitEnd(rd)
