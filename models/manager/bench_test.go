@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/models/internal/modeltest"
-	"github.com/mpbench/mpbench/models/internal/workers"
 	"github.com/mpbench/mpbench/worker"
 )
 
@@ -20,13 +19,13 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	g, err := workers.Start(ctx, "bench", []worker.Spec{{Role: ServerRole, Files: []*os.File{lnFile}}})
+	g, err := worker.StartGroup(ctx, []worker.Spec{{Role: ServerRole, Files: []*os.File{lnFile}}})
 	lnFile.Close()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer g.Close()
-	if err := g.Await(ctx, workers.Ready); err != nil {
+	defer g.Close(worker.ExitGrace)
+	if err := g.Handshake(ctx, worker.HandshakeTimeout, func(int) worker.Config { return worker.Config{} }); err != nil {
 		b.Fatal(err)
 	}
 	c, err := Dial(path)

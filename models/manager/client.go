@@ -114,7 +114,7 @@ func (c *Client) callLen(at int) (int, error) {
 	return int(n), nil
 }
 
-// Dict is a proxy of the manager's dict (string → uint64), the notes'
+// Dict is a proxy of the manager's dict (string → uint64), Python's
 // Manager().dict().
 type Dict struct{ c *Client }
 
@@ -245,7 +245,7 @@ func (d Dict) Range(fn func(key []byte, value uint64) error) error {
 	}
 }
 
-// List is a proxy of the manager's list of uint64, the notes'
+// List is a proxy of the manager's list of uint64, Python's
 // Manager().list().
 type List struct{ c *Client }
 

@@ -2,7 +2,6 @@ package manager
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/internal/workers"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -62,11 +60,11 @@ func (m Model) Doc() string {
 // does not account for every task exactly once.
 var ErrResults = errors.New("manager holds wrong results")
 
-// Setup starts the manager process on a fresh private socket, starts c
-// workers, hands each its share of the tasks, connects the parent's own
-// client, and waits until every process is ready. Once all have connected,
-// the socket and its folder are removed: nothing is left on disk during
-// compute.
+// Setup starts the manager process on a fresh private socket and c
+// workers, connects the parent's own client, and hands each worker its
+// share of the tasks in the handshake, which ends when every process has
+// said hello. Once all have connected, the socket and its folder are
+// removed: nothing is left on disk during compute.
 func (m Model) Setup(ctx context.Context, cfg models.Config) (sess models.Session, err error) {
 	name := m.Name()
 	if cfg.Workload == nil || cfg.Cores < 1 {
@@ -88,34 +86,39 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (sess models.Sessio
 	if m.batch {
 		mode = "batch"
 	}
-	specs := []worker.Spec{{Role: ServerRole, Files: []*os.File{lnFile}}}
-	for range cfg.Cores {
+	tasks := cfg.Workload.Tasks
+	share := func(w int) (lo, hi int) { return w * len(tasks) / cfg.Cores, (w + 1) * len(tasks) / cfg.Cores }
+	// The manager process is not warmed up (worker.Warmup): it mostly
+	// waits on sockets.
+	specs := []worker.Spec{{Role: ServerRole, Files: []*os.File{lnFile}, Env: []string{worker.EnvWarmup + "=0"}}}
+	for w := range cfg.Cores {
+		lo, _ := share(w)
 		specs = append(specs, worker.Spec{
 			Role: WorkerRole,
-			Args: []string{cfg.Workload.Workload.Name, mode, strconv.Itoa(chunk), path},
+			Args: []string{mode, strconv.Itoa(chunk), path, strconv.Itoa(lo)},
 			Env:  []string{"GOMAXPROCS=1"}, // one goroutine making one call at a time
 		})
 	}
-	s.g, err = workers.Start(ctx, name, specs)
+	s.g, err = worker.StartGroup(ctx, specs)
 	lnFile.Close() // the manager holds the listener now
 	if err != nil {
-		return nil, err
-	}
-	stop := context.AfterFunc(ctx, s.g.Kill) // unblocks the writes below
-	defer stop()
-
-	tasks := cfg.Workload.Tasks
-	for w := range cfg.Cores {
-		lo, hi := w*len(tasks)/cfg.Cores, (w+1)*len(tasks)/cfg.Cores
-		if err := s.g.Write(1+w, encodeShare(uint64(lo), tasks[lo:hi])); err != nil {
-			return nil, s.ctxErr(ctx, err)
-		}
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if s.client, err = Dial(path); err != nil {
-		return nil, s.ctxErr(ctx, fmt.Errorf("%s: %w", name, err))
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := s.g.Await(ctx, workers.Ready); err != nil {
-		return nil, err
+	// Each worker's config names the workload and is followed by its
+	// share of the tasks, a static split.
+	wl := []byte(cfg.Workload.Workload.Name)
+	err = s.g.Handshake(ctx, worker.HandshakeTimeout, func(i int) worker.Config {
+		if i == 0 {
+			return worker.Config{}
+		}
+		lo, hi := share(i - 1)
+		return worker.Config{Seq: uint64(hi - lo), Payload: wl, Tasks: tasks[lo:hi]}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("%s: remove private folder: %w", name, err)
@@ -123,24 +126,11 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (sess models.Sessio
 	return s, nil
 }
 
-// encodeShare is a worker's share as sent over its data channel in setup:
-// u64 index of its first task, u64 count, count × (u64 A, u64 B).
-func encodeShare(lo uint64, tasks []workloads.Task) []byte {
-	b := make([]byte, 0, 16+16*len(tasks))
-	b = binary.LittleEndian.AppendUint64(b, lo)
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(tasks)))
-	for _, t := range tasks {
-		b = binary.LittleEndian.AppendUint64(b, t.A)
-		b = binary.LittleEndian.AppendUint64(b, t.B)
-	}
-	return b
-}
-
 type session struct {
 	name     string
 	dir      string
 	n, cores int
-	g        *workers.Group // [0] the manager, [1..c] the workers
+	g        *worker.Group // [0] the manager, [1..c] the workers
 	client   *Client
 	done     bool
 }
@@ -176,11 +166,11 @@ func (s *session) Compute(ctx context.Context) (out models.Output, err error) {
 	}()
 	idx := s.workerIdx()
 	t0 := time.Now()
-	if err := s.g.Send(workers.Go, idx...); err != nil {
-		return out, err
+	if err := s.g.Go(idx...); err != nil {
+		return out, fmt.Errorf("%s: %w", s.name, err)
 	}
-	if err := s.g.Await(ctx, workers.Done, idx...); err != nil {
-		return out, err
+	if err := s.g.AwaitDone(ctx, idx...); err != nil {
+		return out, fmt.Errorf("%s: %w", s.name, err)
 	}
 	stored := time.Since(t0)
 
@@ -189,15 +179,14 @@ func (s *session) Compute(ctx context.Context) (out models.Output, err error) {
 	if err != nil {
 		return out, err
 	}
-	return models.Output{
-		Results: results,
-		Workers: s.g.Pids()[1:],
-		Metrics: map[string]float64{
-			"results_stored_per_s": float64(s.n) / stored.Seconds(),
-			"readback_s":           time.Since(t1).Seconds(),
-		},
-	}, nil
+	m := s.g.StartMetrics()
+	m["results_stored_per_s"] = float64(s.n) / stored.Seconds()
+	m["readback_s"] = time.Since(t1).Seconds()
+	return models.Output{Results: results, Workers: s.g.Pids()[1:], Metrics: m}, nil
 }
+
+// Pids returns the PIDs of the manager and the workers (tests use it).
+func (s *session) Pids() []int { return s.g.Pids() }
 
 // readBack reads every result through the manager and checks that each
 // task has exactly one, and that the list holds one count per worker that
@@ -247,7 +236,9 @@ func (s *session) Teardown() error {
 		s.client.Close()
 	}
 	if s.g != nil {
-		errs = append(errs, s.g.Close())
+		if err := s.g.Close(worker.ExitGrace); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
+		}
 	}
 	if err := os.RemoveAll(s.dir); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
@@ -256,7 +247,8 @@ func (s *session) Teardown() error {
 }
 
 // runServer is the body of the manager process: serve the listener it was
-// handed as fd 4 until the parent closes the data channel.
+// handed as fd 4, say hello, and serve until the parent closes the data
+// channel.
 func runServer(ctx context.Context, c *worker.Child) error {
 	if len(c.Files) != 1 {
 		return fmt.Errorf("want one listener fd, got %d", len(c.Files))
@@ -272,19 +264,17 @@ func runServer(ctx context.Context, c *worker.Child) error {
 	defer srv.Close()
 	// Wait on the data channel through the poller: a blocking read would
 	// hold a P that the connections' goroutines need.
-	data, err := workers.Pollable(c.Data)
+	data, err := worker.Pollable(c.Data)
 	if err != nil {
 		return err
 	}
 	defer data.Close()
-	if err := workers.Signal(data, workers.Ready); err != nil {
+	rd := worker.NewFrameReader(data, 0)
+	if err := worker.Setup(rd, worker.NewFrameWriter(data), nil); err != nil {
 		return err
 	}
 	parent := make(chan error, 1)
-	go func() {
-		_, err := io.Copy(io.Discard, data)
-		parent <- err
-	}()
+	go func() { parent <- worker.AwaitEnd(rd) }()
 	select {
 	case err := <-served:
 		return err
@@ -295,82 +285,72 @@ func runServer(ctx context.Context, c *worker.Child) error {
 	}
 }
 
-// runWorker is the body of a worker: read its share of the tasks from the
-// data channel, connect to the manager, say Ready, and on Go compute the
-// share chunk by chunk and store each result through the Dict proxy (one
-// call per result, or batches for manager-batch); then append its count to
-// the list and say Done. Args: workload, "one" or "batch", chunk, socket.
+// runWorker is the body of a worker: the handshake (its config names the
+// workload and is followed by its share of the tasks; it connects to the
+// manager before it says hello), then on each go it computes the share
+// chunk by chunk and stores each result through the Dict proxy (one call
+// per result, or batches for manager-batch), appends its count to the
+// list, and answers with a done frame. Args: "one" or "batch", chunk,
+// socket, the index of its first task.
 func runWorker(_ context.Context, c *worker.Child) error {
 	if len(c.Args) != 4 {
-		return fmt.Errorf("want args [workload one|batch chunk socket], got %q", c.Args)
+		return fmt.Errorf("want args [one|batch chunk socket first-task], got %q", c.Args)
 	}
-	w, err := workloads.Lookup(c.Args[0])
-	if err != nil {
-		return err
-	}
-	batch := c.Args[1] == "batch"
-	chunk, err := strconv.Atoi(c.Args[2])
+	batch := c.Args[0] == "batch"
+	chunk, err := strconv.Atoi(c.Args[1])
 	if err != nil || chunk < 1 {
-		return fmt.Errorf("bad chunk %q", c.Args[2])
+		return fmt.Errorf("bad chunk %q", c.Args[1])
 	}
-	lo, tasks, err := readShare(c.Data)
+	lo, err := strconv.ParseUint(c.Args[3], 10, 64)
 	if err != nil {
-		return err
+		return fmt.Errorf("bad first task %q", c.Args[3])
 	}
-	cl, err := Dial(c.Args[3])
+	rd, wr := worker.NewFrameReader(c.Data, 0), worker.NewFrameWriter(c.Data)
+	var (
+		w     *workloads.Workload
+		tasks []workloads.Task
+		cl    *Client
+	)
+	defer func() {
+		if cl != nil {
+			cl.Close()
+		}
+	}()
+	err = worker.Setup(rd, wr, func(cfg worker.Frame) (err error) {
+		if w, err = workloads.Lookup(string(cfg.Payload)); err != nil {
+			return err
+		}
+		if cfg.Seq > maxShare {
+			return fmt.Errorf("share of %d tasks (max %d)", cfg.Seq, maxShare)
+		}
+		if tasks, err = worker.ReadTasks(rd, int(cfg.Seq)); err != nil {
+			return err
+		}
+		cl, err = Dial(c.Args[2])
+		return err
+	})
 	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	// Like every process model's workers, warm up before saying Ready, so
-	// a fresh process's slow start is paid in setup (see worker.Warmup). The
-	// manager process itself is not warmed: it mostly waits on sockets.
-	worker.Warmup()
-	if err := workers.Signal(c.Data, workers.Ready); err != nil {
 		return err
 	}
 	for {
-		b, err := workers.Next(c.Data)
+		err := worker.AwaitGo(rd)
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if b != workers.Go {
-			return fmt.Errorf("unexpected signal %q", b)
-		}
 		if err := store(cl, w.Apply, lo, tasks, chunk, batch); err != nil {
 			return err
 		}
-		if err := workers.Signal(c.Data, workers.Done); err != nil {
+		if err := wr.WriteControl(worker.FrameDone, 0, nil); err != nil {
 			return err
 		}
 	}
 }
 
-// maxShare bounds the tasks a worker accepts from its data channel.
+// maxShare bounds the tasks a worker accepts in its handshake.
 const maxShare = 1 << 28
-
-func readShare(r io.Reader) (uint64, []workloads.Task, error) {
-	var hdr [16]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return 0, nil, fmt.Errorf("read share: %w", err)
-	}
-	lo, n := binary.LittleEndian.Uint64(hdr[:]), binary.LittleEndian.Uint64(hdr[8:])
-	if n > maxShare {
-		return 0, nil, fmt.Errorf("share of %d tasks (max %d)", n, maxShare)
-	}
-	buf := make([]byte, 16*n)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return 0, nil, fmt.Errorf("read share: %w", err)
-	}
-	tasks := make([]workloads.Task, n)
-	for i := range tasks {
-		tasks[i] = workloads.Task{A: binary.LittleEndian.Uint64(buf[16*i:]), B: binary.LittleEndian.Uint64(buf[16*i+8:])}
-	}
-	return lo, tasks, nil
-}
 
 // store computes tasks (task lo+i is tasks[i]) a chunk at a time and stores
 // every result under its task index in decimal.

@@ -13,10 +13,8 @@
 // pinned, one CPU of the cell each (worker.WorkerCPU). Setup ends when every
 // worker has said hello, so the start of processes and the handshake are
 // timed apart from compute.
-// Before its hello a worker warms up (worker.Warmup: a fresh process runs
-// slow for its first milliseconds of CPU on the machines this was built
-// on); each trial's metrics report worker_start_ms and worker_warmup_ms
-// apart.
+// Before its hello a worker warms up (worker.Warmup); each trial's metrics
+// report the workers' start figures (worker.Group.StartMetrics).
 //
 // # procpool: map and starmap
 //
@@ -81,6 +79,6 @@
 // model, the worker's PID, its signal or exit status and the last lines of
 // its stderr (a worker.ExitError), after the other workers are killed so
 // that no goroutine stays blocked; Teardown reaps every worker on every
-// path. The workers live until Teardown or until the context given to
-// Setup is done, whichever comes first.
+// path. The workers live until Teardown; a context that ends during Setup
+// or Compute kills them, and that phase returns the context's error.
 package procpool

@@ -1,4 +1,4 @@
-// Package queue is the queue model, the analogue of the notes'
+// Package queue is the queue model, the analogue of Python's
 // producer–consumer pattern: one producer process puts every task on a
 // cross-process queue, then one None sentinel per consumer; c consumer
 // processes take items until they get a sentinel, put each result on a
@@ -24,7 +24,7 @@
 // call per item between producer and consumer, or batch items and stop
 // being a queue of items. The ring keeps the queue's semantics — every put
 // and every get is one item, taken by whichever consumer comes first, and
-// the sentinel shutdown is the notes' — while an item costs two atomic
+// the sentinel shutdown is Python's — while an item costs two atomic
 // operations on each side, and system calls happen only when a side runs
 // dry and sleeps. Wake-ups are batched where latency does not matter: the
 // producer sleeps until the task ring is half empty, and the parent until
@@ -40,15 +40,15 @@
 // # Phases
 //
 // Setup creates and maps the region, starts the producer and the
-// consumers ("queue-producer" and "queue-consumer" roles), preloads the
-// producer with the task list over its data channel (the producer owns its
-// items, as the notes' producer generates them) and waits for every
-// child's hello, which each sends after warming up (worker.Warmup); the
+// consumers ("queue-producer" and "queue-consumer" roles) as one
+// worker.Group, preloads the producer with the task list in its handshake
+// (the producer owns its items, as Python's producer generates them) and
+// waits for every child's hello, which each sends after warming up; the
 // consumers are then asleep on the empty task ring. The consumers get the
 // region as fd 4 and the parent's eventfd as fd 5. Unlike the workers of
 // procpool, pipe and shm, they are not pinned one per CPU: with the
 // producer they are c + 1 busy processes on c CPUs.
-// Compute sends the producer a start frame and drains results into their
+// Compute sends the producer a go frame and drains results into their
 // slots by index, so results are in task order. Teardown sets the region's
 // abort word, wakes every sleeper, ends every child's input, reaps them
 // and unmaps the region. A child that dies mid-trial fails Compute within

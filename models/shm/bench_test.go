@@ -2,20 +2,18 @@ package shm
 
 import (
 	"context"
-	"io"
 	"os"
 	"strconv"
 	"testing"
 
 	"github.com/mpbench/mpbench/models/internal/modeltest"
-	"github.com/mpbench/mpbench/models/internal/workers"
 	"github.com/mpbench/mpbench/worker"
 )
 
 const benchLockRole = "shm-test-lock-bench"
 
-// runBenchLock is a child that takes the lock of the region it is handed n
-// times (Args[0]) when told Go, incrementing the value under it.
+// runBenchLock is a child that, on go, takes the lock of the region it is
+// handed n times (Args[0]), incrementing the value under it, and says done.
 func runBenchLock(_ context.Context, c *worker.Child) error {
 	n, err := strconv.Atoi(c.Args[0])
 	if err != nil {
@@ -27,10 +25,11 @@ func runBenchLock(_ context.Context, c *worker.Child) error {
 	}
 	defer r.Close()
 	h := r.header()
-	if err := workers.Signal(c.Data, workers.Ready); err != nil {
+	rd, wr := worker.NewFrameReader(c.Data, 0), worker.NewFrameWriter(c.Data)
+	if err := worker.Setup(rd, wr, nil); err != nil {
 		return err
 	}
-	if _, err := workers.Next(c.Data); err != nil {
+	if err := worker.AwaitGo(rd); err != nil {
 		return err
 	}
 	for range n {
@@ -38,14 +37,10 @@ func runBenchLock(_ context.Context, c *worker.Child) error {
 		h.Value++
 		unlockWord(&h.Lock)
 	}
-	if err := workers.Signal(c.Data, workers.Done); err != nil {
+	if err := wr.WriteControl(worker.FrameDone, 0, nil); err != nil {
 		return err
 	}
-	_, err = workers.Next(c.Data)
-	if err == io.EOF {
-		err = nil
-	}
-	return err
+	return worker.AwaitEnd(rd)
 }
 
 // BenchmarkLock measures one lock-guarded update (lock, value++, unlock) on
@@ -74,18 +69,18 @@ func BenchmarkLock(b *testing.B) {
 		defer r.Close()
 		h := r.header()
 		ctx := context.Background()
-		g, err := workers.Start(ctx, "bench", []worker.Spec{{
+		g, err := worker.StartGroup(ctx, []worker.Spec{{
 			Role: benchLockRole, Args: []string{strconv.Itoa(b.N)}, Files: []*os.File{r.file},
 		}})
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer g.Close()
-		if err := g.Await(ctx, workers.Ready); err != nil {
+		defer g.Close(worker.ExitGrace)
+		if err := g.Handshake(ctx, worker.HandshakeTimeout, func(int) worker.Config { return worker.Config{} }); err != nil {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
-		if err := g.Send(workers.Go); err != nil {
+		if err := g.Go(); err != nil {
 			b.Fatal(err)
 		}
 		for range b.N {
@@ -93,7 +88,7 @@ func BenchmarkLock(b *testing.B) {
 			h.Value++
 			unlockWord(&h.Lock)
 		}
-		if err := g.Await(ctx, workers.Done); err != nil {
+		if err := g.AwaitDone(ctx); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

@@ -1,4 +1,4 @@
-// Package shm holds the shared-memory models, shm and shm-lock: the notes'
+// Package shm holds the shared-memory models, shm and shm-lock: Python's
 // multiprocessing.Value / Array (and, for shm-lock, Lock) rebuilt as one
 // region of memory that c worker processes map.
 //
@@ -7,21 +7,24 @@
 // Setup creates an anonymous memfd (memfd_create: it has no name, so no
 // file in /dev/shm exists at any time), sizes and seals it, maps it
 // MAP_SHARED, writes the header and every task into it once, and starts c
-// worker processes (package worker) that are handed the memfd as fd 4 and map
-// it too, populated, so that compute takes no page faults. Worker i is
-// pinned to the i-th CPU of the cell's set, so that the c workers start on c
-// distinct CPUs at once. Compute sends
-// each worker a one-byte Go over its data channel; each worker then claims
-// chunks of task indices with one atomic add on a shared index and writes
-// each result into its slot of the same region, and says Done. No task or
-// result crosses a pipe: the parent's Output.Results is a view of the
-// region's result area, valid until Teardown.
+// worker processes (a worker.Group) that are handed the memfd as fd 4. In
+// the handshake each worker is told the workload and its index, maps the
+// region, populated, so that compute takes no page faults, warms up and
+// says hello. Worker i is pinned to the i-th CPU of the cell's set, so
+// that the c workers start on c distinct CPUs at once. Compute sends each
+// worker a go frame over its data channel; each worker then claims chunks
+// of task indices with one atomic add on a shared index, writes each
+// result into its slot of the same region, and answers with a done frame,
+// which the parent waits for in Go's netpoller (worker.Group.AwaitDone).
+// No task or result crosses a socket: the parent's Output.Results is a
+// view of the region's result area, valid until Teardown.
 //
 // The region's layout is in region.go; the chunk size is the run's (Pool.map
 // style ceil(n/4c) unless --chunk sets it). Besides tasks_per_s and each
-// worker's tasks and busy time, Compute reports start_latency_s (Go sent →
+// worker's tasks and busy time, Compute reports start_latency_s (go sent →
 // the last worker started) and finish_latency_s (the last worker done →
-// the parent knows): the part of compute that is signalling, not work.
+// the parent knows): the part of compute that is signalling, not work; and
+// the workers' start figures (worker.Group.StartMetrics).
 //
 // # shm-lock
 //
@@ -30,7 +33,7 @@
 //
 //	value += 1; array[worker] = value
 //
-// (the notes' `with lock: counter.value += 1; arr[i] = counter.value`).
+// (Python's `with lock: counter.value += 1; arr[i] = counter.value`).
 // After compute the parent checks value == tasks, that the values every
 // worker saw sum to 1 + … + n (each value seen exactly once), and that
 // array[w] is the last value worker w set. The figures reported are the
@@ -52,11 +55,12 @@
 //
 // # Failure and cleanup
 //
-// A worker that dies closes its data channel; the parent sees it at once,
-// kills the other workers (a dead worker may hold the lock) and Compute
-// returns the worker's *worker.ExitError (PID, signal or exit status, stderr
-// tail) wrapped with the model name. Cancelling Compute's context kills the
-// workers too. Teardown always shuts the data channels, waits a bounded
-// time, kills what is left, reaps every worker, unmaps the region and closes
-// the memfd; after the last process lets go of it the kernel frees it.
+// A worker that dies fails its group: the parent learns of it at once,
+// kills the other workers (a dead worker may hold the lock or a claimed
+// chunk) and Compute returns the worker's *worker.ExitError (PID, signal
+// or exit status, stderr tail) wrapped with the model name. A context that
+// ends during Compute kills the workers too. Teardown always closes the
+// data channels, waits a bounded time, kills what is left, reaps every
+// worker, unmaps the region and closes the memfd; after the last process
+// lets go of it the kernel frees it.
 package shm

@@ -216,7 +216,7 @@ func (r *region) results(l layout) []uint64 {
 	return unsafe.Slice((*uint64)(unsafe.Pointer(&r.mem[l.resultsOff])), l.tasks)
 }
 
-// array is the notes' Array('i', [0]*c): one slot per worker, guarded by the
+// array is Python's Array('i', [0]*c): one slot per worker, guarded by the
 // lock.
 func (r *region) array(l layout) []uint64 {
 	return unsafe.Slice((*uint64)(unsafe.Pointer(&r.mem[offArray])), l.workers)

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/internal/workers"
 	"github.com/mpbench/mpbench/worker"
 )
 
@@ -73,22 +71,25 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, er
 	for i := range specs {
 		specs[i] = worker.Spec{
 			Role:  WorkerRole,
-			Args:  []string{cfg.Workload.Workload.Name, strconv.Itoa(i)},
 			Env:   []string{"GOMAXPROCS=1"}, // one goroutine of work each
 			Files: []*os.File{r.file},
 			CPUs:  worker.WorkerCPU(i),
 		}
 	}
-	g, err := workers.Start(ctx, name, specs)
+	g, err := worker.StartGroup(ctx, specs)
 	if err != nil {
 		r.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := g.Await(ctx, workers.Ready); err != nil {
-		g.Kill()
-		g.Close()
+	// The config names the workload, and its seq is the worker's index.
+	wl := []byte(cfg.Workload.Workload.Name)
+	err = g.Handshake(ctx, worker.HandshakeTimeout, func(i int) worker.Config {
+		return worker.Config{Seq: uint64(i), Payload: wl}
+	})
+	if err != nil {
+		g.Close(0)
 		r.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &session{name: name, mode: m.mode, r: r, l: l, g: g}, nil
 }
@@ -98,7 +99,7 @@ type session struct {
 	mode uint32
 	r    *region
 	l    layout
-	g    *workers.Group
+	g    *worker.Group
 	done bool
 }
 
@@ -107,15 +108,13 @@ type session struct {
 func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	t0 := time.Now()
 	m0 := monotonic()
-	if err := s.g.Send(workers.Go); err != nil {
-		s.g.Kill()
-		return models.Output{}, err
+	// Go and AwaitDone kill every worker if one fails: a dead worker may
+	// hold the lock or a claimed chunk, and the others could not finish.
+	if err := s.g.Go(); err != nil {
+		return models.Output{}, fmt.Errorf("%s: %w", s.name, err)
 	}
-	if err := s.g.Await(ctx, workers.Done); err != nil {
-		// A worker that died may hold the lock or a claimed chunk: the
-		// others cannot finish. Stop them all now.
-		s.g.Kill()
-		return models.Output{}, err
+	if err := s.g.AwaitDone(ctx); err != nil {
+		return models.Output{}, fmt.Errorf("%s: %w", s.name, err)
 	}
 	m1 := monotonic()
 	elapsed := time.Since(t0).Seconds()
@@ -124,8 +123,9 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	out := models.Output{
 		Results: s.r.results(s.l),
 		Workers: s.g.Pids(),
-		Metrics: map[string]float64{"tasks_per_s": float64(s.l.tasks) / elapsed},
+		Metrics: s.g.StartMetrics(),
 	}
+	out.Metrics["tasks_per_s"] = float64(s.l.tasks) / elapsed
 	// How long Go took to reach the last worker, and Done to come back
 	// from the last one: the signalling part of the compute time.
 	var lastStart, lastEnd uint64
@@ -155,11 +155,12 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	return out, nil
 }
 
-// checkLock checks the notes' invariants after every worker is done: value
-// counts every task once, and array[w] is the last value worker w set (a
-// value it really saw under the lock), so the slots of busy workers are
-// distinct and at most value. The sum of all values seen must be
-// 1 + 2 + … + n, which fails if two workers ever saw the same value.
+// checkLock checks the invariants of the lock-guarded update after every
+// worker is done: value counts every task once, and array[w] is the last
+// value worker w set (a value it really saw under the lock), so the slots
+// of busy workers are distinct and at most value. The sum of all values
+// seen must be 1 + 2 + … + n, which fails if two workers ever saw the same
+// value.
 func checkLock(value uint64, array []uint64, stats []workerStats, n uint64) error {
 	if value != n {
 		return fmt.Errorf("%w: value = %d after %d tasks", ErrLockCheck, value, n)
@@ -204,10 +205,15 @@ func (s *session) Teardown() error {
 		return nil
 	}
 	s.done = true
-	gerr := s.g.Close()
-	rerr := s.r.Close()
-	if rerr != nil {
-		rerr = fmt.Errorf("%s: %w", s.name, rerr)
+	var errs []error
+	if err := s.g.Close(worker.ExitGrace); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
 	}
-	return errors.Join(gerr, rerr)
+	if err := s.r.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
+	}
+	return errors.Join(errs...)
 }
+
+// Pids returns the workers' PIDs (tests use it).
+func (s *session) Pids() []int { return s.g.Pids() }

@@ -4,57 +4,63 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 
-	"github.com/mpbench/mpbench/models/internal/workers"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 	"golang.org/x/sys/unix"
 )
 
-// runWorker is the body of a shm worker: map the region it was handed as
-// fd 4, say Ready, and run one pass of the work on each Go until the parent
-// closes the data channel. Args: the workload name and the worker's index.
+// runWorker is the body of a shm worker: the handshake (its config names
+// the workload, its seq is the worker's index; it maps the region it was
+// handed as fd 4 before it says hello), then one pass of the work on each
+// go, answered by a done frame, until the parent closes the data channel.
 func runWorker(_ context.Context, c *worker.Child) error {
-	if len(c.Args) != 2 || len(c.Files) != 1 {
-		return fmt.Errorf("want args [workload index] and one region fd, got %q and %d fds", c.Args, len(c.Files))
+	if len(c.Files) != 1 {
+		return fmt.Errorf("want one region fd, got %d fds", len(c.Files))
 	}
-	w, err := workloads.Lookup(c.Args[0])
+	rd, wr := worker.NewFrameReader(c.Data, 0), worker.NewFrameWriter(c.Data)
+	var (
+		r     *region
+		l     layout
+		idx   int
+		apply func([]workloads.Task, []uint64)
+	)
+	defer func() {
+		if r != nil {
+			r.Close()
+		}
+	}()
+	err := worker.Setup(rd, wr, func(cfg worker.Frame) error {
+		w, err := workloads.Lookup(string(cfg.Payload))
+		if err != nil {
+			return err
+		}
+		apply = w.Apply
+		if r, err = openRegion(c.Files[0]); err != nil {
+			return err
+		}
+		if l, err = r.check(); err != nil {
+			return err
+		}
+		if cfg.Seq >= uint64(l.workers) {
+			return fmt.Errorf("worker index %d out of range 0..%d", cfg.Seq, l.workers-1)
+		}
+		idx = int(cfg.Seq)
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	r, err := openRegion(c.Files[0])
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	l, err := r.check()
-	if err != nil {
-		return err
-	}
-	idx, err := strconv.Atoi(c.Args[1])
-	if err != nil || idx < 0 || idx >= l.workers {
-		return fmt.Errorf("worker index %q out of range 0..%d", c.Args[1], l.workers-1)
-	}
-	// Like every process model's workers, warm up before saying Ready, so
-	// a fresh process's slow start is paid in setup (see worker.Warmup).
-	worker.Warmup()
-	if err := workers.Signal(c.Data, workers.Ready); err != nil {
 		return err
 	}
 	for {
-		b, err := workers.Next(c.Data)
+		err := worker.AwaitGo(rd)
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if b != workers.Go {
-			return fmt.Errorf("unexpected signal %q", b)
-		}
-		work(r, l, idx, w.Apply)
-		if err := workers.Signal(c.Data, workers.Done); err != nil {
+		work(r, l, idx, apply)
+		if err := wr.WriteControl(worker.FrameDone, 0, nil); err != nil {
 			return err
 		}
 	}
@@ -62,7 +68,7 @@ func runWorker(_ context.Context, c *worker.Child) error {
 
 // work claims chunks through the shared index until none is left, writing
 // each result into its slot of the region. In shm-lock mode every task also
-// does the notes' `with lock: value += 1; array[i] = value`.
+// does Python's `with lock: value += 1; array[i] = value`.
 func work(r *region, l layout, idx int, apply func([]workloads.Task, []uint64)) {
 	h := r.header()
 	tasks, results := r.tasks(l), r.results(l)
