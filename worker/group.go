@@ -50,7 +50,7 @@ type Group struct {
 	failed   chan struct{}
 	failOnce sync.Once
 	failErr  error
-	reported atomic.Bool // failErr was returned by Run, AwaitDone, Handshake or Go
+	reported atomic.Bool // failErr was returned by Run, AwaitDone, Handshake, Go or Err
 	closing  atomic.Bool
 	killed   atomic.Bool
 	closed   bool
@@ -118,8 +118,19 @@ func (g *Group) Pids() []int {
 // Failed is closed when a child has exited before Close.
 func (g *Group) Failed() <-chan struct{} { return g.failed }
 
-// Err returns the first child failure, or nil.
+// Err returns the first child failure, or nil. A caller that gets the
+// failure here reports it (a model's Compute returns it): Close does not
+// return it again.
 func (g *Group) Err() error {
+	err := g.failure()
+	if err != nil {
+		g.reported.Store(true)
+	}
+	return err
+}
+
+// failure returns the first child failure, or nil.
+func (g *Group) failure() error {
 	select {
 	case <-g.failed:
 		return g.failErr
@@ -159,13 +170,13 @@ func (g *Group) reason(ctx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		err = ctx.Err()
-	case g.Err() != nil:
-		err = g.Err()
+	case g.failure() != nil:
+		err = g.failure()
 	case errors.Is(err, ErrProtocol):
 	default:
 		err = g.Cause(err)
 	}
-	if f := g.Err(); f != nil && err == f {
+	if f := g.failure(); f != nil && err == f {
 		g.reported.Store(true)
 	}
 	return err
@@ -227,7 +238,7 @@ func (g *Group) Run(ctx context.Context, fns ...func(ctx context.Context) error)
 	fnErr := firstErr
 	mu.Unlock()
 	var err error
-	if fnErr != nil || ctx.Err() != nil || g.Err() != nil {
+	if fnErr != nil || ctx.Err() != nil || g.failure() != nil {
 		err = g.reason(ctx, fnErr)
 	}
 	if err != nil {
@@ -330,7 +341,7 @@ func (g *Group) AwaitDone(ctx context.Context, idx ...int) error {
 	defer stop()
 	var err error
 	for _, i := range g.indices(idx) {
-		if err = g.Err(); err != nil {
+		if err = g.failure(); err != nil {
 			break
 		}
 		var f Frame
@@ -380,7 +391,7 @@ func Unexpected(pid int, f Frame, want string) error {
 // A child that exits from here on is not a failure.
 //
 // Close reports what no earlier call did: a child failure that Run,
-// AwaitDone, Handshake or Go has not returned; else, unless the group was
+// AwaitDone, Handshake, Go or Err has not returned; else, unless the group was
 // killed (Kill, or a phase that failed), an error naming a child that had
 // to be killed or that exited with an error after its input ended. Close
 // is idempotent.
@@ -428,7 +439,7 @@ wait:
 		}
 	}
 	g.watchers.Wait()
-	if err := g.Err(); err != nil && !g.reported.Load() {
+	if err := g.failure(); err != nil && !g.reported.Load() {
 		return err
 	}
 	if killed || len(errs) == 0 {

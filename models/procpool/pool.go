@@ -75,7 +75,9 @@ func startPool(ctx context.Context, name string, cfg models.Config, frameTasks i
 	return &pool{g: g, pairs: usesPairs(cfg.Workload.Tasks)}, nil
 }
 
-func (p *pool) close() error { return p.g.Close(worker.ExitGrace) }
+// close ends the pool: inputs (a map pool's task queue) and every
+// worker's data channel close, and the workers are reaped.
+func (p *pool) close(inputs ...io.Closer) error { return p.g.Close(worker.ExitGrace, inputs...) }
 
 // metrics returns the start figures of the pool with extra.
 func (p *pool) metrics(extra map[string]float64) map[string]float64 {

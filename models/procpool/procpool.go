@@ -210,10 +210,10 @@ func (l *ledger) claim(lo, count int) (want string) {
 func (l *ledger) claimed() int { return int(l.got.Load()) }
 
 // Teardown ends the task queue and every worker's input, and reaps them
-// all.
+// all. The queue closes as part of the group's Close: a worker that takes
+// its end of the queue exits, and that is no failure once Close has begun.
 func (s *mapSession) Teardown() error {
-	s.queue.Close()
-	if err := s.close(); err != nil {
+	if err := s.close(s.queue); err != nil {
 		return fmt.Errorf("procpool: %w", err)
 	}
 	return nil
