@@ -33,18 +33,7 @@ func init() {
 		if err := Setup(rd, wr, nil); err != nil {
 			return err
 		}
-		for {
-			err := AwaitGo(rd)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := wr.WriteControl(FrameDone, 0, nil); err != nil {
-				return err
-			}
-		}
+		return GoDone(rd, wr, func() error { return nil })
 	})
 	// test-block-after-setup does the handshake and waits for the end.
 	Register("test-block-after-setup", func(ctx context.Context, c *Child) error {

@@ -105,16 +105,6 @@ func (s *startStats) metrics() map[string]float64 {
 	}
 }
 
-// MaxFrameTasks is the most tasks one frame of DefaultMaxFramePayload holds.
-const MaxFrameTasks = DefaultMaxFramePayload / 16
-
-// WorkerBuffers is what a frame-serving worker computes with.
-type WorkerBuffers struct {
-	Workload *workloads.Workload
-	Tasks    []workloads.Task
-	Results  []uint64
-}
-
 // Setup is a child's side of the handshake (Group.Handshake), the same
 // for every role: it reads the config frame, calls prepare with it, warms
 // up (Warmup) and says hello, in a frame that carries the warm-up and,
@@ -137,6 +127,33 @@ func Setup(rd *FrameReader, wr *FrameWriter, prepare func(config Frame) error) e
 		}
 	}
 	return writeHello(wr, Warmup())
+}
+
+// MaxFrameTasks is the most tasks one frame of DefaultMaxFramePayload holds.
+const MaxFrameTasks = DefaultMaxFramePayload / 16
+
+// WorkerBuffers is what a frame-serving worker computes with.
+type WorkerBuffers struct {
+	Workload *workloads.Workload
+	Tasks    []workloads.Task
+	Results  []uint64
+	// Done counts the tasks Answer computed.
+	Done uint64
+}
+
+// Answer computes the tasks of an args or pairs frame f, decoded into
+// Tasks, appends their results to wr as a results frame with f's seq (not
+// flushed), and adds them to Done.
+func (b *WorkerBuffers) Answer(f Frame, wr *FrameWriter) error {
+	tasks, err := f.Tasks(b.Tasks)
+	if err != nil {
+		return err
+	}
+	b.Tasks = tasks
+	b.Workload.Apply(tasks, b.Results)
+	wr.AppendResults(f.Seq, b.Results[:len(tasks)])
+	b.Done += uint64(len(tasks))
+	return nil
 }
 
 // ServeSetup is Setup for a frame-serving worker (procpool, pipe): the
@@ -201,6 +218,27 @@ func AwaitGo(rd *FrameReader) error {
 		return fmt.Errorf("%w: %v frame, want go", ErrProtocol, f.Kind)
 	}
 	return nil
+}
+
+// GoDone is a child's side of go / done (Group.Go, Group.AwaitDone): it
+// waits for a go frame, runs part, answers with a done frame, and so on
+// until the parent closes the channel, when it returns nil.
+func GoDone(rd *FrameReader, wr *FrameWriter, part func() error) error {
+	for {
+		err := AwaitGo(rd)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := part(); err != nil {
+			return err
+		}
+		if err := wr.WriteControl(FrameDone, 0, nil); err != nil {
+			return err
+		}
+	}
 }
 
 // AwaitEnd waits until the parent closes the channel (child side): the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -332,21 +331,7 @@ func runWorker(_ context.Context, c *worker.Child) error {
 	if err != nil {
 		return err
 	}
-	for {
-		err := worker.AwaitGo(rd)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := store(cl, w.Apply, lo, tasks, chunk, batch); err != nil {
-			return err
-		}
-		if err := wr.WriteControl(worker.FrameDone, 0, nil); err != nil {
-			return err
-		}
-	}
+	return worker.GoDone(rd, wr, func() error { return store(cl, w.Apply, lo, tasks, chunk, batch) })
 }
 
 // maxShare bounds the tasks a worker accepts in its handshake.

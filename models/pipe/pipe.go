@@ -254,8 +254,6 @@ func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
 	if err != nil {
 		return err
 	}
-	wl, tasks, results := b.Workload, b.Tasks, b.Results
-	var done uint64
 	for {
 		f, err := rd.Next()
 		if err == io.EOF {
@@ -266,12 +264,9 @@ func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
 		}
 		switch f.Kind {
 		case worker.FrameArgs, worker.FramePairs:
-			if tasks, err = f.Tasks(tasks); err != nil {
+			if err = b.Answer(f, wr); err != nil {
 				return err
 			}
-			wl.Apply(tasks, results)
-			wr.AppendResults(f.Seq, results[:len(tasks)])
-			done += uint64(len(tasks))
 			// Write the results now unless the next frame is already
 			// here: a worker whose share is streamed ahead of it
 			// answers in few writes, and so wakes the parent seldom.
@@ -279,9 +274,9 @@ func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
 				err = wr.Flush()
 			}
 		case worker.FrameDone:
-			wr.AppendControl(worker.FrameDone, done, nil)
+			wr.AppendControl(worker.FrameDone, b.Done, nil)
 			err = wr.Flush()
-			done = 0
+			b.Done = 0
 		default:
 			return fmt.Errorf("%w: unexpected %v frame", worker.ErrProtocol, f.Kind)
 		}

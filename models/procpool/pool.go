@@ -115,8 +115,6 @@ func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
 	if err != nil {
 		return err
 	}
-	wl, tasks, results := b.Workload, b.Tasks, b.Results
-	done := uint64(0)
 	// held is when the oldest reply not yet written began computing.
 	var held time.Time
 	for {
@@ -130,14 +128,11 @@ func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
 		start := time.Now()
 		switch f.Kind {
 		case worker.FrameArgs, worker.FramePairs:
-			if tasks, err = f.Tasks(tasks); err != nil {
+			if err = b.Answer(f, wr); err != nil {
 				return err
 			}
-			wl.Apply(tasks, results)
-			wr.AppendResults(f.Seq, results[:len(tasks)])
-			done += uint64(len(tasks))
 		case worker.FrameDone:
-			wr.AppendControl(worker.FrameDone, done, nil)
+			wr.AppendControl(worker.FrameDone, b.Done, nil)
 		default:
 			return fmt.Errorf("%w: unexpected %v frame", worker.ErrProtocol, f.Kind)
 		}
@@ -174,13 +169,11 @@ func serveMap(queue *os.File, rd *worker.FrameReader, wr *worker.FrameWriter) er
 	if err != nil {
 		return err
 	}
-	wl, tasks, results := b.Workload, b.Tasks, b.Results
-	max := 16 * len(tasks)
+	max := 16 * len(b.Tasks)
 	// One message is one frame; a bigger one would be cut short.
 	msg := make([]byte, worker.FrameHeaderSize+max)
 	clear(msg)
 	fd := int(queue.Fd()) // a blocking descriptor: Fd changes nothing
-	done := uint64(0)
 	for {
 		n, _, flags, _, err := unix.Recvmsg(fd, msg, nil, 0)
 		if err == unix.EINTR {
@@ -204,12 +197,9 @@ func serveMap(queue *os.File, rd *worker.FrameReader, wr *worker.FrameWriter) er
 		}
 		switch f.Kind {
 		case worker.FrameArgs, worker.FramePairs:
-			if tasks, err = f.Tasks(tasks); err != nil {
+			if err = b.Answer(f, wr); err != nil {
 				return err
 			}
-			wl.Apply(tasks, results)
-			wr.AppendResults(f.Seq, results[:len(tasks)])
-			done += uint64(len(tasks))
 			if wr.Pending() >= flushAt {
 				if err := wr.Flush(); err != nil {
 					return fmt.Errorf("write results: %w", err)
@@ -218,7 +208,7 @@ func serveMap(queue *os.File, rd *worker.FrameReader, wr *worker.FrameWriter) er
 		case worker.FrameDone:
 			// The sentinel: the queue holds no more chunks. Stop
 			// taking from it, so that every worker gets its own.
-			wr.AppendControl(worker.FrameDone, done, nil)
+			wr.AppendControl(worker.FrameDone, b.Done, nil)
 			if err := wr.Flush(); err != nil {
 				return fmt.Errorf("write results: %w", err)
 			}

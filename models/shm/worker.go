@@ -3,7 +3,6 @@ package shm
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
@@ -51,19 +50,10 @@ func runWorker(_ context.Context, c *worker.Child) error {
 	if err != nil {
 		return err
 	}
-	for {
-		err := worker.AwaitGo(rd)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return worker.GoDone(rd, wr, func() error {
 		work(r, l, idx, apply)
-		if err := wr.WriteControl(worker.FrameDone, 0, nil); err != nil {
-			return err
-		}
-	}
+		return nil
+	})
 }
 
 // work claims chunks through the shared index until none is left, writing
