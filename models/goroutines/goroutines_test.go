@@ -12,7 +12,10 @@ import (
 	"github.com/mpbench/mpbench/workloads"
 )
 
-func BenchmarkGoroutines(b *testing.B) { modeltest.Benchmark(b, goroutines.New()) }
+// BenchmarkCompute runs at GOMAXPROCS cores: -cpu 1,2,4 sweeps them.
+func BenchmarkCompute(b *testing.B) {
+	modeltest.Compute(b, modeltest.DefaultBench, nil, goroutines.New())
+}
 
 // TestResultsInTaskOrder runs every workload with chunk sizes that do and
 // do not divide the task count, on more workers than chunks too, and wants

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/mpbench/mpbench/models/internal/modeltest"
 	"github.com/mpbench/mpbench/worker"
 )
 
@@ -44,10 +43,4 @@ func BenchmarkRoundTrip(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
-}
-
-// BenchmarkCompute times the compute phase of each model on each default
-// workload at c = 1 and 2, with the models' own rates (see modeltest.Compute).
-func BenchmarkCompute(b *testing.B) {
-	modeltest.Compute(b, modeltest.DefaultBench, []int{1, 2}, New(), NewBatch())
 }

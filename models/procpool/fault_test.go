@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/internal/modeltest"
+	"github.com/mpbench/mpbench/models/modeltest"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )

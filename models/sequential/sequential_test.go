@@ -7,4 +7,6 @@ import (
 	"github.com/mpbench/mpbench/models/sequential"
 )
 
-func BenchmarkSequential(b *testing.B) { modeltest.Benchmark(b, sequential.New()) }
+func BenchmarkCompute(b *testing.B) {
+	modeltest.Compute(b, modeltest.DefaultBench, nil, sequential.New())
+}

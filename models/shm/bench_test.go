@@ -6,13 +6,12 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/mpbench/mpbench/models/internal/modeltest"
 	"github.com/mpbench/mpbench/worker"
 )
 
 const benchLockRole = "shm-test-lock-bench"
 
-// runBenchLock is a child that, on go, takes the lock of the region it is
+// runBenchLock is a child that, on each go, takes the lock of the region it is
 // handed n times (Args[0]), incrementing the value under it, and says done.
 func runBenchLock(_ context.Context, c *worker.Child) error {
 	n, err := strconv.Atoi(c.Args[0])
@@ -29,18 +28,14 @@ func runBenchLock(_ context.Context, c *worker.Child) error {
 	if err := worker.Setup(rd, wr, nil); err != nil {
 		return err
 	}
-	if err := worker.AwaitGo(rd); err != nil {
-		return err
-	}
-	for range n {
-		lockWord(&h.Lock)
-		h.Value++
-		unlockWord(&h.Lock)
-	}
-	if err := wr.WriteControl(worker.FrameDone, 0, nil); err != nil {
-		return err
-	}
-	return worker.AwaitEnd(rd)
+	return worker.GoDone(rd, wr, func() error {
+		for range n {
+			lockWord(&h.Lock)
+			h.Value++
+			unlockWord(&h.Lock)
+		}
+		return nil
+	})
 }
 
 // BenchmarkLock measures one lock-guarded update (lock, value++, unlock) on
@@ -99,10 +94,4 @@ func BenchmarkLock(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N), "ns/lockop")
 		b.ReportMetric(float64(2*b.N)/b.Elapsed().Seconds(), "lockops/s")
 	})
-}
-
-// BenchmarkCompute times the compute phase of each model on each default
-// workload at c = 1 and 2, with the models' own rates (see modeltest.Compute).
-func BenchmarkCompute(b *testing.B) {
-	modeltest.Compute(b, modeltest.DefaultBench, []int{1, 2}, New(), NewLock())
 }

@@ -7,63 +7,26 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/internal/leaks"
+	"github.com/mpbench/mpbench/models/modeltest"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
 	worker.Register(benchLockRole, runBenchLock)
-	worker.Register(runnerRole, runRunner)
-	if worker.IsChild() {
-		os.Exit(worker.RunChild())
-	}
-	// Race-built children otherwise sleep a second at exit.
-	if os.Getenv("GORACE") == "" {
-		os.Setenv("GORACE", "atexit_sleep_ms=0")
-	}
-	goleak.VerifyTestMain(m)
+	modeltest.Main(m, New(), NewLock())
 }
 
-func newInstance(t testing.TB, w *workloads.Workload, p map[string]int64) *workloads.Instance {
-	t.Helper()
-	in, err := w.New(p, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return in
+func TestConformance(t *testing.T) {
+	modeltest.Conformance(t, func(pids []int) int { return pids[1] }, New(), NewLock())
 }
 
-// clean checks that nothing the test started is left: no child process and
-// no new file in /dev/shm.
-func clean(t *testing.T, shmBefore []string) {
-	t.Helper()
-	if err := leaks.NoChildren(2 * time.Second); err != nil {
-		t.Error(err)
-	}
-	after, err := leaks.Files("/dev/shm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if added := leaks.NewFiles(shmBefore, after); len(added) > 0 {
-		t.Errorf("files left in /dev/shm: %v", added)
-	}
-}
-
-func shmFiles(t *testing.T) []string {
-	t.Helper()
-	names, err := leaks.Files("/dev/shm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return names
+func BenchmarkCompute(b *testing.B) {
+	modeltest.Compute(b, modeltest.DefaultBench, []int{1, 2}, New(), NewLock())
 }
 
 func TestHeaderLayout(t *testing.T) {
@@ -93,24 +56,22 @@ func TestHeaderLayout(t *testing.T) {
 	}
 }
 
-func TestResultsMatchReference(t *testing.T) {
-	before := shmFiles(t)
-	cases := []struct {
-		w *workloads.Workload
-		p map[string]int64
-	}{
-		{workloads.CPU, map[string]int64{"tasks": 9, "n": 20_000}},
-		{workloads.Square, map[string]int64{"tasks": 10_001}},
-		{workloads.Pow, map[string]int64{"tasks": 4_099}},
-	}
+// Every worker takes part (the session reports all c), and shm-lock's
+// lock rates add up: per worker, over the whole compute time, to the
+// total.
+func TestWorkersAndLockRates(t *testing.T) {
+	defer modeltest.Isolate(t)()
 	for _, m := range []Model{New(), NewLock()} {
-		for _, c := range cases {
+		for _, c := range modeltest.SmallCases {
+			in, err := c.Workload.New(c.Params, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, cores := range []int{1, 2} {
-				t.Run(fmt.Sprintf("%s/%s/c=%d", m.Name(), c.w.Name, cores), func(t *testing.T) {
-					in := newInstance(t, c.w, c.p)
-					out := run(t, m, models.Config{Workload: in, Cores: cores})
-					if len(out.Workers) != cores || !distinct(out.Workers) || slices.Contains(out.Workers, os.Getpid()) {
-						t.Errorf("workers %v: want %d distinct child PIDs", out.Workers, cores)
+				t.Run(fmt.Sprintf("%s/%s/%d/c=%d", m.Name(), c.Workload.Name, len(in.Tasks), cores), func(t *testing.T) {
+					out, _ := modeltest.Run(t, m, models.Config{Workload: in, Cores: cores, Chunk: c.Chunk})
+					if len(out.Workers) != cores || slices.Contains(out.Workers, os.Getpid()) {
+						t.Errorf("workers %v: want %d child PIDs", out.Workers, cores)
 					}
 					if m.mode == modeLock {
 						total := out.Metrics["lock_ops_per_s"]
@@ -126,47 +87,10 @@ func TestResultsMatchReference(t *testing.T) {
 			}
 		}
 	}
-	clean(t, before)
-}
-
-// run does one trial and checks its results against the reference.
-func run(t *testing.T, m models.Model, cfg models.Config) models.Output {
-	t.Helper()
-	ctx := context.Background()
-	s, err := m.Setup(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := s.Teardown(); err != nil {
-			t.Errorf("teardown: %v", err)
-		}
-	}()
-	out, err := s.Compute(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := len(out.Results), len(cfg.Workload.Tasks); got != want {
-		t.Fatalf("%d results, want %d", got, want)
-	}
-	if got, want := workloads.Checksum(out.Results), cfg.Workload.Reference; got != want {
-		t.Fatalf("checksum %d, want reference %d", got, want)
-	}
-	// Task order: compare with a sequential run.
-	if want := cfg.Workload.Run(); !slices.Equal(out.Results, want) {
-		t.Fatal("results are not in task order")
-	}
-	return out
-}
-
-func distinct(pids []int) bool {
-	s := slices.Clone(pids)
-	slices.Sort(s)
-	return len(slices.Compact(s)) == len(pids)
 }
 
 func TestChunkEdges(t *testing.T) {
-	before := shmFiles(t)
+	defer modeltest.Isolate(t)()
 	cases := []struct {
 		name         string
 		tasks, chunk int
@@ -180,12 +104,14 @@ func TestChunkEdges(t *testing.T) {
 	for _, m := range []Model{New(), NewLock()} {
 		for _, c := range cases {
 			t.Run(m.Name()+"/"+c.name, func(t *testing.T) {
-				in := newInstance(t, workloads.Square, map[string]int64{"tasks": int64(c.tasks)})
-				run(t, m, models.Config{Workload: in, Cores: c.cores, Chunk: c.chunk})
+				in, err := workloads.Square.New(map[string]int64{"tasks": int64(c.tasks)}, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				modeltest.Run(t, m, models.Config{Workload: in, Cores: c.cores, Chunk: c.chunk})
 			})
 		}
 	}
-	clean(t, before)
 }
 
 func TestCheckLock(t *testing.T) {
@@ -224,130 +150,13 @@ func TestCheckLock(t *testing.T) {
 	}
 }
 
-// longCPU is a cpu workload whose compute takes seconds, for the tests that
-// interrupt it.
-func longCPU(t *testing.T) *workloads.Instance {
-	return newInstance(t, workloads.CPU, map[string]int64{"tasks": 8, "n": 3_000_000_000})
-}
-
-func TestWorkerKilledDuringCompute(t *testing.T) {
-	before := shmFiles(t)
-	for _, m := range []Model{New(), NewLock()} {
-		t.Run(m.Name(), func(t *testing.T) {
-			s, err := m.Setup(context.Background(), models.Config{Workload: longCPU(t), Cores: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			victim := s.(*session).g.Pids()[1]
-			time.AfterFunc(200*time.Millisecond, func() { syscall.Kill(victim, syscall.SIGKILL) })
-			start := time.Now()
-			_, err = s.Compute(context.Background())
-			took := time.Since(start)
-			if err == nil {
-				t.Fatal("Compute succeeded after a worker was killed")
-			}
-			var ee *worker.ExitError
-			if !errors.As(err, &ee) || ee.Pid != victim {
-				t.Errorf("error %v is not the victim's *worker.ExitError", err)
-			}
-			for _, want := range []string{m.Name() + ":", fmt.Sprintf("pid %d", victim), "signal: killed"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not contain %q", err, want)
-				}
-			}
-			if took > 5*time.Second {
-				t.Errorf("Compute took %v to notice", took)
-			}
-			t.Logf("after %v: %v", took, err)
-			if err := s.Teardown(); err != nil {
-				t.Errorf("teardown: %v", err)
-			}
-		})
+// Teardown may be called again: the second does nothing.
+func TestTeardownTwice(t *testing.T) {
+	defer modeltest.Isolate(t)()
+	in, err := workloads.Square.New(map[string]int64{"tasks": 10}, 1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	clean(t, before)
-}
-
-func TestWorkerFailsInSetup(t *testing.T) {
-	before := shmFiles(t)
-	// A workload the worker cannot look up: it exits 1 with a message.
-	in := newInstance(t, workloads.Square, map[string]int64{"tasks": 10})
-	bogus := *in
-	bogus.Workload = &workloads.Workload{Name: "bogus", Apply: in.Workload.Apply}
-	_, err := New().Setup(context.Background(), models.Config{Workload: &bogus, Cores: 2})
-	if err == nil {
-		t.Fatal("Setup succeeded with workers that cannot start")
-	}
-	t.Log(err)
-	for _, want := range []string{"shm:", "pid ", "exit status 1", `unknown workload "bogus"`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not contain %q", err, want)
-		}
-	}
-	clean(t, before)
-}
-
-func TestContextEndsCompute(t *testing.T) {
-	before := shmFiles(t)
-	cases := []struct {
-		name string
-		ctx  func() (context.Context, context.CancelFunc)
-		want error
-	}{
-		{"cancel", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(200*time.Millisecond, cancel)
-			return ctx, cancel
-		}, context.Canceled},
-		{"timeout", func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 200*time.Millisecond)
-		}, context.DeadlineExceeded},
-	}
-	for _, m := range []Model{New(), NewLock()} {
-		for _, c := range cases {
-			t.Run(m.Name()+"/"+c.name, func(t *testing.T) {
-				s, err := m.Setup(context.Background(), models.Config{Workload: longCPU(t), Cores: 2})
-				if err != nil {
-					t.Fatal(err)
-				}
-				pids := s.(*session).g.Pids()
-				ctx, cancel := c.ctx()
-				defer cancel()
-				start := time.Now()
-				_, err = s.Compute(ctx)
-				if !errors.Is(err, c.want) {
-					t.Errorf("Compute = %v, want %v", err, c.want)
-				}
-				if took := time.Since(start); took > 3*time.Second {
-					t.Errorf("Compute took %v after the context ended", took)
-				}
-				if err := s.Teardown(); err != nil {
-					t.Errorf("teardown: %v", err)
-				}
-				for _, pid := range pids {
-					if leaks.Alive(pid) {
-						t.Errorf("worker %d alive after teardown", pid)
-					}
-				}
-			})
-		}
-	}
-	clean(t, before)
-}
-
-func TestSetupCancelled(t *testing.T) {
-	before := shmFiles(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	in := newInstance(t, workloads.Square, map[string]int64{"tasks": 10})
-	if _, err := New().Setup(ctx, models.Config{Workload: in, Cores: 2}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Setup = %v, want context.Canceled", err)
-	}
-	clean(t, before)
-}
-
-func TestTeardownWithoutCompute(t *testing.T) {
-	before := shmFiles(t)
-	in := newInstance(t, workloads.Square, map[string]int64{"tasks": 10})
 	s, err := NewLock().Setup(context.Background(), models.Config{Workload: in, Cores: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -358,7 +167,6 @@ func TestTeardownWithoutCompute(t *testing.T) {
 	if err := s.Teardown(); err != nil {
 		t.Fatalf("second teardown: %v", err)
 	}
-	clean(t, before)
 }
 
 func TestLockExcludes(t *testing.T) {
@@ -392,65 +200,4 @@ func TestLockExcludes(t *testing.T) {
 	if st := h.Lock.Load(); st != unlocked {
 		t.Fatalf("lock word %d after all unlocks", st)
 	}
-}
-
-const runnerRole = "shm-test-runner"
-
-// runRunner plays a cell runner: it sets up the model named by Args[0] at
-// c = 2 on a long cpu workload, reports the workers' PIDs, and computes.
-func runRunner(ctx context.Context, c *worker.Child) error {
-	m := New()
-	if c.Args[0] == "shm-lock" {
-		m = NewLock()
-	}
-	in, err := workloads.CPU.New(map[string]int64{"tasks": 8, "n": 3_000_000_000}, 1)
-	if err != nil {
-		return err
-	}
-	s, err := m.Setup(ctx, models.Config{Workload: in, Cores: 2})
-	if err != nil {
-		return err
-	}
-	defer s.Teardown()
-	if _, err := fmt.Fprintln(c.Data, strings.Trim(fmt.Sprint(s.(*session).g.Pids()), "[]")); err != nil {
-		return err
-	}
-	_, err = s.Compute(ctx)
-	return err
-}
-
-// TestRunnerKilled kills the process that owns a session with SIGKILL in
-// the middle of compute, as a cell timeout does: its workers must die with
-// it (Pdeathsig) and nothing may be left in /dev/shm.
-func TestRunnerKilled(t *testing.T) {
-	before := shmFiles(t)
-	for _, name := range []string{"shm", "shm-lock"} {
-		t.Run(name, func(t *testing.T) {
-			p, err := worker.Start(context.Background(), worker.Spec{Role: runnerRole, Args: []string{name}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			pids := make([]int, 2)
-			if _, err := fmt.Fscan(p.Data, &pids[0], &pids[1]); err != nil {
-				p.Kill()
-				t.Fatalf("runner: %v; %v", err, p.Wait())
-			}
-			time.Sleep(100 * time.Millisecond)
-			t0 := time.Now()
-			syscall.Kill(p.Pid, syscall.SIGKILL)
-			p.Wait()
-			t.Logf("runner reaped after %v", time.Since(t0))
-			deadline := time.Now().Add(3 * time.Second)
-			for _, pid := range pids {
-				for leaks.Alive(pid) && time.Now().Before(deadline) {
-					time.Sleep(10 * time.Millisecond)
-				}
-				if leaks.Alive(pid) {
-					t.Errorf("worker %d outlived its killed runner", pid)
-				}
-			}
-			t.Logf("workers gone after %v", time.Since(t0))
-		})
-	}
-	clean(t, before)
 }

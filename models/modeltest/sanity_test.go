@@ -12,15 +12,20 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/internal/modeltest"
+	"github.com/mpbench/mpbench/models/manager"
+	"github.com/mpbench/mpbench/models/modeltest"
 	"github.com/mpbench/mpbench/models/pipe"
 	"github.com/mpbench/mpbench/models/procpool"
 	"github.com/mpbench/mpbench/models/queue"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/models/shm"
 	"github.com/mpbench/mpbench/worker"
 )
 
-var registry = models.Registry{sequential.New(), procpool.New(), procpool.NewAsync(), pipe.New(), queue.New()}
+var registry = models.Registry{
+	sequential.New(), procpool.New(), procpool.NewAsync(), pipe.New(), queue.New(),
+	shm.New(), shm.NewLock(), manager.New(), manager.NewBatch(),
+}
 
 func TestMain(m *testing.M) {
 	worker.Register(harness.CellRoleName, harness.CellRole(registry))
@@ -31,8 +36,8 @@ func TestMain(m *testing.M) {
 // child confined to c CPUs with GOMAXPROCS = c, the way `mpbench run`
 // does — and prints median compute time, speedup against sequential,
 // per-task overhead, setup, and of setup the start of each process and the
-// warm-up (see worker.Warmup). It is a sanity check of the
-// targets, not a gate: timings on a shared machine are noisy. It runs only
+// warm-up (see worker.Warmup). It is a sanity check of the figures, not a
+// gate: timings on a shared machine are noisy. It runs only
 // with MPBENCH_SANITY=1; MPBENCH_SANITY_MODELS, _WORKLOADS and _TRIALS
 // narrow or lengthen it.
 func TestSanityFigures(t *testing.T) {
