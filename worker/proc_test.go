@@ -143,7 +143,9 @@ func TestChildBornOnCPUSet(t *testing.T) {
 	}
 }
 
-func TestKillKillsGroup(t *testing.T) {
+// startParent starts test-parent and returns it and its child's PID.
+func startParent(t *testing.T) (*Process, int) {
+	t.Helper()
 	p, err := Start(context.Background(), Spec{Role: "test-parent"})
 	if err != nil {
 		t.Fatal(err)
@@ -152,18 +154,13 @@ func TestKillKillsGroup(t *testing.T) {
 	if _, err := fmt.Fscan(bufio.NewReader(p.Data), &gpid); err != nil {
 		t.Fatal(err)
 	}
-	if !alive(gpid) {
-		t.Fatalf("grandchild %d not running", gpid)
-	}
-	start := time.Now()
-	p.Kill()
-	err = p.Wait()
-	if err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("Wait after Kill = %v, want killed", err)
-	}
-	if d := time.Since(start); d > WaitDelay+time.Second {
-		t.Fatalf("Wait took %v after Kill", d)
-	}
+	return p, gpid
+}
+
+// assertDiesWithParent fails t unless the grandchild gpid, whose parent
+// was killed, is gone within 2 s (Pdeathsig).
+func assertDiesWithParent(t *testing.T, gpid int) {
+	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
 	for alive(gpid) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -171,6 +168,23 @@ func TestKillKillsGroup(t *testing.T) {
 	if alive(gpid) {
 		t.Fatalf("grandchild %d outlived its killed parent", gpid)
 	}
+}
+
+func TestKillKillsGroup(t *testing.T) {
+	p, gpid := startParent(t)
+	if !alive(gpid) {
+		t.Fatalf("grandchild %d not running", gpid)
+	}
+	start := time.Now()
+	p.Kill()
+	err := p.Wait()
+	if err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("Wait after Kill = %v, want killed", err)
+	}
+	if d := time.Since(start); d > WaitDelay+time.Second {
+		t.Fatalf("Wait took %v after Kill", d)
+	}
+	assertDiesWithParent(t, gpid)
 }
 
 // The start context bounds the start only: a done one fails Start, and
@@ -282,14 +296,7 @@ func TestStopLetsTheChildTearDown(t *testing.T) {
 func TestStopEndsInAKill(t *testing.T) {
 	// test-parent ignores SIGTERM's cancellation: only the kill after the
 	// grace ends it, and its grandchild with it.
-	p, err := Start(context.Background(), Spec{Role: "test-parent"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gpid int
-	if _, err := fmt.Fscan(bufio.NewReader(p.Data), &gpid); err != nil {
-		t.Fatal(err)
-	}
+	p, gpid := startParent(t)
 	start := time.Now()
 	if err := p.Stop(200 * time.Millisecond); err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Fatalf("Stop = %v, want killed", err)
@@ -298,13 +305,7 @@ func TestStopEndsInAKill(t *testing.T) {
 		t.Errorf("killed after %v, want just after the 200ms grace", d)
 	}
 	p.Wait()
-	deadline := time.Now().Add(2 * time.Second)
-	for alive(gpid) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if alive(gpid) {
-		t.Fatalf("grandchild %d outlived its killed parent", gpid)
-	}
+	assertDiesWithParent(t, gpid)
 }
 
 // A child's stderr goes to a memfd the parent closes once the child is
