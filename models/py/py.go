@@ -24,47 +24,47 @@ type Model struct {
 // Sequential is py-sequential: the notes' plain loop in one interpreter.
 func Sequential() Model {
 	return Model{pattern: "sequential", single: true,
-		doc: "Python: a plain loop `[f(x) for x in data]` in one interpreter at c = 1 (mirrors sequential)"}
+		doc: "Python: a plain loop `[f(x) for x in data]` in one interpreter at c = 1"}
 }
 
 // Pool is py-pool: Pool(c).map, starmap for pow.
 func Pool() Model {
 	return Model{pattern: "pool",
-		doc: "Python: Pool(c).map / starmap with Pool.map's chunks (mirrors procpool)"}
+		doc: "Python: Pool(c).map / starmap with Pool.map's chunks"}
 }
 
 // PoolAsync is py-pool-async: one apply_async per task, then get.
 func PoolAsync() Model {
 	return Model{pattern: "pool-async",
-		doc: "Python: Pool(c), one apply_async per task, then get() on each (mirrors procpool-async)"}
+		doc: "Python: Pool(c), one apply_async per task, then get() on each"}
 }
 
 // Pipe is py-pipe: one Pipe per worker, a static split, done messages.
 func Pipe() Model {
 	return Model{pattern: "pipe",
-		doc: "Python: c Processes with one Pipe each, a static split sent in chunks, done messages (mirrors pipe)"}
+		doc: "Python: c Processes with one Pipe each, a static split sent in chunks, done messages"}
 }
 
 // Queue is py-queue: a producer and c consumers on multiprocessing.Queue.
 func Queue() Model {
 	return Model{pattern: "queue",
-		doc: "Python: producer + c consumers on a multiprocessing.Queue, a None sentinel each, a result Queue (mirrors queue)"}
+		doc: "Python: producer + c consumers on a multiprocessing.Queue, a None sentinel each, a result Queue"}
 }
 
 // ShmLock is py-shm-lock: Value + Array guarded by a Lock.
 func ShmLock() Model {
 	return Model{pattern: "shm-lock",
-		doc: "Python: tasks and results in shared arrays; per task `with lock: value.value += 1; array[w] = value.value` (mirrors shm-lock)"}
+		doc: "Python: tasks and results in shared arrays; per task `with lock: value.value += 1; array[w] = value.value`"}
 }
 
 // Manager is py-manager: Manager().dict() and .list(), one set per result.
 func Manager() Model {
 	return Model{pattern: "manager",
-		doc: "Python: a Manager process; c workers do one d[i] = result per task and one list append (mirrors manager)"}
+		doc: "Python: a Manager process; c workers do one d[i] = result per task and one list append"}
 }
 
-// All returns every Python model, in the order of the Go models they
-// mirror.
+// All returns every Python model, in the order of their twins in the
+// model table (models/all).
 func All() []models.Model {
 	return []models.Model{Sequential(), Pool(), PoolAsync(), Pipe(), Queue(), ShmLock(), Manager()}
 }
