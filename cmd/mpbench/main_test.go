@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 	if exe, err := os.Executable(); err == nil {
 		os.Setenv(envDraw, exe)
 	}
-	registerRoles()
+	registerRoles(testRegistry)
 	if proc.IsChild() {
 		os.Exit(proc.RunChild())
 	}

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/models/proc"
 )
@@ -13,8 +14,9 @@ var registry = all.Registry()
 
 var registerOnce sync.Once
 
-// registerRoles registers the cell runner; model packages register their
+// registerRoles registers the cell runner of the models in reg (the
+// registry; a test binary may serve more); model packages register their
 // worker roles in their init functions.
-func registerRoles() {
-	registerOnce.Do(func() { proc.Register(harness.CellRoleName, harness.CellRole(registry)) })
+func registerRoles(reg models.Registry) {
+	registerOnce.Do(func() { proc.Register(harness.CellRoleName, harness.CellRole(reg)) })
 }
