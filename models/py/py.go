@@ -15,10 +15,6 @@ type Model struct {
 	pattern string
 	doc     string
 	single  bool
-	// script and scriptName replace pyref.py (tests: a script that
-	// misbehaves).
-	script     []byte
-	scriptName string
 }
 
 // Sequential is py-sequential: the notes' plain loop in one interpreter.
@@ -92,13 +88,14 @@ func (Model) Available() error {
 // until the script has its task list and says it is ready. The script's own
 // setup phase (pool, processes, manager) starts when Compute says go.
 func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, error) {
+	return m.setup(ctx, cfg, pyref.ScriptName, pyref.Script)
+}
+
+// setup is Setup with the script to run, written under name.
+func (m Model) setup(ctx context.Context, cfg models.Config, name string, script []byte) (models.Session, error) {
 	in, err := Find()
 	if err != nil {
 		return nil, err
-	}
-	script, name := pyref.Script, pyref.ScriptName
-	if m.script != nil {
-		script, name = m.script, m.scriptName
 	}
 	params := map[string]int64{}
 	for k, v := range cfg.Workload.Params {
