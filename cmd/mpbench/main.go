@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	registerRoles()
+	registerRoles(registry)
 	if proc.IsChild() {
 		os.Exit(proc.RunChild())
 	}
