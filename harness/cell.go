@@ -39,9 +39,6 @@ type CellSpec struct {
 	// measured time is spent.
 	TargetCI  float64 `json:"target_ci,omitempty"`
 	MaxTimeNs int64   `json:"max_time_ns,omitempty"`
-	// DelayNs adds a sleep to every compute phase. Test-only: it lets the
-	// regression gates prove they catch a slower model.
-	DelayNs int64 `json:"delay_ns,omitempty"`
 }
 
 // RunnerGrace is how long a cancelled cell runner has to tear down before
@@ -114,7 +111,7 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 	warmups := 0
 	for range spec.Warmup {
 		t0 := time.Now()
-		tr, err := trial(ctx, m, cfg, spec)
+		tr, err := trial(ctx, m, cfg)
 		if err != nil {
 			return err
 		}
@@ -157,7 +154,7 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 			}
 		}
 		t0 := time.Now()
-		tr, err := trial(ctx, m, cfg, spec)
+		tr, err := trial(ctx, m, cfg)
 		if err != nil {
 			return err
 		}
@@ -178,7 +175,7 @@ const (
 )
 
 // trial runs one trial: setup, compute, validation, teardown.
-func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec) (*Trial, error) {
+func trial(ctx context.Context, m models.Model, cfg models.Config) (*Trial, error) {
 	// Start every trial from a collected heap, outside the timed phases
 	// (testing.B does the same before each benchmark).
 	runtime.GC()
@@ -191,9 +188,6 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec
 		return nil, fmt.Errorf("%s: setup: %w", m.Name(), err)
 	}
 	out, err := sess.Compute(ctx)
-	if err == nil && spec.DelayNs > 0 {
-		time.Sleep(time.Duration(spec.DelayNs))
-	}
 	t2 := time.Now()
 	if err == nil {
 		err = validate(out, cfg, m.Name())

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -375,13 +376,22 @@ func testPlan(modelNames ...string) *Plan {
 
 func TestExecuteGoesOnAfterAFailedCell(t *testing.T) {
 	dir := t.TempDir()
-	run, err := Execute(context.Background(), testPlan("wrong", "goroutines"), Options{Registry: testRegistry, Dir: dir})
+	// The table has a model the run lacks and lacks one it has (wrong).
+	table := []ModelInfo{
+		{Name: "goroutines", Family: "go", Color: "#0072b2", Marker: "square"},
+		{Name: "absent", Family: "go", Color: "#000000", Marker: "circle"},
+		{Name: "sequential", Family: "go", Twin: "py-sequential", Color: "#222222", Marker: "circle"},
+	}
+	run, err := Execute(context.Background(), testPlan("wrong", "goroutines"), Options{Registry: testRegistry, Dir: dir, Table: table})
 	if !errors.Is(err, ErrCellsFailed) {
 		t.Fatalf("err = %v, want ErrCellsFailed", err)
 	}
 	saved, lerr := Load(dir)
 	if lerr != nil {
 		t.Fatal(lerr)
+	}
+	if want := []ModelInfo{table[0], table[2]}; !slices.Equal(saved.Models, want) {
+		t.Errorf("run file records models %+v, want the table's entries of the models that ran, in table order: %+v", saved.Models, want)
 	}
 	// Per workload: sequential (added), wrong, goroutines.
 	if len(saved.Cells) != 6 || saved.Status != "failed" {

@@ -34,9 +34,6 @@ type Plan struct {
 	Timeout       time.Duration
 	CellBudget    time.Duration
 	Oversubscribe bool
-	// Delay adds a sleep to the compute phase of the named models.
-	// Test-only: it proves that gates catch a slower model.
-	Delay map[string]time.Duration
 }
 
 // Scalings are the accepted --scaling values.
@@ -319,7 +316,7 @@ func (p *Plan) CellSpecs(reg models.Registry) []CellSpec {
 				return CellSpec{
 					Workload: w, Params: params, Scale: scale, Model: model, Cores: c,
 					Chunk: p.Chunk, Warmup: p.Warmup, Trials: p.Trials,
-					BudgetNs: p.CellBudget.Nanoseconds(), DelayNs: p.Delay[model].Nanoseconds(),
+					BudgetNs: p.CellBudget.Nanoseconds(),
 					TargetCI: p.TargetCI, MaxTimeNs: p.MaxTime.Nanoseconds(),
 				}
 			}

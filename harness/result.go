@@ -34,6 +34,10 @@ type Run struct {
 	Cells   []Cell `json:"cells"`
 	// Skipped lists models that were asked for but cannot run here, and why.
 	Skipped []Skip `json:"skipped,omitempty"`
+	// Models records each model of the run as the model table names it
+	// (family, twin, colour, marker). Optional: files without it still
+	// read (schema version 1), and readers fall back (see ModelInfo).
+	Models []ModelInfo `json:"models,omitempty"`
 	// BreakEven holds, for runs that sweep one parameter of a workload, the
 	// smallest value at which each model beats sequential.
 	BreakEven []BreakEven `json:"break_even,omitempty"`

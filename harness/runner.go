@@ -49,6 +49,10 @@ type Options struct {
 	Progress func(Progress)
 	// OnCellStart, when set, gets each cell runner's PID.
 	OnCellStart func(pid int)
+	// Table is the model table as the run file records it
+	// (models/all.Infos): Execute records the entries of the models that
+	// run in Run.Models, in table order. Optional.
+	Table []ModelInfo
 }
 
 // Execute runs the plan cell by cell and returns the run. After every cell
@@ -100,6 +104,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 		},
 		Cells:   []Cell{},
 		Skipped: skipped,
+		Models:  modelsOf(opt.Table, append([]string{"sequential"}, plan.Models...)),
 	}
 	if err := run.Save(opt.Dir); err != nil {
 		return nil, err

@@ -12,5 +12,5 @@
 // reference checksum between compute and teardown, outside every timed
 // phase. Concrete models live in sub-packages (models/goroutines,
 // models/procpool, …); the harness sees them only through this interface,
-// and cmd/mpbench holds the one table that names them all.
+// and models/all holds the one table that names them all.
 package models

@@ -16,15 +16,17 @@ type PyPair struct {
 	Go, Py string
 }
 
-// PyPairs lists every Go model with its Python counterpart, in table order.
-var PyPairs = []PyPair{
-	{Go: "sequential", Py: "py-sequential"},
-	{Go: "procpool", Py: "py-pool"},
-	{Go: "procpool-async", Py: "py-pool-async"},
-	{Go: "pipe", Py: "py-pipe"},
-	{Go: "queue", Py: "py-queue"},
-	{Go: "shm-lock", Py: "py-shm-lock"},
-	{Go: "manager", Py: "py-manager"},
+// PyPairs returns the twin pairs the run file records (Run.Models), in its
+// order: every Python model with the Go model it mirrors. A run file made
+// before models were recorded has none.
+func PyPairs(run *harness.Run) []PyPair {
+	var out []PyPair
+	for _, m := range run.Models {
+		if m.Family == "py" && m.Twin != "" {
+			out = append(out, PyPair{Go: m.Twin, Py: m.Name})
+		}
+	}
+	return out
 }
 
 // PyRatio is one row of the "Go vs Python" table: a Python model's cell
@@ -49,7 +51,8 @@ type PyRatio struct {
 // counterpart's cell of the same workload (variant) and core count. Rows
 // come per workload in run order, then in PyPairs order, then by cores.
 // A Go counterpart that did not run, or failed, leaves the ratio nil with a
-// note. Runs without Python cells give no rows.
+// note. Runs without Python cells give no rows, and so do run files that
+// do not record their models' twins.
 func PyRatios(run *harness.Run) []PyRatio {
 	sweeping := len(run.Config.Sweeps) > 0
 	groupOf := func(c *harness.Cell) string {
@@ -75,8 +78,9 @@ func PyRatios(run *harness.Run) []PyRatio {
 		cells[key{g, c.Model, c.Cores}] = c
 	}
 	var rows []PyRatio
+	pairs := PyPairs(run)
 	for _, g := range groups {
-		for _, pair := range PyPairs {
+		for _, pair := range pairs {
 			for i := range run.Cells {
 				pc := &run.Cells[i]
 				if pc.Model != pair.Py || groupOf(pc) != g {

@@ -5,9 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/models/all"
 )
 
 // Note: -update is defined in init, and only if no other test file of the
@@ -48,6 +50,17 @@ func pyRun() *harness.Run {
 	add("square", "goroutines", 1, "", 90_000, 90_000, 90_000)
 	add("square", "py-sequential", 1, "", 9_000_000, 9_000_000, 9_000_000)
 	r.Summarize()
+	return recordModels(r)
+}
+
+// recordModels records in r the model table's lines of the models of its
+// cells, as harness.Execute does.
+func recordModels(r *harness.Run) *harness.Run {
+	for _, m := range all.Infos() {
+		if slices.ContainsFunc(r.Cells, func(c harness.Cell) bool { return c.Model == m.Name }) {
+			r.Models = append(r.Models, m)
+		}
+	}
 	return r
 }
 
@@ -90,6 +103,30 @@ func TestPyRatiosNoPythonNoRows(t *testing.T) {
 	}
 }
 
+// TestPyRatiosPairsWhatTheRunRecords checks that the pairs come from the
+// run file: a pair it records is used whatever the names, and a run file
+// that records no models pairs nothing.
+func TestPyRatiosPairsWhatTheRunRecords(t *testing.T) {
+	r := &harness.Run{}
+	for _, m := range []string{"goroutines", "py-threads"} {
+		r.Cells = append(r.Cells, harness.Cell{Workload: "square", Model: m, Cores: 2, Params: map[string]int64{"tasks": 10},
+			Trials: []harness.Trial{{ComputeNs: 1000}, {ComputeNs: 1000}, {ComputeNs: 1000}}})
+	}
+	r.Summarize()
+	r.Models = []harness.ModelInfo{
+		{Name: "goroutines", Family: "go", Twin: "py-threads"},
+		{Name: "py-threads", Family: "py", Twin: "goroutines"},
+	}
+	if rows := PyRatios(r); len(rows) != 1 || rows[0].Go != "goroutines" || rows[0].Py != "py-threads" || rows[0].Ratio == nil {
+		t.Errorf("got rows %+v, want py-threads against goroutines", rows)
+	}
+	old := pyRun()
+	old.Models = nil
+	if rows := PyRatios(old); len(rows) != 0 {
+		t.Errorf("a run file without models: got %d rows, want none", len(rows))
+	}
+}
+
 func TestPyRatiosPerVariantWhenSweeping(t *testing.T) {
 	r := &harness.Run{Config: harness.Config{Sweeps: map[string]map[string][]int64{"cpu": {"n": {10, 100}}}}}
 	for _, n := range []int64{10, 100} {
@@ -103,7 +140,7 @@ func TestPyRatiosPerVariantWhenSweeping(t *testing.T) {
 		}
 	}
 	r.Summarize()
-	rows := PyRatios(r)
+	rows := PyRatios(recordModels(r))
 	if len(rows) != 2 || rows[0].Workload != "cpu[n=10,tasks=4]" || rows[1].Workload != "cpu[n=100,tasks=4]" {
 		t.Fatalf("rows %+v: want one per variant", rows)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,8 @@ import (
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/harness/gate"
 	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/models/goroutines"
+	"github.com/mpbench/mpbench/models/modeltest"
 	"github.com/mpbench/mpbench/reports"
 )
 
@@ -24,6 +28,11 @@ import (
 // that lost a fifth of its speed relative to sequential; see package gate
 // for the statistics and the busy-machine rule.
 const baselinePath = "../../results/baseline.json"
+
+// testRegistry is what this test binary serves as the cell runner: the
+// registry, and goroutines-slow, goroutines with three times its compute
+// time slept after it, for TestGateCatchesSlowerModel.
+var testRegistry = slices.Concat(registry, models.Registry{modeltest.Slow(goroutines.New(), 3)})
 
 // gatedCells are the cells of the baseline that are gated for figures:
 // every model of the registry at every core count the baseline has, and
@@ -68,29 +77,35 @@ func TestGateTime(t *testing.T) {
 	})
 }
 
-// TestGateCatchesSlowerModel proves the gates bite: goroutines is made
-// slower through the test-only delay, and the speedup gate must fail. The
-// busy-machine rule is off, so neither a quiet machine nor a loaded one
-// can excuse it.
+// TestGateCatchesSlowerModel proves the gates bite: goroutines-slow (see
+// testRegistry), gated against the baseline's goroutines cells, must fail
+// the speedup gate: three times its compute time added leave a quarter of
+// the speedup. The busy-machine rule is off, so neither a quiet machine
+// nor a loaded one can excuse it.
 func TestGateCatchesSlowerModel(t *testing.T) {
 	base, err := harness.Load(baselinePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var slow time.Duration
-	for _, c := range base.Cells {
-		if c.Model == "goroutines" && c.Summary != nil && c.Cores == 2 {
-			// Three times its compute time again: a quarter of the speedup.
-			slow = 3 * time.Duration(c.Summary.MedianNs)
+	have := false
+	for i := range base.Cells {
+		c := &base.Cells[i]
+		if c.Model == "goroutines" {
+			c.Model = "goroutines-slow"
+			have = have || c.Cores == 2 && c.Summary != nil
 		}
 	}
-	if slow == 0 {
+	if !have {
 		t.Skip("the baseline has no goroutines cell at 2 cores")
 	}
-	cells := []gate.Cell{{Workload: "cpu", Model: "goroutines", Cores: 2, Figures: []gate.Figure{gate.Speedup}}}
+	// The baseline, with goroutines' cells as goroutines-slow's.
+	dir := t.TempDir()
+	if err := base.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	cells := []gate.Cell{{Workload: "cpu", Model: "goroutines-slow", Cores: 2, Figures: []gate.Figure{gate.Speedup}}}
 	rep, err := gate.Run(context.Background(), gate.Options{
-		Baseline: baselinePath, Registry: registry, Cells: cells, MaxSlowdown: 0.20, MaxContention: -1,
-		Delay: map[string]time.Duration{"goroutines": slow},
+		Baseline: filepath.Join(dir, "run.json"), Registry: testRegistry, Cells: cells, MaxSlowdown: 0.20, MaxContention: -1,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,8 +114,8 @@ func TestGateCatchesSlowerModel(t *testing.T) {
 		t.Skip(rep.Skip)
 	}
 	regs := rep.Regressed()
-	if len(regs) != 1 || regs[0].Cell != "cpu/goroutines/2" || !strings.Contains(rep.Table(), "REGRESSED") {
-		t.Fatalf("the gate did not catch goroutines made slower by %v:\n%s", slow, rep.Table())
+	if len(regs) != 1 || regs[0].Cell != "cpu/goroutines-slow/2" || !strings.Contains(rep.Table(), "REGRESSED") {
+		t.Fatalf("the gate did not catch goroutines made four times slower:\n%s", rep.Table())
 	}
 	t.Logf("caught in %v:\n%s", rep.Elapsed.Round(time.Millisecond), rep.Table())
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/workloads"
 	"github.com/spf13/cobra"
 )
@@ -22,9 +23,13 @@ func newCmdList(stdout io.Writer) *cobra.Command {
 
 func listRun(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODELS\t")
-	for _, m := range registry {
-		fmt.Fprintf(tw, "  %s\t%s\n", m.Name(), m.Doc())
+	fmt.Fprintln(tw, "MODELS\tFAMILY\tTWIN\t")
+	for i, info := range all.Infos() {
+		twin := info.Twin
+		if twin == "" {
+			twin = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", info.Name, info.Family, twin, all.Table[i].Model.Doc())
 	}
 	fmt.Fprintln(tw, "\t")
 	fmt.Fprintln(tw, "WORKLOADS\t")

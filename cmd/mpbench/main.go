@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	registerRoles()
+	registerRoles(registry)
 	if worker.IsChild() {
 		os.Exit(worker.RunChild())
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/reports/render"
 	"github.com/mpbench/mpbench/worker"
 )
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 	if exe, err := os.Executable(); err == nil {
 		os.Setenv(envDraw, exe)
 	}
-	registerRoles()
+	registerRoles(testRegistry)
 	if worker.IsChild() {
 		os.Exit(worker.RunChild())
 	}
@@ -129,6 +130,10 @@ func TestRunWritesRunFileAndTable(t *testing.T) {
 	if run.Status != "complete" || len(run.Cells) != 4 || run.Env.CPUModel == "" || len(run.Env.CommandLine) == 0 {
 		t.Fatalf("run: status %q, %d cells, env %+v", run.Status, len(run.Cells), run.Env)
 	}
+	// The models that ran, as the table names them, for mpbench-draw.
+	if len(run.Models) != 2 || run.Models[0].Name != "sequential" || run.Models[1].Name != "goroutines" || run.Models[1].Color == "" {
+		t.Errorf("run file records models %+v, want sequential and goroutines from the table", run.Models)
+	}
 	if !strings.Contains(stderr, "run file: "+filepath.Join(out, "run.json")) {
 		t.Errorf("stderr %q does not give the run file", stderr)
 	}
@@ -153,9 +158,19 @@ func TestListAndVersion(t *testing.T) {
 	if code != 0 {
 		t.Fatal(code)
 	}
-	for _, m := range registry {
-		if !strings.Contains(stdout, m.Name()) || !strings.Contains(stdout, m.Doc()) {
-			t.Errorf("list lacks %s", m.Name())
+	for i, info := range all.Infos() {
+		twin := info.Twin
+		if twin == "" {
+			twin = "-"
+		}
+		var line []string
+		for _, l := range strings.Split(stdout, "\n") {
+			if f := strings.Fields(l); len(f) > 3 && f[0] == info.Name {
+				line = f
+			}
+		}
+		if len(line) == 0 || line[1] != info.Family || line[2] != twin || !strings.Contains(stdout, all.Table[i].Model.Doc()) {
+			t.Errorf("list shows %s as %q, want family %s, twin %s and its doc", info.Name, line, info.Family, twin)
 		}
 	}
 	if !strings.Contains(stdout, "cpu.n") {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/reports"
 	"github.com/mpbench/mpbench/worker"
@@ -209,7 +210,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	}
 	prog := newProgress(stderr, o.Progress)
 	run, err := harness.Execute(ctx, plan, harness.Options{
-		Registry: registry, Dir: dir, Env: env, Progress: prog.update,
+		Registry: registry, Dir: dir, Env: env, Progress: prog.update, Table: all.Infos(),
 	})
 	prog.finish()
 	if run == nil {

@@ -86,9 +86,6 @@ type Options struct {
 	MaxContention float64
 	// Timeout limits one cell (default 2 minutes).
 	Timeout time.Duration
-	// Delay slows the named models down. Test-only: it proves that a gate
-	// fails when a model gets slower.
-	Delay map[string]time.Duration
 	// Dir holds the gate's run folders (default: a temporary folder that
 	// is removed afterwards).
 	Dir string
@@ -453,7 +450,7 @@ func sameMachine(base *harness.Run) string {
 func (o *Options) execute(ctx context.Context, base *harness.Run, targets []target, dir string) (*harness.Run, map[string]float64, error) {
 	plan := &harness.Plan{
 		Params: map[string]map[string]int64{}, Scaling: base.Config.Scaling, Warmup: o.Warmup, Trials: o.Trials,
-		Chunk: base.Config.Chunk, Timeout: o.Timeout, Delay: o.Delay,
+		Chunk: base.Config.Chunk, Timeout: o.Timeout,
 	}
 	for _, g := range targets {
 		c := g.cell

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +15,15 @@ import (
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
+	"github.com/mpbench/mpbench/models/modeltest"
 	"github.com/mpbench/mpbench/models/sequential"
 	"github.com/mpbench/mpbench/worker"
 )
 
-var testRegistry = models.Registry{sequential.New(), goroutines.New()}
+// testRegistry is what this test binary serves as the cell runner:
+// goroutines-slow is goroutines with three times its compute time slept
+// after it, a model that regressed.
+var testRegistry = models.Registry{sequential.New(), goroutines.New(), modeltest.Slow(goroutines.New(), 3)}
 
 func TestMain(m *testing.M) { Main(m, testRegistry) }
 
@@ -131,7 +136,7 @@ func needCPUs(t *testing.T, n int) {
 }
 
 // TestGateOnRealCells records a small baseline, gates against it, then
-// injects a delay into goroutines and watches the gate fail.
+// gates goroutines-slow against goroutines' baseline and watches it fail.
 func TestGateOnRealCells(t *testing.T) {
 	needCPUs(t, 2)
 	path := filepath.Join(t.TempDir(), "baseline.json")
@@ -155,17 +160,19 @@ func TestGateOnRealCells(t *testing.T) {
 			t.Errorf("verdict %q", rep.Rows[0].Verdict)
 		}
 	})
-	t.Run("delay fails", func(t *testing.T) {
-		// Three times the baseline's compute time added: speedup drops
-		// to a quarter. The busy-machine check is off, so this proves the
-		// statistics alone catch it even on a machine that others load
-		// (their load at most halves a cell's speed here).
+	t.Run("slower model fails", func(t *testing.T) {
+		// goroutines-slow against the baseline of goroutines: three times
+		// its compute time added, so its speedup drops to a quarter. The
+		// busy-machine check is off, so this proves the statistics alone
+		// catch it even on a machine that others load (their load at most
+		// halves a cell's speed here).
 		o := opt
 		o.MaxContention = -1
-		o.Delay = map[string]time.Duration{"goroutines": 3 * time.Duration(findCell(base, "cpu", "goroutines", 2).Summary.MedianNs)}
+		o.Baseline = renamed(t, base, "goroutines", "goroutines-slow")
+		o.Cells = []Cell{{Workload: "cpu", Model: "goroutines-slow", Cores: 2}}
 		rec := &recorder{TB: t}
 		rep := Check(rec, o)
-		if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "1 figure(s) regressed by more than 25% (cpu/goroutines/2 speedup +") {
+		if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "1 figure(s) regressed by more than 25% (cpu/goroutines-slow/2 speedup +") {
 			t.Fatalf("errors %q, skips %q; report:\n%s", rec.errors, rec.skips, rep.Table())
 		}
 		if !strings.Contains(rec.errors[0], "REGRESSED") || rep.Runs != 2 {
@@ -204,6 +211,26 @@ func TestGateOnRealCells(t *testing.T) {
 			t.Errorf("skips %q errors %q", rec.skips, rec.errors)
 		}
 	})
+}
+
+// renamed writes a copy of run in which model's cells are to's, and
+// returns its path: a baseline that says how fast model was, for a model
+// the test made slower.
+func renamed(t *testing.T, run *harness.Run, model, to string) string {
+	t.Helper()
+	r := *run
+	r.Cells = slices.Clone(run.Cells)
+	for i := range r.Cells {
+		if r.Cells[i].Model == model {
+			r.Cells[i].Model = to
+		}
+	}
+	r.Config.Models = append(slices.DeleteFunc(slices.Clone(r.Config.Models), func(m string) bool { return m == model }), to)
+	dir := t.TempDir()
+	if err := r.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "run.json")
 }
 
 func TestMissingBaseline(t *testing.T) {

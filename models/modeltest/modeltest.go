@@ -38,6 +38,11 @@
 // Unlike an mpbench cell, a benchmark runs in the test process, not in a
 // fresh process confined to c CPUs: it is for quick comparisons of one
 // model's versions with benchstat, not for the sweep's figures.
+//
+// # A slower model
+//
+// Slow wraps a model into a slower one, for tests that must see a model
+// regress (the regression gates' own tests).
 package modeltest
 
 import (

@@ -3,13 +3,16 @@
 // so that users coming from Python see, in the same tables, what each Go
 // model costs against the pattern it replaces.
 //
-//	py-sequential   the plain loop               ↔ sequential
-//	py-pool         Pool.map / starmap           ↔ procpool
-//	py-pool-async   apply_async + get            ↔ procpool-async
-//	py-pipe         one Pipe per worker          ↔ pipe
-//	py-queue        Queue, None sentinels        ↔ queue
-//	py-shm-lock     Value + Array + Lock         ↔ shm-lock
-//	py-manager      Manager().dict() / .list()   ↔ manager
+//	py-sequential   the plain loop
+//	py-pool         Pool.map / starmap
+//	py-pool-async   apply_async + get
+//	py-pipe         one Pipe per worker
+//	py-queue        Queue, None sentinels
+//	py-shm-lock     Value + Array + Lock
+//	py-manager      Manager().dict() / .list()
+//
+// The model table (models/all) names the Go model each one mirrors, its
+// twin.
 //
 // # One trial
 //

@@ -15,56 +15,52 @@ type Model struct {
 	pattern string
 	doc     string
 	single  bool
-	// script and scriptName replace pyref.py (tests: a script that
-	// misbehaves).
-	script     []byte
-	scriptName string
 }
 
 // Sequential is py-sequential: the notes' plain loop in one interpreter.
 func Sequential() Model {
 	return Model{pattern: "sequential", single: true,
-		doc: "Python: a plain loop `[f(x) for x in data]` in one interpreter at c = 1 (mirrors sequential)"}
+		doc: "Python: a plain loop `[f(x) for x in data]` in one interpreter at c = 1"}
 }
 
 // Pool is py-pool: Pool(c).map, starmap for pow.
 func Pool() Model {
 	return Model{pattern: "pool",
-		doc: "Python: Pool(c).map / starmap with Pool.map's chunks (mirrors procpool)"}
+		doc: "Python: Pool(c).map / starmap with Pool.map's chunks"}
 }
 
 // PoolAsync is py-pool-async: one apply_async per task, then get.
 func PoolAsync() Model {
 	return Model{pattern: "pool-async",
-		doc: "Python: Pool(c), one apply_async per task, then get() on each (mirrors procpool-async)"}
+		doc: "Python: Pool(c), one apply_async per task, then get() on each"}
 }
 
 // Pipe is py-pipe: one Pipe per worker, a static split, done messages.
 func Pipe() Model {
 	return Model{pattern: "pipe",
-		doc: "Python: c Processes with one Pipe each, a static split sent in chunks, done messages (mirrors pipe)"}
+		doc: "Python: c Processes with one Pipe each, a static split sent in chunks, done messages"}
 }
 
 // Queue is py-queue: a producer and c consumers on multiprocessing.Queue.
 func Queue() Model {
 	return Model{pattern: "queue",
-		doc: "Python: producer + c consumers on a multiprocessing.Queue, a None sentinel each, a result Queue (mirrors queue)"}
+		doc: "Python: producer + c consumers on a multiprocessing.Queue, a None sentinel each, a result Queue"}
 }
 
 // ShmLock is py-shm-lock: Value + Array guarded by a Lock.
 func ShmLock() Model {
 	return Model{pattern: "shm-lock",
-		doc: "Python: tasks and results in shared arrays; per task `with lock: value.value += 1; array[w] = value.value` (mirrors shm-lock)"}
+		doc: "Python: tasks and results in shared arrays; per task `with lock: value.value += 1; array[w] = value.value`"}
 }
 
 // Manager is py-manager: Manager().dict() and .list(), one set per result.
 func Manager() Model {
 	return Model{pattern: "manager",
-		doc: "Python: a Manager process; c workers do one d[i] = result per task and one list append (mirrors manager)"}
+		doc: "Python: a Manager process; c workers do one d[i] = result per task and one list append"}
 }
 
-// All returns every Python model, in the order of the Go models they
-// mirror.
+// All returns every Python model, in the order of their twins in the
+// model table (models/all).
 func All() []models.Model {
 	return []models.Model{Sequential(), Pool(), PoolAsync(), Pipe(), Queue(), ShmLock(), Manager()}
 }
@@ -92,13 +88,14 @@ func (Model) Available() error {
 // until the script has its task list and says it is ready. The script's own
 // setup phase (pool, processes, manager) starts when Compute says go.
 func (m Model) Setup(ctx context.Context, cfg models.Config) (models.Session, error) {
+	return m.setup(ctx, cfg, pyref.ScriptName, pyref.Script)
+}
+
+// setup is Setup with the script to run, written under name.
+func (m Model) setup(ctx context.Context, cfg models.Config, name string, script []byte) (models.Session, error) {
 	in, err := Find()
 	if err != nil {
 		return nil, err
-	}
-	script, name := pyref.Script, pyref.ScriptName
-	if m.script != nil {
-		script, name = m.script, m.scriptName
 	}
 	params := map[string]int64{}
 	for k, v := range cfg.Workload.Params {

@@ -23,8 +23,21 @@ def say(s):
 READY = '{"ready": true, "python": "3.99.0", "start_method": "fork"}'
 `
 
-func fake(body string) Model {
-	return Model{pattern: "pool", script: []byte(fakeHead + body), scriptName: "garbage.py"}
+// scripted is a Python model that runs its own script in place of
+// pyref.py.
+type scripted struct {
+	Model
+	name   string
+	script []byte
+}
+
+func (m scripted) Setup(ctx context.Context, cfg models.Config) (models.Session, error) {
+	return m.setup(ctx, cfg, m.name, m.script)
+}
+
+// fake is py-pool running garbage.py: fakeHead and body.
+func fake(body string) scripted {
+	return scripted{Pool(), "garbage.py", []byte(fakeHead + body)}
 }
 
 // TestMisbehavingScripts checks that a script that prints garbage, dies or
@@ -147,7 +160,7 @@ func TestCancelDuringSetup(t *testing.T) {
 }
 
 // runTrial does what the harness's trial does, prefixing the phase.
-func runTrial(m Model, cfg models.Config) error {
+func runTrial(m models.Model, cfg models.Config) error {
 	sess, err := m.Setup(context.Background(), cfg)
 	if err != nil {
 		return prefix("setup", err)

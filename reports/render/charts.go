@@ -59,6 +59,9 @@ type view struct {
 	// over cores then show the largest swept value, and a granularity
 	// chart shows them all.
 	sweep *sweepView
+	// pal is the style of every model of the report; nil makes one from
+	// runs.
+	pal palette
 }
 
 type sweepView struct {
@@ -76,7 +79,7 @@ func (v *view) charts() []*Chart {
 		if param := SweptParam(v.runs[0], v.wl); param != "" {
 			full := v.runs[0]
 			f, shown := focus(full, v.wl, param)
-			v = &view{runs: []*harness.Run{f}, labels: v.labels, wl: v.wl, sweep: &sweepView{full: full, param: param, shown: shown}}
+			v = &view{runs: []*harness.Run{f}, labels: v.labels, wl: v.wl, sweep: &sweepView{full: full, param: param, shown: shown}, pal: v.pal}
 		}
 	}
 	for _, k := range chartKinds {
@@ -158,9 +161,9 @@ func (v *view) legendModels(models []string, withLine, anyHollow bool) []legendI
 	var items []legendItem
 	for _, m := range models {
 		if withLine {
-			items = append(items, legendItem{m, modelThumb(m)})
+			items = append(items, legendItem{m, modelThumb(v.style(m))})
 		} else {
-			items = append(items, legendItem{m, barThumb(m)})
+			items = append(items, legendItem{m, barThumb(v.style(m))})
 		}
 	}
 	if v.multi() && withLine {
@@ -294,7 +297,7 @@ func (v *view) addSeries(p *plot.Plot, ss []Series, errBars bool) {
 		if k := slices.Index(drawn, i); k >= 0 {
 			dx = (float64(k) - float64(len(drawn)-1)/2) * shift
 		}
-		st := ModelStyle(s.Model)
+		st := v.style(s.Model)
 		xys := make(plotter.XYs, len(s.Points))
 		var g glyphs
 		var errs plotter.YErrors
@@ -302,7 +305,7 @@ func (v *view) addSeries(p *plot.Plot, ss []Series, errBars bool) {
 			xys[i] = plotter.XY{X: float64(pt.Cores) + dx, Y: pt.Y}
 			g.xs = append(g.xs, float64(pt.Cores)+dx)
 			g.ys = append(g.ys, pt.Y)
-			g.styles = append(g.styles, glyph(s.Model, pt.Hollow))
+			g.styles = append(g.styles, glyph(st, pt.Hollow))
 			errs = append(errs, struct{ Low, High float64 }{pt.Y - pt.Low, pt.High - pt.Y})
 		}
 		// The line breaks where a core count is missing, so that it never
@@ -423,7 +426,7 @@ func (v *view) timeChart() *Chart {
 	v.addSeries(p, ss, true)
 	// Sequential runs at c = 1 only: its time is drawn across as the
 	// baseline that every parallel model must beat.
-	base := draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
+	base := draw.LineStyle{Color: v.style("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
 	haveBase := false
 	for _, s := range ss {
 		if s.Model == "sequential" && len(s.Points) > 0 {
@@ -459,10 +462,10 @@ func (v *view) speedupChart() *Chart {
 	p.Y.Min, p.Y.Max = 0, hi*1.08
 	p.Y.Tick.Marker = linTicks{func(x float64) string { return num(x) + "×" }}
 	ideal := draw.LineStyle{Color: gray, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(8), vg.Points(5)}}
-	base := draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
+	base := draw.LineStyle{Color: v.style("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
 	p.Add(diagonal{ideal}, hline{1, base})
 	v.addSeries(p, ss, false)
-	p.Add(endLabels(p, ss, func(y float64) string { return reports.Sig3(y) + "×" }))
+	p.Add(v.endLabels(p, ss, func(y float64) string { return reports.Sig3(y) + "×" }))
 	models := drawnModels(ss)
 	c.fig = &figure{plot: p, legend: v.legendModels(models, true, anyHollowPoint(ss))}
 	c.fig.legend = append(c.fig.legend,
@@ -479,7 +482,7 @@ func (v *view) speedupChart() *Chart {
 // endLabels prints each series' figure at its largest core count to the
 // right of the point, in the model's colour. It widens the x axis to make
 // room.
-func endLabels(p *plot.Plot, ss []Series, format func(float64) string) stackedNotes {
+func (v *view) endLabels(p *plot.Plot, ss []Series, format func(float64) string) stackedNotes {
 	var out stackedNotes
 	for _, s := range ss {
 		if s.Model == "sequential" || len(s.Points) == 0 {
@@ -487,7 +490,7 @@ func endLabels(p *plot.Plot, ss []Series, format func(float64) string) stackedNo
 		}
 		last := s.Points[len(s.Points)-1]
 		sty := textStyle(bold, valueSize)
-		sty.Color = ModelStyle(s.Model).Color
+		sty.Color = v.style(s.Model).Color
 		sty.YAlign = draw.YCenter
 		out = append(out, note{float64(last.Cores), last.Y, format(last.Y), sty, vg.Point{X: glyphRadius + vg.Points(8)}, true})
 	}
@@ -549,18 +552,18 @@ func categoryAxis(p *plot.Plot, labels []string) {
 	p.Y.Tick.Length = 0
 }
 
-func barEdge(model string, hollow bool) draw.LineStyle {
+func barEdge(st Style, hollow bool) draw.LineStyle {
 	if hollow {
-		return draw.LineStyle{Color: ModelStyle(model).Color, Width: vg.Points(3)}
+		return draw.LineStyle{Color: st.Color, Width: vg.Points(3)}
 	}
-	return draw.LineStyle{Color: ModelStyle(model).Color, Width: vg.Points(1)}
+	return draw.LineStyle{Color: st.Color, Width: vg.Points(1)}
 }
 
-func barFill(model string, hollow bool) color.Color {
+func barFill(st Style, hollow bool) color.Color {
 	if hollow {
 		return white
 	}
-	return ModelStyle(model).Color
+	return st.Color
 }
 
 func (v *view) overheadChart() *Chart {
@@ -610,9 +613,10 @@ func (v *view) overheadChart() *Chart {
 			ns = append(ns, note{lo, y, reports.Duration(ov) + " (≤ 0: no overhead, drawn as no bar)", val, vg.Point{X: vg.Points(8)}, false})
 			continue
 		}
-		hb.bars = append(hb.bars, hbar{y: y, from: lo, to: ov, fill: barFill(b.Model, b.Hollow), edge: barEdge(b.Model, b.Hollow)})
+		st := v.style(b.Model)
+		hb.bars = append(hb.bars, hbar{y: y, from: lo, to: ov, fill: barFill(st, b.Hollow), edge: barEdge(st, b.Hollow)})
 		g.xs, g.ys = append(g.xs, ov), append(g.ys, y)
-		g.styles = append(g.styles, glyph(b.Model, b.Hollow))
+		g.styles = append(g.styles, glyph(st, b.Hollow))
 		ns = append(ns, note{ov, y, reports.Duration(ov), val, vg.Point{X: glyphRadius*2.6 + vg.Points(8)}, false})
 	}
 	p.Add(hb, g, ns)
@@ -657,9 +661,10 @@ func (v *view) phasesChart() *Chart {
 	for i, b := range bars {
 		y := float64(n - 1 - i)
 		x := 0.0
+		st := v.style(b.Model)
 		hb.bars = append(hb.bars,
 			hbar{y: y, from: x, to: x + b.Setup, fill: setupFill, edge: sep},
-			hbar{y: y, from: x + b.Setup, to: x + b.Setup + b.Compute, fill: barFill(b.Model, b.Hollow), edge: barEdge(b.Model, b.Hollow)},
+			hbar{y: y, from: x + b.Setup, to: x + b.Setup + b.Compute, fill: barFill(st, b.Hollow), edge: barEdge(st, b.Hollow)},
 			hbar{y: y, from: x + b.Setup + b.Compute, to: x + b.Setup + b.Compute + b.Teardown, fill: teardownFill, edge: sep},
 		)
 		total := b.Setup + b.Compute + b.Teardown
@@ -669,10 +674,10 @@ func (v *view) phasesChart() *Chart {
 	c.fig = &figure{plot: p}
 	c.fig.legend = append(c.fig.legend,
 		legendItem{"setup", swatchThumb{fill: setupFill}},
-		legendItem{"compute (in the model's colour)", stripesThumb(modelsIn(bars, func(b Bar) string { return b.Model }))},
+		legendItem{"compute (in the model's colour)", v.stripesThumb(modelsIn(bars, func(b Bar) string { return b.Model }))},
 		legendItem{"teardown", swatchThumb{fill: teardownFill}})
 	for _, m := range modelsIn(bars, func(b Bar) string { return b.Model }) {
-		c.fig.legend = append(c.fig.legend, legendItem{m, barThumb(m)})
+		c.fig.legend = append(c.fig.legend, legendItem{m, barThumb(v.style(m))})
 	}
 	if anyHollowBar(bars) {
 		c.fig.legend = append(c.fig.legend, legendItem{"hollow: noisy (CV > 10%) or oversubscribed", swatchThumb{fill: white, edge: draw.LineStyle{Color: darkGray, Width: vg.Points(3)}}})
@@ -727,7 +732,7 @@ func (v *view) trialsChart() *Chart {
 		if err != nil {
 			continue
 		}
-		st := ModelStyle(b.Model)
+		st := v.style(b.Model)
 		bp.Horizontal = true
 		bp.FillColor = tint(st.Color, 0.55)
 		if b.Hollow {
@@ -736,7 +741,7 @@ func (v *view) trialsChart() *Chart {
 		bp.BoxStyle = draw.LineStyle{Color: st.Color, Width: vg.Points(2.5)}
 		bp.MedianStyle = draw.LineStyle{Color: darkGray, Width: vg.Points(4)}
 		bp.WhiskerStyle = draw.LineStyle{Color: st.Color, Width: vg.Points(2)}
-		bp.GlyphStyle = glyph(b.Model, b.Hollow)
+		bp.GlyphStyle = glyph(st, b.Hollow)
 		p.Add(bp)
 		ns = append(ns, note{bp.Max, y, fmt.Sprintf("median %s, %d trials", reports.Duration(b.Compute), len(b.Trials)), val, vg.Point{X: glyphRadius + vg.Points(10)}, false})
 	}

@@ -18,8 +18,10 @@
 //     figures of the run file, unchanged; tests hold them to it.
 //   - charts.go and figure.go draw them with gonum.org/v1/plot: six charts
 //     per workload, each 1800×1125 px, with the legend and a caption below
-//     the plot so that neither covers data. style.go fixes the colour and
-//     marker of every model, the same in every chart of every report.
+//     the plot so that neither covers data. Each model has the colour and
+//     marker its run file records from the model table (models/all), the
+//     same in every chart; style.go draws them, and picks a stable fallback
+//     for run files that record no models.
 //   - index.go and report.go write index.md and index.html (environment,
 //     command line, summary tables, warnings, every chart with its caption)
 //     and move the whole report into place through a temporary folder.

@@ -246,29 +246,36 @@ func (t swatchThumb) Thumbnail(c *draw.Canvas) {
 
 // modelThumb is the legend entry of a model on a line chart: its colour,
 // line and marker.
-func modelThumb(model string) lineThumb {
-	g := glyph(model, false)
-	return lineThumb{glyph: &g, line: draw.LineStyle{Color: ModelStyle(model).Color, Width: lineWidth}}
+func modelThumb(st Style) lineThumb {
+	g := glyph(st, false)
+	return lineThumb{glyph: &g, line: draw.LineStyle{Color: st.Color, Width: lineWidth}}
 }
 
 // barThumbnail is the legend entry of a model on a bar chart: a bar of its
 // colour with its marker.
-type barThumbnail struct{ model string }
+type barThumbnail struct{ style Style }
 
-func barThumb(model string) barThumbnail { return barThumbnail{model} }
+func barThumb(st Style) barThumbnail { return barThumbnail{st} }
 
 func (t barThumbnail) Thumbnail(c *draw.Canvas) {
 	r := glyphRadius * 1.3
 	bar := *c
 	bar.Max.X -= 2 * r
-	swatchThumb{fill: ModelStyle(t.model).Color}.Thumbnail(&bar)
-	c.DrawGlyphNoClip(glyph(t.model, false), vg.Point{X: c.Max.X - r, Y: c.Center().Y})
+	swatchThumb{fill: t.style.Color}.Thumbnail(&bar)
+	c.DrawGlyphNoClip(glyph(t.style, false), vg.Point{X: c.Max.X - r, Y: c.Center().Y})
 }
 
 // stripes is a swatch split into one stripe per model colour.
-type stripes []string
+type stripes []color.RGBA
 
-func stripesThumb(models []string) stripes { return stripes(models) }
+// stripesThumb returns the stripes of models' colours.
+func (v *view) stripesThumb(models []string) stripes {
+	s := make(stripes, len(models))
+	for i, m := range models {
+		s[i] = v.style(m).Color
+	}
+	return s
+}
 
 func (s stripes) Thumbnail(c *draw.Canvas) {
 	if len(s) == 0 {
@@ -276,9 +283,9 @@ func (s stripes) Thumbnail(c *draw.Canvas) {
 	}
 	x0, x1 := c.Min.X+vg.Points(4), c.Max.X-vg.Points(4)
 	w := (x1 - x0) / vg.Length(len(s))
-	for i, m := range s {
+	for i, col := range s {
 		a := x0 + w*vg.Length(i)
-		c.FillPolygon(ModelStyle(m).Color, []vg.Point{{X: a, Y: c.Min.Y}, {X: a, Y: c.Max.Y}, {X: a + w, Y: c.Max.Y}, {X: a + w, Y: c.Min.Y}})
+		c.FillPolygon(col, []vg.Point{{X: a, Y: c.Min.Y}, {X: a, Y: c.Max.Y}, {X: a + w, Y: c.Max.Y}, {X: a + w, Y: c.Min.Y}})
 	}
 }
 

@@ -111,7 +111,7 @@ func (v *view) granularityChart() *Chart {
 	p.X.Tick.Marker = logTicks{countTick}
 	p.Y.Min, p.Y.Max = 0, hi*1.1
 	p.Y.Tick.Marker = linTicks{func(x float64) string { return num(x) + "×" }}
-	base := draw.LineStyle{Color: ModelStyle("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
+	base := draw.LineStyle{Color: v.style("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
 	p.Add(hline{1, base})
 	v.addSeries(p, ss, false)
 	models := drawnModels(ss)

@@ -49,6 +49,7 @@ var tableColumns = []int{0, 1, 2, 3, 4, 6, 7, 12}
 
 func buildIndex(runs []*harness.Run, labels []string) *index {
 	idx := &index{Multi: len(runs) > 1}
+	pal := newPalette(runs)
 	for i, r := range runs {
 		idx.Runs = append(idx.Runs, runInfo{Label: labels[i], Env: envRows(r), Command: commandLine(r.Env.CommandLine)})
 		idx.Warnings = append(idx.Warnings, runWarnings(r, prefix(idx.Multi, labels[i]))...)
@@ -70,7 +71,7 @@ func buildIndex(runs []*harness.Run, labels []string) *index {
 			w.Skipped = "No chart: every cell of " + wl + " failed."
 			idx.Warnings = append(idx.Warnings, "workload "+wl+": every cell failed, nothing drawn")
 		} else {
-			w.Charts = (&view{runs: in, labels: inLabels, wl: wl}).charts()
+			w.Charts = (&view{runs: in, labels: inLabels, wl: wl, pal: pal}).charts()
 		}
 		idx.Workloads = append(idx.Workloads, w)
 	}

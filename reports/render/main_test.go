@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,5 +58,25 @@ func TestCommandLine(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(parent); len(ents) != 0 {
 		t.Errorf("cancelled draw left %v", ents)
+	}
+}
+
+// TestDrawerLinksNoModel guards that mpbench-draw takes what it knows of
+// models (colours, markers) from the run file, not from the model table
+// or the model packages.
+//
+// Note: models and models/proc still come in through harness, which holds
+// the run file's types beside the cell runner; they are allowed here until
+// the run file has a package of its own.
+func TestDrawerLinksNoModel(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "../../cmd/mpbench-draw").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	const models = "github.com/mpbench/mpbench/models/"
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, models) && p != models+"proc" {
+			t.Errorf("mpbench-draw links %s: take model facts from the run file (harness.Run.Models)", p)
+		}
 	}
 }

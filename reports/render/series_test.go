@@ -2,6 +2,7 @@ package render
 
 import (
 	"image/color"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -201,36 +202,99 @@ func TestVerdict(t *testing.T) {
 	}
 }
 
-func TestModelStyles(t *testing.T) {
-	known := []string{"sequential", "goroutines", "procpool", "procpool-async", "pipe", "queue", "shm", "shm-lock",
-		"manager", "manager-batch", "py-sequential", "py-pool", "py-pool-async", "py-pipe", "py-queue", "py-shm-lock", "py-manager"}
-	colours := map[color.RGBA]string{}
-	for _, m := range known {
-		st, ok := modelStyles[m]
+func TestMarkerNames(t *testing.T) {
+	seen := map[Shape]string{}
+	for _, name := range harness.Markers {
+		s, ok := markerShapes[name]
 		if !ok {
-			t.Errorf("%s has no fixed style", m)
+			t.Errorf("marker %q of the run file has no shape", name)
+			continue
 		}
+		if other, dup := seen[s]; dup {
+			t.Errorf("markers %q and %q draw the same shape", name, other)
+		}
+		seen[s] = name
+	}
+	if len(markerShapes) != len(harness.Markers) || len(seen) != int(numShapes) {
+		t.Errorf("%d shapes, %d names here, %d in the run file: want one name per shape", numShapes, len(markerShapes), len(harness.Markers))
+	}
+}
+
+// recorded is a run file that records its models, as mpbench run does.
+func recorded() *harness.Run {
+	return &harness.Run{
+		Config: harness.Config{Models: []string{"sequential", "goroutines"}},
+		Models: []harness.ModelInfo{
+			{Name: "sequential", Family: "go", Color: "#222222", Marker: "circle"},
+			{Name: "goroutines", Family: "go", Color: "#0072B2", Marker: "square"},
+			{Name: "broken", Family: "go", Color: "blue", Marker: "square"},
+		},
+	}
+}
+
+func TestPaletteFromRunFile(t *testing.T) {
+	p := newPalette([]*harness.Run{recorded()})
+	for _, c := range []struct {
+		model string
+		want  Style
+	}{
+		{"sequential", Style{rgb(0x222222), Circle}},
+		{"goroutines", Style{rgb(0x0072B2), Square}},
+	} {
+		if got := p.style(c.model); got != c.want {
+			t.Errorf("%s: got %v, want %v, what the run file records", c.model, got, c.want)
+		}
+	}
+	if got := p.style("broken"); got.Color == rgb(0x0072B2) || got != p.style("broken") {
+		t.Errorf("broken (colour %q): got %v, want a stable fallback of a colour no other model has", "blue", got)
+	}
+}
+
+// TestPaletteFallback checks the styles of run files that record no
+// models: stable, independent of the order of runs, one colour per model
+// while the palette lasts, and the overlay of an old run on a new one
+// keeps the new run's styles.
+func TestPaletteFallback(t *testing.T) {
+	old := loadFixture(t, "synthetic.json") // ten models, none recorded
+	if len(old.Models) != 0 {
+		t.Fatal("synthetic.json records its models; this test needs a run file that does not")
+	}
+	p := newPalette([]*harness.Run{old})
+	if len(p) != 10 {
+		t.Fatalf("%d styles for ten models", len(p))
+	}
+	colours := map[color.RGBA]string{}
+	for m, st := range p {
 		if other, dup := colours[st.Color]; dup {
-			t.Errorf("%s and %s share a colour", m, other)
+			t.Errorf("%s and %s share colour %v", m, other, st.Color)
 		}
 		colours[st.Color] = m
-		if ModelStyle(m) != st {
-			t.Errorf("%s: ModelStyle differs from the table", m)
+		if st.Marker < 0 || st.Marker >= numShapes {
+			t.Errorf("%s: marker %d", m, st.Marker)
 		}
 	}
-	// Go models have ten different markers.
-	var shapes []Shape
-	for _, m := range known[:10] {
-		if slices.Contains(shapes, modelStyles[m].Marker) {
-			t.Errorf("%s repeats a marker", m)
-		}
-		shapes = append(shapes, modelStyles[m].Marker)
+	if again := newPalette([]*harness.Run{old}); !maps.Equal(p, again) {
+		t.Error("the fallback palette differs from one call to the next")
 	}
-	for _, name := range []string{"threads", "py-other", "x"} {
-		a, b := ModelStyle(name), ModelStyle(name)
-		if a != b || a.Marker < 0 || a.Marker >= numShapes {
-			t.Errorf("%s: fallback style %v is not stable", name, a)
+	// A model alone gets the style its name hashes to.
+	if got, want := newPalette([]*harness.Run{{Config: harness.Config{Models: []string{"x"}}}}).style("x"), (palette{}).fallback("x"); got != want {
+		t.Errorf("x alone: got %v, want %v", got, want)
+	}
+
+	newer := recorded()
+	for _, runs := range [][]*harness.Run{{newer, old}, {old, newer}} {
+		p := newPalette(runs)
+		if got := p.style("goroutines"); got != (Style{rgb(0x0072B2), Square}) {
+			t.Errorf("goroutines overlaid on an old run: got %v, want the style the newer run records", got)
 		}
+		for m, st := range p {
+			if m != "goroutines" && st.Color == rgb(0x0072B2) {
+				t.Errorf("%s takes goroutines' colour", m)
+			}
+		}
+	}
+	if !maps.Equal(newPalette([]*harness.Run{newer, old}), newPalette([]*harness.Run{old, newer})) {
+		t.Error("the palette depends on the order of the runs")
 	}
 }
 

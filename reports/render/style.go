@@ -4,6 +4,10 @@ import (
 	"hash/fnv"
 	"image/color"
 	"math"
+	"slices"
+	"sort"
+
+	"github.com/mpbench/mpbench/harness"
 
 	stdfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -64,48 +68,127 @@ func rgb(hex uint32) color.RGBA {
 	return color.RGBA{R: uint8(hex >> 16), G: uint8(hex >> 8), B: uint8(hex), A: 255}
 }
 
-// modelStyles fixes the colour and marker of every model mpbench knows or
-// will know. The Go models take well separated hues (Okabe–Ito first);
-// each py-* model has the marker of the Go model that replaces it and a
-// colour of its own.
-var modelStyles = map[string]Style{
-	"sequential":     {rgb(0x222222), Circle},
-	"goroutines":     {rgb(0x0072B2), Square},
-	"procpool":       {rgb(0xE69F00), TriangleUp},
-	"procpool-async": {rgb(0xD55E00), TriangleDown},
-	"pipe":           {rgb(0x009E73), Diamond},
-	"queue":          {rgb(0xCC79A7), Pentagon},
-	"shm":            {rgb(0x56B4E9), Hexagon},
-	"shm-lock":       {rgb(0x882255), Star},
-	"manager":        {rgb(0x7A7A00), Plus},
-	"manager-batch":  {rgb(0x6A3D9A), Cross},
-
-	"py-sequential": {rgb(0x8C8C8C), Circle},
-	"py-pool":       {rgb(0xA6761D), TriangleUp},
-	"py-pool-async": {rgb(0x7F3B08), TriangleDown},
-	"py-pipe":       {rgb(0x66A61E), Diamond},
-	"py-queue":      {rgb(0xE7298A), Pentagon},
-	"py-shm-lock":   {rgb(0x17BECF), Star},
-	"py-manager":    {rgb(0xE31A1C), Plus},
+// markerShapes are the shapes of the marker names a run file records
+// (harness.Markers).
+var markerShapes = map[string]Shape{
+	"circle": Circle, "square": Square, "triangle-up": TriangleUp, "triangle-down": TriangleDown,
+	"diamond": Diamond, "pentagon": Pentagon, "hexagon": Hexagon, "star": Star, "plus": Plus, "cross": Cross,
 }
 
-// fallbackColors serve models that modelStyles does not name.
+// fallbackColors serve models that no run file of a report describes.
 var fallbackColors = []color.RGBA{
 	rgb(0x1B9E77), rgb(0x7570B3), rgb(0xD95F02), rgb(0x4E79A7),
 	rgb(0xB07AA1), rgb(0x9C755F), rgb(0x59A14F), rgb(0xE15759),
+	rgb(0x2F4B7C), rgb(0xF28E2B), rgb(0x76B7B2), rgb(0xB8860B),
 }
 
-// ModelStyle returns the colour and marker of a model: a fixed one for
-// every model mpbench knows, and for any other name one picked from a hash
-// of the name, so that it too is the same in every report.
-func ModelStyle(model string) Style {
-	if s, ok := modelStyles[model]; ok {
-		return s
+// palette is the style of every model of a report.
+type palette map[string]Style
+
+// newPalette gives every model of runs its style: the colour and marker
+// its run file records from the model table (the first run that records
+// it wins, so a model looks the same in every run overlaid), else one
+// from the fallback palette.
+//
+// Note: the fallback serves run files made before mpbench recorded its
+// models. It goes over those models by name, giving each the colour and
+// marker a hash of its name picks, or the next ones that no other model of
+// the report has yet: a model keeps its style from report to report as
+// long as nothing else takes it first, and no two models of one report
+// share a colour while the palette lasts.
+func newPalette(runs []*harness.Run) palette {
+	p := palette{}
+	for _, r := range runs {
+		for _, m := range r.Models {
+			if _, done := p[m.Name]; done || m.Check() != nil {
+				continue
+			}
+			red, green, blue, _ := m.RGB()
+			p[m.Name] = Style{Color: color.RGBA{R: red, G: green, B: blue, A: 255}, Marker: markerShapes[m.Marker]}
+		}
 	}
+	var rest []string
+	for _, r := range runs {
+		for _, name := range append(slices.Clone(r.Config.Models), modelsOfCells(r)...) {
+			if _, done := p[name]; !done && !slices.Contains(rest, name) {
+				rest = append(rest, name)
+			}
+		}
+	}
+	sort.Strings(rest)
+	for _, name := range rest {
+		p[name] = p.fallback(name)
+	}
+	return p
+}
+
+func modelsOfCells(r *harness.Run) []string {
+	var out []string
+	for _, c := range r.Cells {
+		out = append(out, c.Model)
+	}
+	return out
+}
+
+// fallback picks a style for a model no run file describes: the colour
+// and marker the hash of its name points at, or the next ones not yet
+// taken in p.
+func (p palette) fallback(name string) Style {
 	h := fnv.New32a()
-	h.Write([]byte(model))
+	h.Write([]byte(name))
 	v := h.Sum32()
-	return Style{Color: fallbackColors[v%uint32(len(fallbackColors))], Marker: Shape((v / 8) % uint32(numShapes))}
+	colour := fallbackColors[v%uint32(len(fallbackColors))]
+	for i := range fallbackColors {
+		c := fallbackColors[(int(v%uint32(len(fallbackColors)))+i)%len(fallbackColors)]
+		if !p.hasColor(c) {
+			colour = c
+			break
+		}
+	}
+	shape := Shape((v / 16) % uint32(numShapes))
+	for i := range int(numShapes) {
+		s := Shape((int(shape) + i) % int(numShapes))
+		if !p.hasMarker(s) {
+			shape = s
+			break
+		}
+	}
+	return Style{Color: colour, Marker: shape}
+}
+
+func (p palette) hasColor(c color.RGBA) bool {
+	for _, st := range p {
+		if st.Color == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (p palette) hasMarker(s Shape) bool {
+	for _, st := range p {
+		if st.Marker == s {
+			return true
+		}
+	}
+	return false
+}
+
+// style returns the style of model; one the palette lacks gets its
+// fallback.
+func (p palette) style(model string) Style {
+	if st, ok := p[model]; ok {
+		return st
+	}
+	return p.fallback(model)
+}
+
+// style returns the style of model in the view's report.
+func (v *view) style(model string) Style {
+	if v.pal == nil {
+		v.pal = newPalette(v.runs)
+	}
+	return v.pal.style(model)
 }
 
 // runDashes tells overlaid runs apart: the first is solid, the others
@@ -221,8 +304,7 @@ func shapePath(s Shape, r vg.Length, pt vg.Point) vg.Path {
 }
 
 // glyph returns the glyph style of a model's marker.
-func glyph(model string, hollow bool) draw.GlyphStyle {
-	st := ModelStyle(model)
+func glyph(st Style, hollow bool) draw.GlyphStyle {
 	return draw.GlyphStyle{Color: st.Color, Radius: glyphRadius, Shape: marker{st.Marker, hollow}}
 }
 
