@@ -17,8 +17,7 @@
 // A worker writes its results frames when it has no further tasks frame
 // buffered (or holds 64 KiB of them), so a share streamed ahead of it is
 // answered in few writes: every write wakes the parent, whose wake-ups
-// take CPU from the workers. With cpu at c = 2 that took the speedup from
-// 1.75–1.79 to 1.79–1.92 in three runs of each.
+// take CPU from the workers (docs/measurements.md).
 //
 // Setup creates the pipes, sizes each to 1 MiB where the system allows it
 // (fewer wake-ups per frame than the default 64 KiB), starts the workers

@@ -40,12 +40,10 @@
 // without a merge. A ledger checks that every results frame answers one
 // chunk put on the queue, exactly once, and that all were answered.
 //
-// Note: the first version handed chunks out from the parent, at most two
-// in flight per worker, one at a time in the last round. Every chunk then
-// cost a round trip through the parent, whose wake-ups took CPU from the
-// workers and, in the last round, left a worker idle. With cpu at c = 2
-// the shared queue (with results held until the sentinel) took the
-// speedup from 1.67–1.71 to 1.72–1.81 in three runs of each.
+// Note: the parent does not hand chunks out on request. A chunk handed
+// out per request costs a round trip through the parent, whose wake-ups
+// take CPU from the workers, and in the last round leaves a worker idle
+// while another finishes (docs/measurements.md).
 //
 // Tasks whose second argument is zero everywhere (cpu, square) take the
 // map path: args frames carry one uint64 per task. A workload with

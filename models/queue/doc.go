@@ -19,8 +19,7 @@
 //
 // Note: why shared memory rather than a broker process over unix sockets.
 // Python's multiprocessing.Queue is a pipe, a lock and a feeder thread, and
-// each item costs it microseconds (about 6.7 µs here with three
-// consumers). A broker would put two socket hops and at least one system
+// each item costs it microseconds. A broker would put two socket hops and at least one system
 // call per item between producer and consumer, or batch items and stop
 // being a queue of items. The ring keeps the queue's semantics — every put
 // and every get is one item, taken by whichever consumer comes first, and
@@ -34,8 +33,7 @@
 // netpoller, which the consumers add to where they would wake a futex: a
 // futex sleep holds a P in a system call, and that keeps the Go runtime's
 // sysmon thread polling in the parent, onto the consumers' CPUs (see
-// ring.waitItems). With cpu at c = 2 this took the speedup from 1.54–1.68
-// to 1.84–1.94.
+// ring.waitItems and docs/measurements.md).
 //
 // # Phases
 //

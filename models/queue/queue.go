@@ -173,8 +173,8 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 	// Note: unlike the workers of procpool, pipe and shm, the consumers
 	// are not pinned (worker.WorkerCPU). With the producer they are c + 1
 	// busy processes on c CPUs, and pinned they kept the producer on one
-	// consumer's CPU: square at c = 2 took 7.4–8.6 ms against 6.2–6.6 ms
-	// left to the kernel; cpu gained 2–3 % pinned, less than it lost.
+	// consumer's CPU; square lost more time that way than cpu gained
+	// (docs/measurements.md).
 	for range cfg.Cores {
 		specs = append(specs, worker.Spec{Role: ConsumerRole, Files: []*os.File{memfd, s.wake}})
 	}
