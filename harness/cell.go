@@ -14,6 +14,7 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/stats"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -133,7 +134,7 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 	for n := 0; ; n++ {
 		if spec.TargetCI > 0 {
 			if n >= minTargetTrials {
-				d := Summarize(computes)
+				d := stats.Summarize(computes)
 				if (d.CIHigh-d.CILow)/2 <= spec.TargetCI*d.Median {
 					stopped = "target-ci"
 					break

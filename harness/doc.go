@@ -17,14 +17,16 @@
 //     and peak memory of the runner and every child it reaped, and checks
 //     the results against the workload's reference checksum between compute
 //     and teardown, outside every timed phase. A mismatch fails the cell.
-//  4. The parent collects the trials, summarizes them (stats.go), fits
-//     the scaling laws per (workload, model) over its core counts
-//     (fit.go: Amdahl, USL, Karp–Flatt), and rewrites run.json atomically
-//     after every cell, so completed cells survive a crash or Ctrl-C.
+//  4. The parent collects the trials, summarizes them (summarize.go, with
+//     package stats), fits the scaling laws per (workload, model) over its
+//     core counts (fits.go: Amdahl, USL, Karp–Flatt through
+//     stats.FitScaling), and rewrites run.json atomically after every
+//     cell, so completed cells survive a crash or Ctrl-C.
 //
 // Two runs are compared cell by cell with compare.go (Mann–Whitney U,
-// Holm–Bonferroni, a confidence interval for each change); package
-// harness/gate turns that into regression gates for go test.
+// Holm–Bonferroni, a confidence interval for each change, all from package
+// stats); package harness/gate turns those tests into regression gates for
+// go test.
 //
 // This package never prints, parses flags or exits: cmd/mpbench does.
 package harness

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mpbench/mpbench/stats"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -168,9 +169,9 @@ type Summary struct {
 	CIHighNs float64 `json:"ci_high_ns"`
 	CV       float64 `json:"cv"`
 	// Compute is the full distribution of the compute phase (ns).
-	Compute  Dist    `json:"compute"`
-	SetupNs  float64 `json:"setup_median_ns"`
-	TeardnNs float64 `json:"teardown_median_ns"`
+	Compute  stats.Dist `json:"compute"`
+	SetupNs  float64    `json:"setup_median_ns"`
+	TeardnNs float64    `json:"teardown_median_ns"`
 
 	// Speedup is T(sequential) / T(model, c), with T(sequential) scaled to
 	// the cell's task count under weak scaling.
@@ -205,6 +206,30 @@ type BreakEven struct {
 	Cores    int    `json:"cores"`
 	Value    *int64 `json:"value"`
 	Note     string `json:"note,omitempty"`
+}
+
+// Speedup bases of a Fit.
+const (
+	// BasisRelative fits T(model, 1) / T(model, c): how the model itself
+	// scales, the classical definition of the scaling laws.
+	BasisRelative = "relative"
+	// BasisSequential fits T(sequential) / T(model, c), used when the
+	// model has no c = 1 cell: sequential stands in for T(1).
+	BasisSequential = "sequential"
+)
+
+// Fit is the scaling analysis of one (workload, model, parameters) over
+// its core counts (see stats.FitScaling), with what the fit of a run adds:
+// which speedup was fitted and notes on the cells it left out.
+type Fit struct {
+	Workload string           `json:"workload"`
+	Model    string           `json:"model"`
+	Params   map[string]int64 `json:"params,omitempty"`
+	// Basis says which speedup was fitted: BasisRelative or
+	// BasisSequential.
+	Basis string `json:"basis"`
+	stats.ScalingFit
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Encode writes r as indented JSON.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/mpbench/mpbench/stats"
 )
 
 // Summarize computes every cell's summary and warnings. Speedup,
@@ -63,12 +65,12 @@ func summarizeCell(c, seq, one *Cell) {
 		}
 		return xs
 	}
-	d := Summarize(pick(func(t Trial) float64 { return float64(t.ComputeNs) }))
+	d := stats.Summarize(pick(func(t Trial) float64 { return float64(t.ComputeNs) }))
 	s := &Summary{
 		MedianNs: d.Median, CILowNs: d.CILow, CIHighNs: d.CIHigh, CV: d.CV, Compute: d,
-		SetupNs:  Summarize(pick(func(t Trial) float64 { return float64(t.SetupNs) })).Median,
-		TeardnNs: Summarize(pick(func(t Trial) float64 { return float64(t.TeardownNs) })).Median,
-		CPUNs:    Summarize(pick(func(t Trial) float64 { return float64(t.UserNs + t.SysNs) })).Median,
+		SetupNs:  stats.Summarize(pick(func(t Trial) float64 { return float64(t.SetupNs) })).Median,
+		TeardnNs: stats.Summarize(pick(func(t Trial) float64 { return float64(t.TeardownNs) })).Median,
+		CPUNs:    stats.Summarize(pick(func(t Trial) float64 { return float64(t.UserNs + t.SysNs) })).Median,
 	}
 	for _, t := range c.Trials {
 		s.PeakRSSBytes = max(s.PeakRSSBytes, t.PeakRSSBytes)
@@ -87,8 +89,8 @@ func summarizeCell(c, seq, one *Cell) {
 		rel := one.Summary.MedianNs * float64(c.Tasks) / float64(one.Tasks) / s.MedianNs
 		s.RelSpeedup = &rel
 	}
-	if d.CV > NoisyCV {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("noisy: CV %.1f%% > %.0f%%", 100*d.CV, 100*NoisyCV))
+	if d.CV > stats.NoisyCV {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("noisy: CV %.1f%% > %.0f%%", 100*d.CV, 100*stats.NoisyCV))
 	}
 	if d.N > 1 && d.CILevel < 0.95 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("too few trials for a 95%% CI (%d): interval is min..max, level %.1f%%", d.N, 100*d.CILevel))
@@ -116,7 +118,7 @@ func medianMetrics(trials []Trial) map[string]float64 {
 	sort.Strings(keys)
 	for _, k := range keys {
 		xs := slices.Clone(vals[k])
-		out[k] = Summarize(xs).Median
+		out[k] = stats.Summarize(xs).Median
 	}
 	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/stats"
 )
 
 // Figure is a gated figure of a cell.
@@ -583,8 +584,8 @@ func evaluate(base, cur *harness.Run, targets []target, contention map[string]fl
 		if g.figure == Time {
 			row.Baseline, row.Current = median(bx), median(cx)
 			row.Slowdown = row.Current/row.Baseline - 1
-			row.P = harness.UTest(bx, cx, opt.Alpha).P
-			if lo, hi, ok := harness.RatioCI(bx, cx, 1-opt.Alpha); ok {
+			row.P = stats.UTest(bx, cx, opt.Alpha).P
+			if lo, hi, ok := stats.RatioCI(bx, cx, 1-opt.Alpha); ok {
 				lo, hi = lo-1, hi-1
 				row.CILow, row.CIHigh = &lo, &hi
 			}
@@ -601,11 +602,11 @@ func evaluate(base, cur *harness.Run, targets []target, contention map[string]fl
 			} else {
 				row.Slowdown = row.Baseline/row.Current - 1
 			}
-			row.P = harness.UTest(bv, cv, opt.Alpha).P
+			row.P = stats.UTest(bv, cv, opt.Alpha).P
 			// Slowdown of T(model)/T(sequential): the model's ratio over
 			// the sequential cell's ratio, each interval at 1 − α/2.
-			a, b, ok1 := harness.RatioCI(bx, cx, 1-opt.Alpha/2)
-			lo, hi, ok2 := harness.RatioCI(times(bs), times(cs), 1-opt.Alpha/2)
+			a, b, ok1 := stats.RatioCI(bx, cx, 1-opt.Alpha/2)
+			lo, hi, ok2 := stats.RatioCI(times(bs), times(cs), 1-opt.Alpha/2)
 			if ok1 && ok2 {
 				l, h := a/hi-1, b/lo-1
 				row.CILow, row.CIHigh = &l, &h
@@ -617,7 +618,7 @@ func evaluate(base, cur *harness.Run, targets []target, contention map[string]fl
 		rows[i] = row
 		ps, idx = append(ps, row.P), append(idx, i)
 	}
-	for j, p := range harness.Holm(ps) {
+	for j, p := range stats.Holm(ps) {
 		r := &rows[idx[j]]
 		r.PHolm = p
 		r.Regressed = p <= opt.Alpha && r.Slowdown > 0 && r.CILow != nil && *r.CILow > opt.MaxSlowdown
@@ -661,7 +662,7 @@ func times(c *harness.Cell) []float64 {
 	return xs
 }
 
-func median(xs []float64) float64 { return harness.Summarize(xs).Median }
+func median(xs []float64) float64 { return stats.Summarize(xs).Median }
 
 // Table formats the report's rows for people.
 func (r *Report) Table() string {

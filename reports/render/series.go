@@ -7,6 +7,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/stats"
 )
 
 // The series builders below turn runs into the numbers a chart draws. They
@@ -75,7 +76,7 @@ func hollow(c *harness.Cell) (bool, string) {
 	if c.Oversubscribed {
 		why = append(why, "oversubscribed")
 	}
-	if c.Summary != nil && c.Summary.CV > harness.NoisyCV {
+	if c.Summary != nil && c.Summary.CV > stats.NoisyCV {
 		why = append(why, fmt.Sprintf("noisy, CV %.1f%%", 100*c.Summary.CV))
 	}
 	return len(why) > 0, strings.Join(why, ", ")
