@@ -14,6 +14,7 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -54,9 +55,9 @@ const MinTrials = 3
 
 // cellMsg is one line the cell runner writes back.
 type cellMsg struct {
-	Type   string `json:"type"` // "start", "trial", "done", "error"
-	Warmup bool   `json:"warmup,omitempty"`
-	Trial  *Trial `json:"trial,omitempty"`
+	Type   string         `json:"type"` // "start", "trial", "done", "error"
+	Warmup bool           `json:"warmup,omitempty"`
+	Trial  *runfile.Trial `json:"trial,omitempty"`
 	// start
 	CPUs       string `json:"cpus,omitempty"`
 	GOMAXPROCS int    `json:"gomaxprocs,omitempty"`
@@ -179,7 +180,7 @@ const (
 )
 
 // trial runs one trial: setup, compute, validation, teardown.
-func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec) (*Trial, error) {
+func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec) (*runfile.Trial, error) {
 	// Start every trial from a collected heap, outside the timed phases
 	// (testing.B does the same before each benchmark).
 	runtime.GC()
@@ -221,7 +222,7 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, spec CellSpec
 	if ph := out.Phases; ph != nil {
 		setup, compute, teardown = ph.Setup, ph.Compute, ph.Teardown
 	}
-	return &Trial{
+	return &runfile.Trial{
 		SetupNs:      setup.Nanoseconds(),
 		ComputeNs:    compute.Nanoseconds(),
 		TeardownNs:   teardown.Nanoseconds(),
@@ -279,10 +280,10 @@ type CellOptions struct {
 // RunCell runs spec in a fresh cell runner confined to opt.CPUs and returns
 // the cell record. A failure of the cell is recorded in Cell.Error, not
 // returned; the error return is for cancellation (ctx done) only.
-func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) {
-	cell := Cell{
+func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (runfile.Cell, error) {
+	cell := runfile.Cell{
 		Workload: spec.Workload, Model: spec.Model, Cores: spec.Cores, Params: spec.Params,
-		Oversubscribed: opt.Oversubscribed, TrialsPlanned: spec.Trials, Trials: []Trial{},
+		Oversubscribed: opt.Oversubscribed, TrialsPlanned: spec.Trials, Trials: []runfile.Trial{},
 	}
 	start := time.Now()
 	defer func() { cell.WallNs = time.Since(start).Nanoseconds() }()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -96,7 +97,7 @@ func (c *Comparison) Regressions() []CompareRow {
 // cell is faster or slower when its adjusted p-value is at most alpha, and
 // a regression only when, on top of that, the whole confidence interval of
 // the change lies beyond the threshold.
-func Compare(old, new *Run, opt CompareOptions) (*Comparison, error) {
+func Compare(old, new *runfile.Run, opt CompareOptions) (*Comparison, error) {
 	if opt.Alpha == 0 {
 		opt.Alpha = 0.05
 	}
@@ -111,7 +112,7 @@ func Compare(old, new *Run, opt CompareOptions) (*Comparison, error) {
 		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("the runs come from different machines (%s, %s / %s, %s): absolute times compare the machines as well as the code",
 			old.Env.Host, old.Env.CPUModel, new.Env.Host, new.Env.CPUModel))
 	}
-	newByKey := map[string]*Cell{}
+	newByKey := map[string]*runfile.Cell{}
 	for i := range new.Cells {
 		newByKey[matchKey(&new.Cells[i])] = &new.Cells[i]
 	}
@@ -160,27 +161,27 @@ func judge(r *CompareRow, alpha, threshold float64) {
 	}
 }
 
-func matchKey(c *Cell) string {
+func matchKey(c *runfile.Cell) string {
 	params := c.Params
 	if w, err := workloads.Lookup(c.Workload); err == nil {
 		if p, err := w.Resolve(c.Params); err == nil {
 			params = p
 		}
 	}
-	return fmt.Sprintf("%s/%s/%d/%s/tasks=%d", c.Workload, c.Model, c.Cores, ParamsString(params), c.Tasks)
+	return fmt.Sprintf("%s/%s/%d/%s/tasks=%d", c.Workload, c.Model, c.Cores, runfile.ParamsString(params), c.Tasks)
 }
 
 // DisplayKey names a cell for people: workload/model/cores, with its
 // parameter overrides when it has any.
-func DisplayKey(c *Cell) string {
+func DisplayKey(c *runfile.Cell) string {
 	k := c.Key()
-	if p := ParamsString(c.Params); p != "" {
+	if p := runfile.ParamsString(c.Params); p != "" {
 		k += "/" + p
 	}
 	return k
 }
 
-func computeTimes(c *Cell) []float64 {
+func computeTimes(c *runfile.Cell) []float64 {
 	xs := make([]float64, len(c.Trials))
 	for i, t := range c.Trials {
 		xs[i] = float64(t.ComputeNs)
@@ -188,7 +189,7 @@ func computeTimes(c *Cell) []float64 {
 	return xs
 }
 
-func compareCells(o, n *Cell, alpha float64) CompareRow {
+func compareCells(o, n *runfile.Cell, alpha float64) CompareRow {
 	c0 := o
 	if c0 == nil {
 		c0 = n
@@ -234,7 +235,7 @@ func compareCells(o, n *Cell, alpha float64) CompareRow {
 	} else {
 		r.Notes = append(r.Notes, fmt.Sprintf("too few trials for a %.0f%% interval of the change", 100*(1-alpha)))
 	}
-	for _, c := range []*Cell{o, n} {
+	for _, c := range []*runfile.Cell{o, n} {
 		if c.Oversubscribed {
 			r.Notes = append(r.Notes, "oversubscribed")
 			break

@@ -5,12 +5,14 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // runOf returns a run with one cell per entry of cells (model → times).
-func runOf(host string, cells ...Cell) *Run {
-	r := &Run{Schema: Schema, Version: SchemaVersion, Env: Env{Host: host, CPUModel: "cpu"}, Config: Config{Scaling: "strong"}, Cells: cells}
-	r.Summarize()
+func runOf(host string, cells ...runfile.Cell) *runfile.Run {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Env: runfile.Env{Host: host, CPUModel: "cpu"}, Config: runfile.Config{Scaling: "strong"}, Cells: cells}
+	Summarize(r)
 	return r
 }
 
@@ -98,7 +100,7 @@ func TestCompareVerdicts(t *testing.T) {
 func TestCompareHolmRemovesChanceFindings(t *testing.T) {
 	// 40 cells drawn from one distribution in both runs: uncorrected, a
 	// few p-values fall under 0.05 by chance; after Holm none may.
-	var a, b []Cell
+	var a, b []runfile.Cell
 	for i := range 40 {
 		m := "m" + string(rune('a'+i%26)) + string(rune('a'+i/26))
 		a = append(a, cellWith(m, 2, 10, timesAround(uint64(100+i), 10, 1e6, 0.05)...))

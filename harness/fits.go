@@ -2,21 +2,19 @@ package harness
 
 import (
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
 )
 
 // computeFits fits every (workload, model, parameters) group of the run's
 // measured cells except sequential. Oversubscribed cells are left out:
 // their speedup is capped by the CPUs, not by the model.
-func computeFits(r *Run) []Fit {
+func computeFits(r *runfile.Run) []runfile.Fit {
 	type group struct {
 		wl, model string
 		params    map[string]int64
-		cells     []*Cell
+		cells     []*runfile.Cell
 	}
 	var groups []*group
 	byKey := map[string]*group{}
@@ -25,7 +23,7 @@ func computeFits(r *Run) []Fit {
 		if c.Model == "sequential" || c.Failed() || c.Summary == nil {
 			continue
 		}
-		k := c.Workload + "/" + c.Model + "/" + ParamsString(c.Params)
+		k := c.Workload + "/" + c.Model + "/" + runfile.ParamsString(c.Params)
 		g := byKey[k]
 		if g == nil {
 			g = &group{wl: c.Workload, model: c.Model, params: c.Params}
@@ -34,13 +32,13 @@ func computeFits(r *Run) []Fit {
 		}
 		g.cells = append(g.cells, c)
 	}
-	var fits []Fit
+	var fits []runfile.Fit
 	for _, g := range groups {
-		basis := BasisSequential
-		var one *Cell
+		basis := runfile.BasisSequential
+		var one *runfile.Cell
 		for _, c := range g.cells {
 			if c.Cores == 1 && c.Tasks > 0 && c.Summary.MedianNs > 0 {
-				basis, one = BasisRelative, c
+				basis, one = runfile.BasisRelative, c
 			}
 		}
 		var cores []int
@@ -66,7 +64,7 @@ func computeFits(r *Run) []Fit {
 		if err != nil {
 			sf = stats.ScalingFit{Reason: err.Error()}
 		}
-		f := Fit{Workload: g.wl, Model: g.model, Params: g.params, Basis: basis, ScalingFit: sf}
+		f := runfile.Fit{Workload: g.wl, Model: g.model, Params: g.params, Basis: basis, ScalingFit: sf}
 		if over > 0 {
 			f.Notes = append(f.Notes, fmt.Sprintf("%d oversubscribed cell(s) left out: their speedup is capped by the CPUs", over))
 		}
@@ -79,19 +77,4 @@ func computeFits(r *Run) []Fit {
 		fits = append(fits, f)
 	}
 	return fits
-}
-
-// ParamsString formats workload parameters as "k=v,k=v" in key order; ""
-// for none.
-func ParamsString(p map[string]int64) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + strconv.FormatInt(p[k], 10)
-	}
-	return strings.Join(parts, ",")
 }

@@ -1,16 +1,19 @@
 package harness
 
 import (
-	"encoding/json"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
 )
 
-func TestRunFitsInRunFile(t *testing.T) {
-	r := &Run{Schema: Schema, Version: SchemaVersion, Config: Config{Scaling: "strong"}}
+// TestSummarizeFits checks the fits of a run: one per model but
+// sequential, relative to the model's own c = 1 cell, oversubscribed cells
+// left out and said so.
+func TestSummarizeFits(t *testing.T) {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Config: runfile.Config{Scaling: "strong"}}
 	const t1 = 1_000_000
 	r.Cells = append(r.Cells, cellWith("sequential", 1, 100, t1, t1, t1))
 	for _, c := range []int{1, 2, 4, 8} {
@@ -21,12 +24,12 @@ func TestRunFitsInRunFile(t *testing.T) {
 	over := cellWith("m", 16, 100, t1/2, t1/2, t1/2)
 	over.Oversubscribed = true
 	r.Cells = append(r.Cells, over)
-	r.Summarize()
+	Summarize(r)
 	if len(r.Fits) != 2 {
 		t.Fatalf("%d fits, want 2 (m and two; none for sequential)", len(r.Fits))
 	}
 	m := r.Fits[0]
-	if m.Model != "m" || !m.Available || m.Basis != BasisRelative || !within(m.Amdahl.Serial, 0.1, 0.01) {
+	if m.Model != "m" || !m.Available || m.Basis != runfile.BasisRelative || !within(m.Amdahl.Serial, 0.1, 0.01) {
 		t.Errorf("fit of m: %+v", m)
 	}
 	if len(m.Points) != 4 || !strings.Contains(strings.Join(m.Notes, ";"), "1 oversubscribed cell(s) left out") {
@@ -34,27 +37,6 @@ func TestRunFitsInRunFile(t *testing.T) {
 	}
 	if two := r.Fits[1]; two.Available || !strings.Contains(two.Reason, "has 2") {
 		t.Errorf("fit of two: %+v", two)
-	}
-	// The fits travel in the run file, and a file without them still reads.
-	var buf strings.Builder
-	if err := r.Encode(&buf); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`"fits"`, `"serial"`, `"usl_predicted_speedup"`, `"karp_flatt"`} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("run file lacks %s", want)
-		}
-	}
-	got, err := Decode(strings.NewReader(buf.String()))
-	if err != nil || len(got.Fits) != 2 {
-		t.Fatalf("decode: %v, %d fits", err, len(got.Fits))
-	}
-	var old map[string]any
-	json.Unmarshal([]byte(buf.String()), &old)
-	delete(old, "fits")
-	b, _ := json.Marshal(old)
-	if got, err := Decode(strings.NewReader(string(b))); err != nil || got.Fits != nil {
-		t.Fatalf("a version-1 file without fits: %v", err)
 	}
 }
 

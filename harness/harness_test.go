@@ -16,6 +16,7 @@ import (
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -131,23 +132,23 @@ func equalInts(a, b []int) bool {
 	return true
 }
 
-func cellWith(model string, cores, tasks int, ns ...int64) Cell {
-	c := Cell{Workload: "w", Model: model, Cores: cores, Tasks: tasks}
+func cellWith(model string, cores, tasks int, ns ...int64) runfile.Cell {
+	c := runfile.Cell{Workload: "w", Model: model, Cores: cores, Tasks: tasks}
 	for _, x := range ns {
-		c.Trials = append(c.Trials, Trial{ComputeNs: x})
+		c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
 	}
 	return c
 }
 
 func TestDerivedFigures(t *testing.T) {
-	r := &Run{Cells: []Cell{
+	r := &runfile.Run{Cells: []runfile.Cell{
 		cellWith("sequential", 1, 1000, 1000_000, 1000_000, 1000_000),
 		cellWith("m", 1, 1000, 1100_000, 1100_000, 1100_000),
 		cellWith("m", 2, 1000, 550_000, 550_000, 550_000),
 		// weak scaling: twice the tasks in 1.1 ms on 2 cores.
 		cellWith("weak", 2, 2000, 1100_000, 1100_000, 1100_000),
 	}}
-	r.Summarize()
+	Summarize(r)
 	if b := r.Cells[0].Summary; b.Speedup == nil || *b.Speedup != 1 || *b.Efficiency != 1 || *b.OverheadNsPerTask != 0 {
 		t.Errorf("the baseline against itself: speedup %v", b.Speedup)
 	}
@@ -170,40 +171,10 @@ func TestDerivedFigures(t *testing.T) {
 }
 
 func TestNoisyCellWarns(t *testing.T) {
-	r := &Run{Cells: []Cell{cellWith("sequential", 1, 10, 100, 150, 100, 200, 100, 90, 100, 100, 110, 100)}}
-	r.Summarize()
+	r := &runfile.Run{Cells: []runfile.Cell{cellWith("sequential", 1, 10, 100, 150, 100, 200, 100, 90, 100, 100, 110, 100)}}
+	Summarize(r)
 	if w := strings.Join(r.Cells[0].Warnings, ";"); !strings.Contains(w, "noisy: CV") {
 		t.Fatalf("warnings = %q, want a noisy warning", w)
-	}
-}
-
-func TestRunFileRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	r := &Run{Schema: Schema, Version: SchemaVersion, Status: "complete", Cells: []Cell{cellWith("sequential", 1, 10, 5, 6, 7)}}
-	r.Summarize()
-	if err := r.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	got, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Cells) != 1 || got.Cells[0].Summary.MedianNs != 6 || got.Cells[0].Trials[2].ComputeNs != 7 {
-		t.Fatalf("round trip lost data: %+v", got.Cells)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("folder holds %d entries, want run.json alone", len(entries))
-	}
-	for _, bad := range []struct{ body, want string }{
-		{`{"schema":"mpbench.run","version":99}`, "schema version 99"},
-		{`{"schema":"other","version":1}`, `schema is "other"`},
-		{`not json`, "not an mpbench run file"},
-	} {
-		_, err := Decode(strings.NewReader(bad.body))
-		if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("Decode(%s) = %v, want %q", bad.body, err, bad.want)
-		}
 	}
 }
 
@@ -334,7 +305,7 @@ func TestExecuteGoesOnAfterAFailedCell(t *testing.T) {
 	if !errors.Is(err, ErrCellsFailed) {
 		t.Fatalf("err = %v, want ErrCellsFailed", err)
 	}
-	saved, lerr := Load(dir)
+	saved, lerr := runfile.Load(dir)
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
@@ -375,7 +346,7 @@ func TestExecuteInterrupted(t *testing.T) {
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
-	saved, lerr := Load(dir)
+	saved, lerr := runfile.Load(dir)
 	if lerr != nil {
 		t.Fatal(lerr)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/runfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,7 +45,7 @@ type Options struct {
 	// Dir is the run folder; run.json is rewritten there after every cell.
 	Dir string
 	// Env is recorded in the run file (see CollectEnv).
-	Env Env
+	Env runfile.Env
 	// Progress, when set, is called from the running goroutine.
 	Progress func(Progress)
 	// OnCellStart, when set, gets each cell runner's PID.
@@ -55,7 +56,7 @@ type Options struct {
 // the run file is rewritten atomically. It returns ErrInterrupted when ctx
 // is cancelled and ErrCellsFailed when any cell failed; the run is returned
 // (and saved) in both cases.
-func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
+func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error) {
 	if _, err := opt.Registry.Lookup("sequential"); err != nil {
 		return nil, fmt.Errorf("harness: the registry has no sequential baseline")
 	}
@@ -68,13 +69,13 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 		return nil, err
 	}
 	// Leave out models that cannot run here, saying why, once.
-	var skipped []Skip
+	var skipped []runfile.Skip
 	var keep []string
 	for _, name := range plan.Models {
 		m, _ := opt.Registry.Lookup(name)
 		if a, ok := m.(models.Availability); ok {
 			if err := a.Available(); err != nil {
-				skipped = append(skipped, Skip{Model: name, Reason: err.Error()})
+				skipped = append(skipped, runfile.Skip{Model: name, Reason: err.Error()})
 				continue
 			}
 		}
@@ -88,17 +89,17 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := &Run{
-		Schema: Schema, Version: SchemaVersion, Env: opt.Env, Status: "running",
+	run := &runfile.Run{
+		Schema: runfile.Schema, Version: runfile.SchemaVersion, Env: opt.Env, Status: "running",
 		Started: time.Now().UTC().Format(time.RFC3339),
-		Config: Config{
+		Config: runfile.Config{
 			Cores: plan.Cores, Models: plan.Models, Workloads: plan.Workloads, Params: plan.Params,
 			Scaling: plan.Scaling, Warmup: plan.Warmup, Trials: plan.Trials, Chunk: plan.Chunk,
 			TimeoutNs: plan.Timeout.Nanoseconds(), CellBudgetNs: plan.CellBudget.Nanoseconds(),
 			Oversubscribe: plan.Oversubscribe, Sweeps: plan.Sweeps, Rounds: plan.Rounds,
 			TargetCI: plan.TargetCI, MaxTimeNs: plan.MaxTime.Nanoseconds(), Seed: plan.Seed,
 		},
-		Cells:   []Cell{},
+		Cells:   []runfile.Cell{},
 		Skipped: skipped,
 	}
 	if err := run.Save(opt.Dir); err != nil {
@@ -106,7 +107,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 	}
 	specs := plan.CellSpecs(opt.Registry)
 	visits := planVisits(specs, plan.Rounds, rand.New(rand.NewPCG(uint64(plan.Seed), 0)))
-	cells := make([]*Cell, len(specs))
+	cells := make([]*runfile.Cell, len(specs))
 	collect := func() {
 		run.Cells = run.Cells[:0]
 		for _, c := range cells {
@@ -114,7 +115,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 				run.Cells = append(run.Cells, *c)
 			}
 		}
-		run.Summarize()
+		Summarize(run)
 	}
 	for i, v := range visits {
 		spec := v.spec
@@ -149,7 +150,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 			return run, ErrInterrupted
 		}
 		if prev := cells[v.index]; prev != nil {
-			prev.merge(cell)
+			mergeCell(prev, cell)
 		} else {
 			cell.TrialsPlanned = v.total
 			cells[v.index] = &cell
@@ -180,7 +181,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 }
 
 // skipReasons says each reason once, with the models it left out.
-func skipReasons(s []Skip) string {
+func skipReasons(s []runfile.Skip) string {
 	var order []string
 	by := map[string][]string{}
 	for _, k := range s {
@@ -237,8 +238,8 @@ func planVisits(specs []CellSpec, rounds int, rng *rand.Rand) []visit {
 	return out
 }
 
-// merge adds a later visit of the same cell.
-func (c *Cell) merge(v Cell) {
+// mergeCell adds a later visit v to the cell c.
+func mergeCell(c *runfile.Cell, v runfile.Cell) {
 	c.Trials = append(c.Trials, v.Trials...)
 	c.Warmups += v.Warmups
 	c.WallNs += v.WallNs
@@ -307,9 +308,9 @@ func sanitize(s string) string {
 }
 
 // CollectEnv describes this machine and build for the run file.
-func CollectEnv(version, revision string, modified bool, args []string) Env {
+func CollectEnv(version, revision string, modified bool, args []string) runfile.Env {
 	host, _ := os.Hostname()
-	env := Env{
+	env := runfile.Env{
 		Host: host, LogicalCPUs: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 		GoVersion: runtime.Version(), Version: version, Revision: revision, Modified: modified,
 		CommandLine: args, CPUModel: cpuModel(),

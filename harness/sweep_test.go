@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mpbench/mpbench/runfile"
 )
 
 func TestParseParamRanges(t *testing.T) {
@@ -63,7 +65,7 @@ func TestSweepCellsHaveTheirOwnBaseline(t *testing.T) {
 }
 
 func TestBreakEven(t *testing.T) {
-	r := &Run{Config: Config{Workloads: []string{"w"}, Models: []string{"sequential", "fast", "slow", "late"},
+	r := &runfile.Run{Config: runfile.Config{Workloads: []string{"w"}, Models: []string{"sequential", "fast", "slow", "late"},
 		Sweeps: map[string]map[string][]int64{"w": {"n": {10, 100, 1000}}}}}
 	add := func(model string, cores int, n int64, ns int64) {
 		c := cellWith(model, cores, 10, ns, ns, ns)
@@ -77,10 +79,10 @@ func TestBreakEven(t *testing.T) {
 		add("late", 2, n, n*1000+200_000) // beats from n = 1000 on? 1e6 vs 1.2e6: no; see below
 	}
 	// Make "late" win at n = 100 and 1000 only.
-	r.Cells[7].Trials = []Trial{{ComputeNs: 90_000}, {ComputeNs: 90_000}, {ComputeNs: 90_000}}
-	r.Cells[11].Trials = []Trial{{ComputeNs: 900_000}, {ComputeNs: 900_000}, {ComputeNs: 900_000}}
-	r.Summarize()
-	got := map[string]BreakEven{}
+	r.Cells[7].Trials = []runfile.Trial{{ComputeNs: 90_000}, {ComputeNs: 90_000}, {ComputeNs: 90_000}}
+	r.Cells[11].Trials = []runfile.Trial{{ComputeNs: 900_000}, {ComputeNs: 900_000}, {ComputeNs: 900_000}}
+	Summarize(r)
+	got := map[string]runfile.BreakEven{}
 	for _, b := range r.BreakEven {
 		got[b.Model] = b
 	}

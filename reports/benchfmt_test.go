@@ -9,26 +9,27 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 )
 
-func cell(wl, model string, cores, tasks int, ns ...int64) harness.Cell {
-	c := harness.Cell{Workload: wl, Model: model, Cores: cores, Tasks: tasks}
+func cell(wl, model string, cores, tasks int, ns ...int64) runfile.Cell {
+	c := runfile.Cell{Workload: wl, Model: model, Cores: cores, Tasks: tasks}
 	for _, x := range ns {
-		c.Trials = append(c.Trials, harness.Trial{ComputeNs: x})
+		c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
 	}
 	return c
 }
 
-func testRun(cells ...harness.Cell) *harness.Run {
-	r := &harness.Run{
-		Schema: harness.Schema, Version: harness.SchemaVersion, Config: harness.Config{Scaling: "strong"},
-		Env:   harness.Env{Host: "h", CPUModel: "Test CPU @ 3.00GHz", OS: "linux", Arch: "amd64"},
+func testRun(cells ...runfile.Cell) *runfile.Run {
+	r := &runfile.Run{
+		Schema: runfile.Schema, Version: runfile.SchemaVersion, Config: runfile.Config{Scaling: "strong"},
+		Env:   runfile.Env{Host: "h", CPUModel: "Test CPU @ 3.00GHz", OS: "linux", Arch: "amd64"},
 		Cells: cells,
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	return r
 }
 
@@ -219,7 +220,7 @@ func TestCompareAgreesWithBenchstat(t *testing.T) {
 // (which does not correct), never more, and never with another sign.
 func TestCompareHolmOnlyRemovesFindings(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	var oc, nc []harness.Cell
+	var oc, nc []runfile.Cell
 	for i := range 30 {
 		shift := []float64{0, 0.01, 0.05, 0.2}[i%4]
 		o, n := make([]int64, 10), make([]int64, 10)
@@ -238,7 +239,7 @@ func TestCompareHolmOnlyRemovesFindings(t *testing.T) {
 	deltas := benchstatDeltas(t, ob.String(), nb.String(), 0.05)
 	fewer := 0
 	for _, r := range cmp.Rows {
-		d := deltas[strings.TrimPrefix(BenchName(&harness.Cell{Workload: r.Workload, Model: r.Model, Cores: r.Cores}), "Benchmark")]
+		d := deltas[strings.TrimPrefix(BenchName(&runfile.Cell{Workload: r.Workload, Model: r.Model, Cores: r.Cores}), "Benchmark")]
 		switch {
 		case r.Verdict == harness.VerdictSame && d != "~":
 			fewer++

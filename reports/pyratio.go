@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // PyPair is a Go model and the Python reference model that mirrors it.
@@ -50,9 +50,9 @@ type PyRatio struct {
 // come per workload in run order, then in PyPairs order, then by cores.
 // A Go counterpart that did not run, or failed, leaves the ratio nil with a
 // note. Runs without Python cells give no rows.
-func PyRatios(run *harness.Run) []PyRatio {
+func PyRatios(run *runfile.Run) []PyRatio {
 	sweeping := len(run.Config.Sweeps) > 0
-	groupOf := func(c *harness.Cell) string {
+	groupOf := func(c *runfile.Cell) string {
 		if sweeping {
 			return c.Variant()
 		}
@@ -62,7 +62,7 @@ func PyRatios(run *harness.Run) []PyRatio {
 		group, model string
 		cores        int
 	}
-	cells := map[key]*harness.Cell{}
+	cells := map[key]*runfile.Cell{}
 	var groups []string
 	seen := map[string]bool{}
 	for i := range run.Cells {
@@ -105,7 +105,7 @@ func PyRatios(run *harness.Run) []PyRatio {
 	return rows
 }
 
-func cellMedian(c *harness.Cell, model string, notes []string) (*float64, []string) {
+func cellMedian(c *runfile.Cell, model string, notes []string) (*float64, []string) {
 	switch {
 	case c.Failed():
 		return nil, append(notes, model+" failed")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // Note: -update is defined in init, and only if no other test file of the
@@ -26,12 +27,12 @@ func updating() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-func pyRun() *harness.Run {
-	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion, Config: harness.Config{Scaling: "strong", Trials: 3}}
+func pyRun() *runfile.Run {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Config: runfile.Config{Scaling: "strong", Trials: 3}}
 	add := func(wl, model string, cores int, errMsg string, ns ...int64) {
-		c := harness.Cell{Workload: wl, Model: model, Cores: cores, Tasks: 100, Params: map[string]int64{"tasks": 100}, Error: errMsg}
+		c := runfile.Cell{Workload: wl, Model: model, Cores: cores, Tasks: 100, Params: map[string]int64{"tasks": 100}, Error: errMsg}
 		for _, x := range ns {
-			c.Trials = append(c.Trials, harness.Trial{ComputeNs: x})
+			c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
 		}
 		r.Cells = append(r.Cells, c)
 	}
@@ -47,7 +48,7 @@ func pyRun() *harness.Run {
 	add("square", "sequential", 1, "", 100_000, 100_000, 100_000)
 	add("square", "goroutines", 1, "", 90_000, 90_000, 90_000)
 	add("square", "py-sequential", 1, "", 9_000_000, 9_000_000, 9_000_000)
-	r.Summarize()
+	harness.Summarize(r)
 	return r
 }
 
@@ -91,18 +92,18 @@ func TestPyRatiosNoPythonNoRows(t *testing.T) {
 }
 
 func TestPyRatiosPerVariantWhenSweeping(t *testing.T) {
-	r := &harness.Run{Config: harness.Config{Sweeps: map[string]map[string][]int64{"cpu": {"n": {10, 100}}}}}
+	r := &runfile.Run{Config: runfile.Config{Sweeps: map[string]map[string][]int64{"cpu": {"n": {10, 100}}}}}
 	for _, n := range []int64{10, 100} {
 		for _, m := range []string{"sequential", "py-sequential"} {
 			ns := n * 1000
 			if m == "py-sequential" {
 				ns *= 50
 			}
-			r.Cells = append(r.Cells, harness.Cell{Workload: "cpu", Model: m, Cores: 1, Params: map[string]int64{"n": n, "tasks": 4},
-				Trials: []harness.Trial{{ComputeNs: ns}, {ComputeNs: ns}, {ComputeNs: ns}}})
+			r.Cells = append(r.Cells, runfile.Cell{Workload: "cpu", Model: m, Cores: 1, Params: map[string]int64{"n": n, "tasks": 4},
+				Trials: []runfile.Trial{{ComputeNs: ns}, {ComputeNs: ns}, {ComputeNs: ns}}})
 		}
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	rows := PyRatios(r)
 	if len(rows) != 2 || rows[0].Workload != "cpu[n=10,tasks=4]" || rows[1].Workload != "cpu[n=100,tasks=4]" {
 		t.Fatalf("rows %+v: want one per variant", rows)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/spf13/cobra"
 )
 
@@ -71,11 +72,11 @@ func compareRun(o *compareOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	old, err := harness.Load(o.Old)
+	old, err := runfile.Load(o.Old)
 	if err != nil {
 		return &usageError{fmt.Errorf("old run: %w", err)}
 	}
-	new, err := harness.Load(o.New)
+	new, err := runfile.Load(o.New)
 	if err != nil {
 		return &usageError{fmt.Errorf("new run: %w", err)}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mpbench/mpbench/harness/gate"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // The project's own regression gates: they run in `go test ./...` against
@@ -30,7 +31,7 @@ const baselinePath = "../../results/baseline.json"
 // sequential too when its time is gated.
 func gatedCells(t *testing.T, figures ...gate.Figure) []gate.Cell {
 	t.Helper()
-	base, err := harness.Load(baselinePath)
+	base, err := runfile.Load(baselinePath)
 	if err != nil {
 		t.Fatalf("%v (record it with `make baseline`)", err)
 	}
@@ -73,7 +74,7 @@ func TestGateTime(t *testing.T) {
 // busy-machine rule is off, so neither a quiet machine nor a loaded one
 // can excuse it.
 func TestGateCatchesSlowerModel(t *testing.T) {
-	base, err := harness.Load(baselinePath)
+	base, err := runfile.Load(baselinePath)
 	if err != nil {
 		t.Fatal(err)
 	}

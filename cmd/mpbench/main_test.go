@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/reports/render"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // envMain makes the test binary behave as the mpbench binary, for tests
@@ -122,7 +122,7 @@ func TestRunWritesRunFileAndTable(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}
 	}
-	run, err := harness.Load(out)
+	run, err := runfile.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	var kids []int
 	for time.Now().Before(deadline) {
-		if run, err := harness.Load(out); err == nil && len(run.Cells) == 1 {
+		if run, err := runfile.Load(out); err == nil && len(run.Cells) == 1 {
 			// The runner and its 2 workers.
 			if kids = descendants(cmd.Process.Pid); len(kids) >= 3 {
 				break
@@ -224,7 +224,7 @@ func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
 			t.Errorf("child %d outlived mpbench by 2 s (state %s)", pid, st)
 		}
 	}
-	run, err := harness.Load(out)
+	run, err := runfile.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/mpbench/mpbench/models/proc"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/workloads"
 	"github.com/spf13/cobra"
 )
@@ -249,7 +250,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 // was drawn or there was nothing to draw (the run's own errors say why),
 // context.Canceled when Ctrl-C came before or during drawing, and a
 // failure, never a usage error (the command line was fine), otherwise.
-func drawRun(ctx context.Context, drawer, dir string, run *harness.Run, stderr io.Writer) error {
+func drawRun(ctx context.Context, drawer, dir string, run *runfile.Run, stderr io.Writer) error {
 	if ctx.Err() != nil {
 		fmt.Fprintf(stderr, "mpbench: report not drawn: the run was interrupted (draw it with: mpbench report %s)\n", dir)
 		return ctx.Err()
@@ -270,7 +271,7 @@ func drawRun(ctx context.Context, drawer, dir string, run *harness.Run, stderr i
 }
 
 // printSkipped says once per reason which models were left out.
-func printSkipped(w io.Writer, skipped []harness.Skip) {
+func printSkipped(w io.Writer, skipped []runfile.Skip) {
 	var reasons []string
 	byReason := map[string][]string{}
 	for _, sk := range skipped {

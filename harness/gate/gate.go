@@ -18,6 +18,7 @@ import (
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/proc"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
 )
 
@@ -234,7 +235,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.Baseline == "" {
 		return rep, errors.New("Options.Baseline is empty")
 	}
-	base, err := harness.Load(opt.Baseline)
+	base, err := runfile.Load(opt.Baseline)
 	if err != nil {
 		return rep, fmt.Errorf("read baseline: %w (record one with `make baseline` or gate.Record)", err)
 	}
@@ -345,7 +346,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	return rep, nil
 }
 
-func (o *Options) fill(base *harness.Run) {
+func (o *Options) fill(base *runfile.Run) {
 	if o.Registry == nil {
 		o.Registry = mainRegistry
 	}
@@ -383,7 +384,7 @@ func (o *Options) fill(base *harness.Run) {
 
 // targets expands the gated cells into (cell, figure) pairs and checks that
 // the baseline has them.
-func (o *Options) targets(base *harness.Run, cpus int) ([]target, error) {
+func (o *Options) targets(base *runfile.Run, cpus int) ([]target, error) {
 	cells := o.Cells
 	if len(cells) == 0 {
 		for _, c := range base.Cells {
@@ -419,7 +420,7 @@ func (o *Options) targets(base *harness.Run, cpus int) ([]target, error) {
 	return out, nil
 }
 
-func findCell(r *harness.Run, wl, model string, cores int) *harness.Cell {
+func findCell(r *runfile.Run, wl, model string, cores int) *runfile.Cell {
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		if c.Workload == wl && c.Model == model && c.Cores == cores && !c.Failed() && len(c.Trials) > 0 {
@@ -431,7 +432,7 @@ func findCell(r *harness.Run, wl, model string, cores int) *harness.Cell {
 
 // sameMachine returns why absolute times of this process cannot be held
 // against the baseline's, or "".
-func sameMachine(base *harness.Run) string {
+func sameMachine(base *runfile.Run) string {
 	env := harness.CollectEnv("", "", false, nil)
 	switch {
 	case base.Env.Host != env.Host:
@@ -451,7 +452,7 @@ func sameMachine(base *harness.Run) string {
 // CPUs from /proc/stat, less the CPU time of the cell's own process tree,
 // over wall time × CPUs). Unlike the kernel's pressure figures it does
 // not count a model's processes competing among themselves.
-func (o *Options) execute(ctx context.Context, base *harness.Run, targets []target, dir string) (*harness.Run, map[string]float64, error) {
+func (o *Options) execute(ctx context.Context, base *runfile.Run, targets []target, dir string) (*runfile.Run, map[string]float64, error) {
 	plan := &harness.Plan{
 		Params: map[string]map[string]int64{}, Scaling: base.Config.Scaling, Warmup: o.Warmup, Trials: o.Trials,
 		Chunk: base.Config.Chunk, Timeout: o.Timeout, Delay: o.Delay,
@@ -480,7 +481,7 @@ func (o *Options) execute(ctx context.Context, base *harness.Run, targets []targ
 
 // executePlan runs plan in dir and measures the contention of its cells
 // (see execute).
-func executePlan(ctx context.Context, plan *harness.Plan, reg models.Registry, dir string) (*harness.Run, map[string]float64, error) {
+func executePlan(ctx context.Context, plan *harness.Plan, reg models.Registry, dir string) (*runfile.Run, map[string]float64, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
@@ -568,7 +569,7 @@ func readCPUTimes() cpuTimes {
 
 // evaluate compares the figures of targets in cur with base. It is pure:
 // contention holds the CPU contention of cur's cells by key (may be empty).
-func evaluate(base, cur *harness.Run, targets []target, contention map[string]float64, opt Options) ([]Row, error) {
+func evaluate(base, cur *runfile.Run, targets []target, contention map[string]float64, opt Options) ([]Row, error) {
 	rows := make([]Row, len(targets))
 	var ps []float64
 	var idx []int
@@ -637,7 +638,7 @@ func contentionOf(m map[string]float64, key string) float64 {
 // ratioSample returns one value of the figure per trial of the model's
 // cell, against the median of its run's sequential cell (scaled to the
 // cell's task count).
-func ratioSample(f Figure, model, seq []float64, mc, sc *harness.Cell) []float64 {
+func ratioSample(f Figure, model, seq []float64, mc, sc *runfile.Cell) []float64 {
 	tseq := median(seq) * float64(mc.Tasks) / float64(sc.Tasks)
 	out := make([]float64, len(model))
 	for i, t := range model {
@@ -654,7 +655,7 @@ func ratioSample(f Figure, model, seq []float64, mc, sc *harness.Cell) []float64
 	return out
 }
 
-func times(c *harness.Cell) []float64 {
+func times(c *runfile.Cell) []float64 {
 	xs := make([]float64, len(c.Trials))
 	for i, t := range c.Trials {
 		xs[i] = float64(t.ComputeNs)
@@ -718,7 +719,7 @@ type RecordOptions struct {
 // than opt.MaxContention, and fails when the machine stays busy. It is how
 // `make baseline` records results/baseline.json, and how a project
 // without the mpbench binary records its own.
-func Record(ctx context.Context, path string, plan *harness.Plan, reg models.Registry, opt RecordOptions) (*harness.Run, error) {
+func Record(ctx context.Context, path string, plan *harness.Plan, reg models.Registry, opt RecordOptions) (*runfile.Run, error) {
 	if opt.MaxContention == 0 {
 		opt.MaxContention = 0.10
 	}
@@ -758,7 +759,7 @@ func Record(ctx context.Context, path string, plan *harness.Plan, reg models.Reg
 			if err != nil {
 				return run, err
 			}
-			return run, harness.WriteFileAtomic(path, data)
+			return run, runfile.WriteFileAtomic(path, data)
 		}
 		busiest = fmt.Sprintf("other processes took %.0f%% of the CPUs of %s", 100*worst, worstKey)
 	}

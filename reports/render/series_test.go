@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"gonum.org/v1/plot"
 )
 
 // cellsByKey indexes a run's cells.
-func cellsByKey(r *harness.Run) map[string]*harness.Cell {
-	m := map[string]*harness.Cell{}
+func cellsByKey(r *runfile.Run) map[string]*runfile.Cell {
+	m := map[string]*runfile.Cell{}
 	for i := range r.Cells {
 		m[r.Cells[i].Key()] = &r.Cells[i]
 	}
@@ -30,12 +30,12 @@ func TestCoreSeriesAreTheFile(t *testing.T) {
 		for _, wl := range reports.Workloads(r) {
 			drawn := map[string]int{}
 			for _, m := range []Metric{ComputeTime, Speedup, Efficiency} {
-				for _, s := range CoreSeries([]*harness.Run{r}, wl, m) {
+				for _, s := range CoreSeries([]*runfile.Run{r}, wl, m) {
 					for i, p := range s.Points {
 						if i > 0 && s.Points[i-1].Cores >= p.Cores {
 							t.Errorf("%s %s %s: points not in increasing core order", name, wl, s.Model)
 						}
-						key := (&harness.Cell{Workload: wl, Model: s.Model, Cores: p.Cores}).Key()
+						key := (&runfile.Cell{Workload: wl, Model: s.Model, Cores: p.Cores}).Key()
 						c, ok := cells[key]
 						if !ok {
 							t.Fatalf("%s: point %s has no cell", name, key)
@@ -82,7 +82,7 @@ func TestCoreSeriesMissingAndHollow(t *testing.T) {
 	r := loadFixture(t, "synthetic.json")
 	got := map[string][]Gap{}
 	hollowAt := map[string][]int{}
-	for _, s := range CoreSeries([]*harness.Run{r}, "cpu", ComputeTime) {
+	for _, s := range CoreSeries([]*runfile.Run{r}, "cpu", ComputeTime) {
 		got[s.Model] = s.Missing
 		for _, p := range s.Points {
 			if p.Hollow {
@@ -104,7 +104,7 @@ func TestCoreSeriesMissingAndHollow(t *testing.T) {
 	}
 
 	o := loadFixture(t, "oversub.json")
-	for _, s := range CoreSeries([]*harness.Run{o}, "pow", Speedup) {
+	for _, s := range CoreSeries([]*runfile.Run{o}, "pow", Speedup) {
 		for _, p := range s.Points {
 			if wantH := s.Model == "goroutines" && p.Cores == 4; p.Hollow != wantH || wantH && p.Why != "oversubscribed" {
 				t.Errorf("oversub %s c=%d: hollow %v %q", s.Model, p.Cores, p.Hollow, p.Why)
@@ -115,7 +115,7 @@ func TestCoreSeriesMissingAndHollow(t *testing.T) {
 
 func TestSegmentsBreakAtMissingCores(t *testing.T) {
 	r := loadFixture(t, "synthetic.json")
-	for _, s := range CoreSeries([]*harness.Run{r}, "square", ComputeTime) {
+	for _, s := range CoreSeries([]*runfile.Run{r}, "square", ComputeTime) {
 		var lens []int
 		for _, seg := range segments(s) {
 			lens = append(lens, len(seg))
@@ -133,7 +133,7 @@ func TestSegmentsBreakAtMissingCores(t *testing.T) {
 func TestLargestBarsAreTheFile(t *testing.T) {
 	r := loadFixture(t, "synthetic.json")
 	cells := cellsByKey(r)
-	bars := LargestBars([]*harness.Run{r}, "cpu")
+	bars := LargestBars([]*runfile.Run{r}, "cpu")
 	var models []string
 	for _, b := range bars {
 		models = append(models, b.Model)
@@ -144,7 +144,7 @@ func TestLargestBarsAreTheFile(t *testing.T) {
 		if b.Cores != wantCores {
 			t.Errorf("%s at c = %d, want %d", b.Model, b.Cores, wantCores)
 		}
-		c := cells[(&harness.Cell{Workload: "cpu", Model: b.Model, Cores: b.Cores}).Key()]
+		c := cells[(&runfile.Cell{Workload: "cpu", Model: b.Model, Cores: b.Cores}).Key()]
 		s := c.Summary
 		if b.Setup != s.SetupNs || b.Compute != s.MedianNs || b.Teardown != s.TeardnNs || b.Overhead != s.OverheadNsPerTask {
 			t.Errorf("%s: bar %+v does not hold the summary %+v", b.Model, b, s)
@@ -162,7 +162,7 @@ func TestLargestBarsAreTheFile(t *testing.T) {
 	if !slices.Equal(models, want) {
 		t.Errorf("bars of %v, want %v", models, want)
 	}
-	if got := Absent([]*harness.Run{r}, "cpu"); len(got) != 1 || !slices.Equal(got[0], []string{"shm-lock"}) {
+	if got := Absent([]*runfile.Run{r}, "cpu"); len(got) != 1 || !slices.Equal(got[0], []string{"shm-lock"}) {
 		t.Errorf("absent %v, want [[shm-lock]]", got)
 	}
 }
@@ -170,7 +170,7 @@ func TestLargestBarsAreTheFile(t *testing.T) {
 func TestLargestBarsOverlayGroupsByModel(t *testing.T) {
 	a, b := loadFixture(t, "sample.json"), loadFixture(t, "synthetic.json")
 	var got []string
-	for _, bar := range LargestBars([]*harness.Run{a, b}, "cpu") {
+	for _, bar := range LargestBars([]*runfile.Run{a, b}, "cpu") {
 		got = append(got, bar.Model+"/"+string(rune('a'+bar.Run)))
 	}
 	want := []string{"sequential/a", "sequential/b", "goroutines/a", "goroutines/b", "procpool/b", "procpool-async/b",
@@ -195,7 +195,7 @@ func TestVerdict(t *testing.T) {
 			}
 		})
 	}
-	seqOnly := &harness.Run{Cells: []harness.Cell{loadFixture(t, "sample.json").Cells[0]}}
+	seqOnly := &runfile.Run{Cells: []runfile.Cell{loadFixture(t, "sample.json").Cells[0]}}
 	if got, want := Verdict(seqOnly, "cpu"), "cpu at c = 1: sequential is fastest (median 13.1ms); no model has an overhead figure (no parallel model with a sequential baseline)."; got != want {
 		t.Errorf("sequential only: got %q, want %q", got, want)
 	}

@@ -1,4 +1,4 @@
-package harness
+package runfile
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mpbench/mpbench/stats"
@@ -140,6 +141,33 @@ func (c *Cell) Variant() string {
 		parts[i] = fmt.Sprintf("%s=%d", k, c.Params[k])
 	}
 	return c.Workload + "[" + strings.Join(parts, ",") + "]"
+}
+
+// Baseline returns the sequential cell of workload, or nil.
+// With swept parameters it returns the first variant's.
+func (r *Run) Baseline(workload string) *Cell {
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Workload == workload && c.Model == "sequential" && c.Cores == 1 && !c.Failed() {
+			return c
+		}
+	}
+	return nil
+}
+
+// ParamsString formats workload parameters as "k=v,k=v" in key order; ""
+// for none.
+func ParamsString(p map[string]int64) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatInt(p[k], 10)
+	}
+	return strings.Join(parts, ",")
 }
 
 // Trial is one timed execution of a cell.
