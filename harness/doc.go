@@ -23,10 +23,9 @@
 //     stats.FitScaling), and rewrites run.json atomically after every
 //     cell, so completed cells survive a crash or Ctrl-C.
 //
-// Two runs are compared cell by cell with compare.go (Mann–Whitney U,
-// Holm–Bonferroni, a confidence interval for each change, all from package
-// stats); package harness/gate turns those tests into regression gates for
-// go test.
+// Package harness/gate turns the two-sample tests of package stats into
+// regression gates for go test; package compare compares two saved runs
+// cell by cell.
 //
 // This package never prints, parses flags or exits: cmd/mpbench does.
 package harness

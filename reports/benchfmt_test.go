@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mpbench/mpbench/compare"
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/runfile"
 	"golang.org/x/perf/benchfmt"
@@ -176,7 +177,7 @@ func TestCompareAgreesWithBenchstat(t *testing.T) {
 		// one) leaves the p-value as benchstat has it.
 		old := testRun(cell("cpu", "goroutines", 2, 48, draw(m, 1)...))
 		new := testRun(cell("cpu", "goroutines", 2, 48, draw(n, 1+shift)...))
-		cmp, err := harness.Compare(old, new, harness.CompareOptions{Alpha: 0.05, Threshold: 0.05})
+		cmp, err := compare.Runs(old, new, compare.Options{Alpha: 0.05, Threshold: 0.05})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,11 +190,11 @@ func TestCompareAgreesWithBenchstat(t *testing.T) {
 		var want string
 		switch {
 		case delta == "~":
-			want = harness.VerdictSame
+			want = compare.VerdictSame
 		case strings.HasPrefix(delta, "+"):
-			want = harness.VerdictSlower
+			want = compare.VerdictSlower
 		case strings.HasPrefix(delta, "-"):
-			want = harness.VerdictFaster
+			want = compare.VerdictFaster
 		default:
 			t.Fatalf("scenario %d: benchstat delta %q", i, delta)
 		}
@@ -232,7 +233,7 @@ func TestCompareHolmOnlyRemovesFindings(t *testing.T) {
 		nc = append(nc, cell("cpu", "goroutines", i+1, 48, n...))
 	}
 	old, new := testRun(oc...), testRun(nc...)
-	cmp, _ := harness.Compare(old, new, harness.CompareOptions{})
+	cmp, _ := compare.Runs(old, new, compare.Options{})
 	var ob, nb bytes.Buffer
 	WriteBenchfmt(&ob, old)
 	WriteBenchfmt(&nb, new)
@@ -241,10 +242,10 @@ func TestCompareHolmOnlyRemovesFindings(t *testing.T) {
 	for _, r := range cmp.Rows {
 		d := deltas[strings.TrimPrefix(BenchName(&runfile.Cell{Workload: r.Workload, Model: r.Model, Cores: r.Cores}), "Benchmark")]
 		switch {
-		case r.Verdict == harness.VerdictSame && d != "~":
+		case r.Verdict == compare.VerdictSame && d != "~":
 			fewer++
-		case r.Verdict == harness.VerdictSlower && !strings.HasPrefix(d, "+"),
-			r.Verdict == harness.VerdictFaster && !strings.HasPrefix(d, "-"):
+		case r.Verdict == compare.VerdictSlower && !strings.HasPrefix(d, "+"),
+			r.Verdict == compare.VerdictFaster && !strings.HasPrefix(d, "-"):
 			t.Errorf("%s: compare %q, benchstat %q", r.Key, r.Verdict, d)
 		}
 	}

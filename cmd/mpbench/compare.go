@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/compare"
 	"github.com/mpbench/mpbench/reports"
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/spf13/cobra"
@@ -80,7 +80,7 @@ func compareRun(o *compareOptions, stdout io.Writer) error {
 	if err != nil {
 		return &usageError{fmt.Errorf("new run: %w", err)}
 	}
-	cmp, err := harness.Compare(old, new, harness.CompareOptions{Alpha: o.Alpha, Threshold: th})
+	cmp, err := compare.Runs(old, new, compare.Options{Alpha: o.Alpha, Threshold: th})
 	if err != nil {
 		return err
 	}

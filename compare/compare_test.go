@@ -1,19 +1,40 @@
-package harness
+package compare
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/stats"
 )
 
-// runOf returns a run with one cell per entry of cells (model → times).
+// runOf returns a run of cells on host, each with the median of its
+// compute times as its summary.
 func runOf(host string, cells ...runfile.Cell) *runfile.Run {
 	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Env: runfile.Env{Host: host, CPUModel: "cpu"}, Config: runfile.Config{Scaling: "strong"}, Cells: cells}
-	Summarize(r)
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		c.Summary = &runfile.Summary{MedianNs: stats.Summarize(computeTimes(c)).Median}
+	}
 	return r
+}
+
+func cellWith(model string, cores, tasks int, ns ...int64) runfile.Cell {
+	c := runfile.Cell{Workload: "w", Model: model, Cores: cores, Tasks: tasks}
+	for _, x := range ns {
+		c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
+	}
+	return c
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }
 
 func timesAround(seed uint64, n int, center, spread float64) []int64 {
@@ -43,7 +64,7 @@ func TestCompareVerdicts(t *testing.T) {
 		cellWith("fast", 2, 10, timesAround(15, 10, 7*ms, 0.01)...),
 		cellWith("added", 2, 10, 1, 2, 3),
 	)
-	cmp, err := Compare(old, new, CompareOptions{Alpha: 0.05, Threshold: 0.05})
+	cmp, err := Runs(old, new, Options{Alpha: 0.05, Threshold: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,18 +103,20 @@ func TestCompareVerdicts(t *testing.T) {
 		t.Errorf("summary %q", s)
 	}
 	// A threshold wider than the change: significant, but no regression.
-	cmp, _ = Compare(old, new, CompareOptions{Threshold: 0.5})
+	cmp, _ = Runs(old, new, Options{Threshold: 0.5})
 	if len(cmp.Regressions()) != 0 {
 		t.Errorf("threshold 50%%: regressions %v", cmp.Regressions())
 	}
 	// Different machines are flagged.
 	other := runOf("elsewhere", new.Cells...)
-	cmp, _ = Compare(old, other, CompareOptions{})
+	cmp, _ = Runs(old, other, Options{})
 	if len(cmp.Warnings) != 1 || !strings.Contains(cmp.Warnings[0], "different machines") {
 		t.Errorf("warnings %q", cmp.Warnings)
 	}
-	if _, err := Compare(old, new, CompareOptions{Alpha: 2}); !errors.Is(err, ErrUsage) {
-		t.Errorf("alpha 2: %v", err)
+	for _, bad := range []Options{{Alpha: 2}, {Threshold: -0.1}} {
+		if _, err := Runs(old, new, bad); !errors.Is(err, ErrOptions) {
+			t.Errorf("%+v: err = %v, want ErrOptions", bad, err)
+		}
 	}
 }
 
@@ -106,7 +129,7 @@ func TestCompareHolmRemovesChanceFindings(t *testing.T) {
 		a = append(a, cellWith(m, 2, 10, timesAround(uint64(100+i), 10, 1e6, 0.05)...))
 		b = append(b, cellWith(m, 2, 10, timesAround(uint64(200+i), 10, 1e6, 0.05)...))
 	}
-	cmp, _ := Compare(runOf("h", a...), runOf("h", b...), CompareOptions{})
+	cmp, _ := Runs(runOf("h", a...), runOf("h", b...), Options{})
 	raw := 0
 	for _, r := range cmp.Rows {
 		if r.P <= 0.05 {

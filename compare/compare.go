@@ -1,6 +1,7 @@
-package harness
+package compare
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,8 +20,8 @@ const (
 	VerdictUntested = "not compared"
 )
 
-// CompareOptions configure Compare.
-type CompareOptions struct {
+// Options configure Runs.
+type Options struct {
 	// Alpha is the family-wise significance level (default 0.05).
 	Alpha float64
 	// Threshold is the noise threshold as a fraction (0.05 = 5 %): a cell
@@ -29,19 +30,28 @@ type CompareOptions struct {
 	Threshold float64
 }
 
+// ErrOptions is wrapped by the error Runs returns for options out of
+// range: the caller's input, not the runs'.
+var ErrOptions = errors.New("comparison options out of range")
+
+type optionsError struct{ msg string }
+
+func (e *optionsError) Error() string        { return e.msg }
+func (e *optionsError) Is(target error) bool { return target == ErrOptions }
+
 // Comparison is the cell-by-cell comparison of two runs.
 type Comparison struct {
-	Alpha     float64      `json:"alpha"`
-	Threshold float64      `json:"threshold"`
-	Rows      []CompareRow `json:"rows"`
+	Alpha     float64 `json:"alpha"`
+	Threshold float64 `json:"threshold"`
+	Rows      []Row   `json:"rows"`
 	// Tested is the number of cells tested, the family that
 	// Holm–Bonferroni corrects for.
 	Tested   int      `json:"tested"`
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// CompareRow is one cell of a comparison. Times are of the compute phase.
-type CompareRow struct {
+// Row is one cell of a comparison. Times are of the compute phase.
+type Row struct {
 	Key      string           `json:"key"`
 	Workload string           `json:"workload"`
 	Model    string           `json:"model"`
@@ -76,8 +86,8 @@ type CompareRow struct {
 }
 
 // Regressions returns the rows that regressed.
-func (c *Comparison) Regressions() []CompareRow {
-	var out []CompareRow
+func (c *Comparison) Regressions() []Row {
+	var out []Row
 	for _, r := range c.Rows {
 		if r.Regression {
 			out = append(out, r)
@@ -86,7 +96,7 @@ func (c *Comparison) Regressions() []CompareRow {
 	return out
 }
 
-// Compare compares the compute times of every cell the two runs share and
+// Runs compares the compute times of every cell the two runs share and
 // lists the cells that only one of them has. Cells match on workload,
 // model, cores, resolved parameters and task count.
 //
@@ -97,15 +107,15 @@ func (c *Comparison) Regressions() []CompareRow {
 // cell is faster or slower when its adjusted p-value is at most alpha, and
 // a regression only when, on top of that, the whole confidence interval of
 // the change lies beyond the threshold.
-func Compare(old, new *runfile.Run, opt CompareOptions) (*Comparison, error) {
+func Runs(old, new *runfile.Run, opt Options) (*Comparison, error) {
 	if opt.Alpha == 0 {
 		opt.Alpha = 0.05
 	}
 	if !(opt.Alpha > 0 && opt.Alpha < 1) {
-		return nil, usageError("alpha %v: must be between 0 and 1, e.g. 0.05", opt.Alpha)
+		return nil, &optionsError{fmt.Sprintf("alpha %v: must be between 0 and 1, e.g. 0.05", opt.Alpha)}
 	}
 	if !(opt.Threshold >= 0 && opt.Threshold < 10) {
-		return nil, usageError("threshold %v: must be a fraction ≥ 0, e.g. 0.05 for 5%%", opt.Threshold)
+		return nil, &optionsError{fmt.Sprintf("threshold %v: must be a fraction ≥ 0, e.g. 0.05 for 5%%", opt.Threshold)}
 	}
 	cmp := &Comparison{Alpha: opt.Alpha, Threshold: opt.Threshold}
 	if old.Env.Host != new.Env.Host || old.Env.CPUModel != new.Env.CPUModel {
@@ -146,7 +156,7 @@ func Compare(old, new *runfile.Run, opt CompareOptions) (*Comparison, error) {
 
 // judge sets the verdict of a tested row from its Holm-adjusted p-value
 // and its confidence interval.
-func judge(r *CompareRow, alpha, threshold float64) {
+func judge(r *Row, alpha, threshold float64) {
 	r.Verdict = VerdictSame
 	if r.PHolm > alpha {
 		return
@@ -189,12 +199,12 @@ func computeTimes(c *runfile.Cell) []float64 {
 	return xs
 }
 
-func compareCells(o, n *runfile.Cell, alpha float64) CompareRow {
+func compareCells(o, n *runfile.Cell, alpha float64) Row {
 	c0 := o
 	if c0 == nil {
 		c0 = n
 	}
-	r := CompareRow{Key: DisplayKey(c0), Workload: c0.Workload, Model: c0.Model, Cores: c0.Cores, Params: c0.Params}
+	r := Row{Key: DisplayKey(c0), Workload: c0.Workload, Model: c0.Model, Cores: c0.Cores, Params: c0.Params}
 	if o != nil {
 		r.OldN = len(o.Trials)
 		if o.Summary != nil {
