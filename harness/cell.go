@@ -175,7 +175,7 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 const (
 	// minTargetTrials is the fewest trials with a 95 % CI of the median.
 	minTargetTrials = 6
-	// maxTargetTrials bounds --target-ci without --max-time.
+	// maxTargetTrials bounds a CI target without a time limit (MaxTimeNs).
 	maxTargetTrials = 10000
 )
 
@@ -294,7 +294,7 @@ func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (runfile.Cell,
 		Role: CellRoleName,
 		CPUs: opt.CPUs,
 		Env:  []string{"GOMAXPROCS=" + strconv.Itoa(spec.Cores)},
-		// On Ctrl-C or --timeout the runner gets SIGTERM first, so the
+		// On Ctrl-C or the timeout the runner gets SIGTERM first, so the
 		// model's teardown reaps its workers and removes its files; a
 		// runner that does not exit in time is killed with its group.
 		Grace: RunnerGrace,
@@ -341,7 +341,7 @@ func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (runfile.Cell,
 	case ctx.Err() != nil:
 		return cell, ctx.Err()
 	case cctx.Err() != nil:
-		cell.Error = fmt.Sprintf("timed out after %v (--timeout) in trial %d of %d", opt.Timeout, len(cell.Trials)+1, spec.Trials)
+		cell.Error = fmt.Sprintf("timed out after %v (the cell's time limit) in trial %d of %d", opt.Timeout, len(cell.Trials)+1, spec.Trials)
 	case runnerErr != "":
 		cell.Error = runnerErr
 	case werr != nil:

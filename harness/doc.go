@@ -1,5 +1,6 @@
-// Package harness plans and runs sweeps, and turns their timings into
-// statistics and run files.
+// Package harness plans and runs sweeps: it expands a plan into cells, runs
+// each cell in a cell runner, and fills the run file (package runfile) with
+// the trials and their summaries.
 //
 // The flow of one run:
 //
@@ -27,5 +28,10 @@
 // regression gates for go test; package compare compares two saved runs
 // cell by cell.
 //
-// This package never prints, parses flags or exits: cmd/mpbench does.
+// This package never prints, reads flags or exits, and never spells a
+// flag. ParseCores, ParseModels, ParseList and ParseParams read the specs
+// a caller got from its user; what they, Plan.Check and PrepareDir reject
+// is an *InputError that names the input in harness's words
+// (`cores spec "0": …`) and wraps ErrUsage. cmd/mpbench names each input
+// by its flag through InputError.Message (`--cores "0": …`).
 package harness

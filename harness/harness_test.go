@@ -105,18 +105,53 @@ func TestParseCores(t *testing.T) {
 		}
 	}
 	bad := []struct{ spec, want string }{
-		{"0", "core counts start at 1"},
+		{"0", `cores spec "0": core counts start at 1`},
 		{"3..1", "runs backwards"},
-		{"a", `"a" is not a core count`},
-		{"1..999", "999 cores asked for, but only 2 CPUs are available"},
-		{"", "--cores is empty"},
+		{"a", `cores spec "a": "a" is not a core count`},
+		{"1..999", "999 cores asked for, but only 2 CPUs are available to this process; use at most 2 or allow oversubscription"},
+		{"", "cores spec: empty"},
 		{"1,,2", `"" is not a core count`},
 	}
 	for _, b := range bad {
 		_, err := ParseCores(b.spec, 2, false)
-		if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), b.want) {
-			t.Errorf("ParseCores(%q) err = %v, want usage error containing %q", b.spec, err, b.want)
-		}
+		checkInputError(t, err, InputCores, b.want)
+	}
+}
+
+// checkInputError fails t unless err is an *InputError of input, wrapping
+// ErrUsage, whose message contains want and spells no flag.
+func checkInputError(t *testing.T, err error, input Input, want string) {
+	t.Helper()
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Input != input || !errors.Is(err, ErrUsage) {
+		t.Errorf("err = %#v, want an *InputError of %s", err, input)
+		return
+	}
+	if msg := err.Error(); !strings.Contains(msg, want) || strings.Contains(msg, "--") {
+		t.Errorf("err = %q, want it to contain %q and no flag", msg, want)
+	}
+}
+
+// TestInputErrorMessage checks that a caller can name every input of a
+// message its own way, the inputs a reason refers to included.
+func TestInputErrorMessage(t *testing.T) {
+	p := testPlan("goroutines")
+	p.Trials, p.Rounds = 3, 5
+	err := p.Check(testRegistry)
+	const harnessWords = "trials 3: fewer than rounds 5: every round needs a trial of every cell"
+	if err == nil || err.Error() != harnessWords {
+		t.Fatalf("Error() = %v, want %q", err, harnessWords)
+	}
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("%T is not an *InputError", err)
+	}
+	flag := func(in Input) string { return "--" + strings.ReplaceAll(string(in), " ", "-") }
+	if got, want := ie.Message(flag), "--trials 3: fewer than --rounds 5: every round needs a trial of every cell"; got != want {
+		t.Errorf("Message(flag) = %q, want %q", got, want)
+	}
+	if _, err := ParseCores("1..3", 2, false); err == nil || !strings.HasSuffix(err.(*InputError).Message(flag), "use at most 2 or allow --oversubscription") {
+		t.Errorf("ParseCores: %v, want the oversubscription input named by the caller", err)
 	}
 }
 
@@ -362,24 +397,24 @@ func TestExecuteInterrupted(t *testing.T) {
 
 func TestPlanCheck(t *testing.T) {
 	cases := []struct {
-		name string
-		edit func(p *Plan)
-		want string
+		name  string
+		edit  func(p *Plan)
+		input Input
+		want  string
 	}{
-		{"trials", func(p *Plan) { p.Trials = 0 }, "--trials 0"},
-		{"warmup", func(p *Plan) { p.Warmup = -1 }, "--warmup -1"},
-		{"model", func(p *Plan) { p.Models = []string{"nope"} }, `unknown model "nope" (valid: sequential, goroutines`},
-		{"scaling", func(p *Plan) { p.Scaling = "wide" }, "accepted: strong, weak"},
-		{"param for absent workload", func(p *Plan) { p.Params["pow"] = map[string]int64{"tasks": 3} }, "workload pow is not in this run"},
+		{"trials", func(p *Plan) { p.Trials = 0 }, InputTrials, "trials 0: at least 1 trial per cell"},
+		{"warmup", func(p *Plan) { p.Warmup = -1 }, InputWarmup, "warm-ups -1: cannot be negative"},
+		{"model", func(p *Plan) { p.Models = []string{"nope"} }, InputModels, `models: unknown model "nope" (valid: sequential, goroutines`},
+		{"scaling", func(p *Plan) { p.Scaling = "wide" }, InputScaling, `scaling "wide": accepted: strong, weak`},
+		{"param for absent workload", func(p *Plan) { p.Params["pow"] = map[string]int64{"tasks": 3} }, InputParams, "sets pow.*, but workload pow is not in this run (workloads "},
+		{"timeout", func(p *Plan) { p.Timeout = 0 }, InputTimeout, "timeout 0s: must be positive"},
+		{"target CI", func(p *Plan) { p.TargetCI = 2 }, InputTargetCI, "target CI 2: a fraction between 0 and 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := testPlan("goroutines")
 			c.edit(p)
-			err := p.Check(testRegistry)
-			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v, want usage error with %q", err, c.want)
-			}
+			checkInputError(t, p.Check(testRegistry), c.input, c.want)
 		})
 	}
 }
@@ -397,9 +432,8 @@ func TestParseParams(t *testing.T) {
 		{"cpu.n=abc", "is not an integer"},
 	} {
 		_, _, err := ParseParams([]string{bad.spec})
-		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("ParseParams(%q) = %v, want %q", bad.spec, err, bad.want)
-		}
+		checkInputError(t, err, InputParams, "parameter "+strconv.Quote(bad.spec)+": ")
+		checkInputError(t, err, InputParams, bad.want)
 	}
 }
 
@@ -412,9 +446,10 @@ func TestPrepareDir(t *testing.T) {
 	file := filepath.Join(root, "afile")
 	os.WriteFile(file, nil, 0o644)
 	_, err = PrepareDir(filepath.Join(file, "sub", "run"), root, time.Now(), "h")
-	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "cannot write there") {
-		t.Fatalf("err = %v", err)
-	}
+	checkInputError(t, err, InputOut, "run folder "+filepath.Join(file, "sub", "run")+": cannot write there")
+	// Without a folder given, the folder of run folders is to blame.
+	_, err = PrepareDir("", file, time.Now(), "h")
+	checkInputError(t, err, InputResults, "cannot write there")
 }
 
 // TestPhasesAreAttributed checks that time spent in setup and teardown, and

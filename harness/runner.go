@@ -254,11 +254,14 @@ func mergeCell(c *runfile.Cell, v runfile.Cell) {
 	}
 }
 
-// PrepareDir makes the run folder and proves it writable, so a bad --out
+// PrepareDir makes the run folder and proves it writable, so a bad folder
 // fails before any cell runs. With dir empty it makes
-// root/<UTC time>-<host>. It leaves nothing behind on failure.
+// root/<UTC time>-<host>. It leaves nothing behind on failure; its errors
+// are *InputError of InputOut, or of InputResults when dir was empty.
 func PrepareDir(dir, root string, now time.Time, host string) (string, error) {
+	in := InputOut
 	if dir == "" {
+		in = InputResults
 		dir = filepath.Join(root, now.UTC().Format("20060102T150405Z")+"-"+sanitize(host))
 	}
 	// Find the first folder that does not exist yet, to remove on failure.
@@ -276,7 +279,7 @@ func PrepareDir(dir, root string, now time.Time, host string) (string, error) {
 		if created != "" {
 			os.RemoveAll(created)
 		}
-		return "", usageError("--out %s: cannot write there: %v", dir, unwrapPath(err))
+		return "", badInput(in, dir, "cannot write there: %v", unwrapPath(err))
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)

@@ -41,7 +41,7 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 	}
 	switch c.Stopped {
 	case "budget":
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d trials ran (stopped by --cell-budget)", len(c.Trials), c.TrialsPlanned))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d trials ran (stopped by the cell budget)", len(c.Trials), c.TrialsPlanned))
 	case "max-time", "trial-cap":
 		c.Warnings = append(c.Warnings, fmt.Sprintf("CI target not met after %d trials (stopped by %s)", len(c.Trials), c.Stopped))
 	}

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -36,9 +35,7 @@ func TestParseParamRanges(t *testing.T) {
 		{"cpu.n=a..b/x2", "range ends must be integers"},
 	} {
 		_, _, err := ParseParams([]string{bad.spec})
-		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("ParseParams(%q) = %v, want %q", bad.spec, err, bad.want)
-		}
+		checkInputError(t, err, InputParams, bad.want)
 	}
 }
 

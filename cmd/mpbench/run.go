@@ -115,8 +115,50 @@ func completeList(names func() []string) cobra.CompletionFunc {
 	}
 }
 
+// runFlags names each input of a harness plan by the flag of mpbench run
+// that sets it.
+var runFlags = map[harness.Input]string{
+	harness.InputCores:         "--cores",
+	harness.InputOversubscribe: "--oversubscribe",
+	harness.InputModels:        "--models",
+	harness.InputWorkloads:     "--workloads",
+	harness.InputParams:        "--param",
+	harness.InputScaling:       "--scaling",
+	harness.InputWarmup:        "--warmup",
+	harness.InputTrials:        "--trials",
+	harness.InputChunk:         "--chunk",
+	harness.InputTimeout:       "--timeout",
+	harness.InputCellBudget:    "--cell-budget",
+	harness.InputRounds:        "--rounds",
+	harness.InputTargetCI:      "--target-ci",
+	harness.InputMaxTime:       "--max-time",
+	harness.InputOut:           "--out",
+	harness.InputResults:       "--results",
+}
+
+// flagError returns err, when it is a harness input error, as a usage
+// error that names each input by its flag: `--cores "0": …` where harness
+// says `cores spec "0": …`. Other errors come back unchanged.
+func flagError(err error) error {
+	var ie *harness.InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	return &usageError{errors.New(ie.Message(func(in harness.Input) string {
+		if f, ok := runFlags[in]; ok {
+			return f
+		}
+		return string(in)
+	}))}
+}
+
 // plan turns the options into a checked harness plan.
 func (o *runOptions) plan(available int) (*harness.Plan, error) {
+	p, err := o.harnessPlan(available)
+	return p, flagError(err)
+}
+
+func (o *runOptions) harnessPlan(available int) (*harness.Plan, error) {
 	if !contains(reports.Formats, o.Format) {
 		return nil, &usageError{fmt.Errorf("--format %q: accepted: %s", o.Format, strings.Join(reports.Formats, ", "))}
 	}
@@ -128,7 +170,7 @@ func (o *runOptions) plan(available int) (*harness.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	wls, err := harness.ParseList("workloads", o.Workloads, workloads.Names())
+	wls, err := harness.ParseList(harness.InputWorkloads, o.Workloads, workloads.Names())
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +244,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	env := harness.CollectEnv(ver, rev, modified, o.Args)
 	dir, err := harness.PrepareDir(o.Out, o.ResultsDir, time.Now(), env.Host)
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	if o.Python != "" {
 		// The cell runners inherit it: see py.EnvPython.
