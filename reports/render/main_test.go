@@ -76,7 +76,7 @@ func TestDrawerLinksNoModel(t *testing.T) {
 	const models = "github.com/mpbench/mpbench/models/"
 	for _, p := range strings.Fields(string(out)) {
 		if strings.HasPrefix(p, models) && p != models+"proc" {
-			t.Errorf("mpbench-draw links %s: take model facts from the run file (harness.Run.Models)", p)
+			t.Errorf("mpbench-draw links %s: take model facts from the run file (runfile.Run.Models)", p)
 		}
 	}
 }

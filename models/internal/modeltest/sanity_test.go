@@ -18,6 +18,7 @@ import (
 	"github.com/mpbench/mpbench/models/procpool"
 	"github.com/mpbench/mpbench/models/queue"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 var registry = models.Registry{sequential.New(), procpool.New(), procpool.NewAsync(), pipe.New(), queue.New()}
@@ -49,7 +50,7 @@ func TestSanityFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(model, workload string, cores int) harness.Cell {
+	run := func(model, workload string, cores int) runfile.Cell {
 		cell, err := harness.RunCell(context.Background(), harness.CellSpec{
 			Workload: workload, Model: model, Cores: cores, Scale: 1, Warmup: 1, Trials: trials,
 		}, harness.CellOptions{CPUs: avail[:min(cores, len(avail))], Timeout: 5 * time.Minute})
@@ -58,7 +59,7 @@ func TestSanityFigures(t *testing.T) {
 		}
 		return cell
 	}
-	median := func(c harness.Cell, f func(harness.Trial) int64) float64 {
+	median := func(c runfile.Cell, f func(runfile.Trial) int64) float64 {
 		var xs []float64
 		for _, tr := range c.Trials {
 			xs = append(xs, float64(f(tr)))
@@ -66,8 +67,8 @@ func TestSanityFigures(t *testing.T) {
 		slices.Sort(xs)
 		return xs[len(xs)/2]
 	}
-	compute := func(tr harness.Trial) int64 { return tr.ComputeNs }
-	setup := func(tr harness.Trial) int64 { return tr.SetupNs }
+	compute := func(tr runfile.Trial) int64 { return tr.ComputeNs }
+	setup := func(tr runfile.Trial) int64 { return tr.SetupNs }
 	for _, w := range workloadNames {
 		seq := run("sequential", w, 1)
 		tseq := median(seq, compute)
@@ -76,8 +77,8 @@ func TestSanityFigures(t *testing.T) {
 			for c := 1; c <= min(2, len(avail)); c++ {
 				cell := run(m, w, c)
 				tc := median(cell, compute)
-				metric := func(k string) func(harness.Trial) int64 {
-					return func(tr harness.Trial) int64 { return int64(tr.Metrics[k] * 1e6) }
+				metric := func(k string) func(runfile.Trial) int64 {
+					return func(tr runfile.Trial) int64 { return int64(tr.Metrics[k] * 1e6) }
 				}
 				fmt.Printf("%-15s %-7s c=%d  compute %8.3f ms  speedup %5.2f  overhead %8.1f ns/task  setup %6.2f ms (start %4.2f ms/process, warm-up %5.2f ms)  cpus %s\n",
 					m, w, c, tc/1e6, tseq/tc, (float64(c)*tc-tseq)/float64(cell.Tasks), median(cell, setup)/1e6,

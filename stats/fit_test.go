@@ -1,7 +1,6 @@
-package harness
+package stats
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -120,55 +119,6 @@ func TestFitNeedsThreeCoreCounts(t *testing.T) {
 	}
 	if _, err := FitScaling([]int{1, 2}, []float64{1, -1}); err == nil {
 		t.Error("a negative speedup is not an error")
-	}
-}
-
-func TestRunFitsInRunFile(t *testing.T) {
-	r := &Run{Schema: Schema, Version: SchemaVersion, Config: Config{Scaling: "strong"}}
-	const t1 = 1_000_000
-	r.Cells = append(r.Cells, cellWith("sequential", 1, 100, t1, t1, t1))
-	for _, c := range []int{1, 2, 4, 8} {
-		tc := int64(float64(t1) * 1.1 / Amdahl(0.1, float64(c)))
-		r.Cells = append(r.Cells, cellWith("m", c, 100, tc, tc, tc))
-	}
-	r.Cells = append(r.Cells, cellWith("two", 1, 100, t1, t1, t1), cellWith("two", 2, 100, t1/2, t1/2, t1/2))
-	over := cellWith("m", 16, 100, t1/2, t1/2, t1/2)
-	over.Oversubscribed = true
-	r.Cells = append(r.Cells, over)
-	r.Summarize()
-	if len(r.Fits) != 2 {
-		t.Fatalf("%d fits, want 2 (m and two; none for sequential)", len(r.Fits))
-	}
-	m := r.Fits[0]
-	if m.Model != "m" || !m.Available || m.Basis != BasisRelative || !within(m.Amdahl.Serial, 0.1, 0.01) {
-		t.Errorf("fit of m: %+v", m)
-	}
-	if len(m.Points) != 4 || !strings.Contains(strings.Join(m.Notes, ";"), "1 oversubscribed cell(s) left out") {
-		t.Errorf("m: %d points, notes %q", len(m.Points), m.Notes)
-	}
-	if two := r.Fits[1]; two.Available || !strings.Contains(two.Reason, "has 2") {
-		t.Errorf("fit of two: %+v", two)
-	}
-	// The fits travel in the run file, and a file without them still reads.
-	var buf strings.Builder
-	if err := r.Encode(&buf); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`"fits"`, `"serial"`, `"usl_predicted_speedup"`, `"karp_flatt"`} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("run file lacks %s", want)
-		}
-	}
-	got, err := Decode(strings.NewReader(buf.String()))
-	if err != nil || len(got.Fits) != 2 {
-		t.Fatalf("decode: %v, %d fits", err, len(got.Fits))
-	}
-	var old map[string]any
-	json.Unmarshal([]byte(buf.String()), &old)
-	delete(old, "fits")
-	b, _ := json.Marshal(old)
-	if got, err := Decode(strings.NewReader(string(b))); err != nil || got.Fits != nil {
-		t.Fatalf("a version-1 file without fits: %v", err)
 	}
 }
 

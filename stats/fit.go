@@ -1,4 +1,4 @@
-package harness
+package stats
 
 import (
 	"fmt"
@@ -15,28 +15,12 @@ import (
 // MinFitCores is the fewest distinct core counts a scaling fit needs.
 const MinFitCores = 3
 
-// Speedup bases of a Fit.
-const (
-	// BasisRelative fits T(model, 1) / T(model, c): how the model itself
-	// scales, the classical definition of the scaling laws.
-	BasisRelative = "relative"
-	// BasisSequential fits T(sequential) / T(model, c), used when the
-	// model has no c = 1 cell: sequential stands in for T(1).
-	BasisSequential = "sequential"
-)
-
-// Fit is the scaling analysis of one (workload, model, parameters) over
-// its core counts: Amdahl's law, the Universal Scalability Law and the
-// Karp–Flatt metric. Fits with fewer than MinFitCores core counts are not
-// available, and Reason says why; the Karp–Flatt figures of the points are
-// given whenever there is a point with c > 1.
-type Fit struct {
-	Workload string           `json:"workload"`
-	Model    string           `json:"model"`
-	Params   map[string]int64 `json:"params,omitempty"`
-	// Basis says which speedup was fitted: BasisRelative or
-	// BasisSequential.
-	Basis  string     `json:"basis"`
+// ScalingFit is the scaling analysis of speedups measured over core
+// counts: Amdahl's law, the Universal Scalability Law and the Karp–Flatt
+// metric. Fits with fewer than MinFitCores core counts are not available,
+// and Reason says why; the Karp–Flatt figures of the points are given
+// whenever there is a point with c > 1.
+type ScalingFit struct {
 	Points []FitPoint `json:"points"`
 	// Available reports whether Amdahl and USL were fitted.
 	Available bool       `json:"available"`
@@ -46,7 +30,6 @@ type Fit struct {
 	// Predictions are extrapolations of both laws beyond the largest
 	// measured core count (2× and 4× it): predictions, not measurements.
 	Predictions []Prediction `json:"predictions,omitempty"`
-	Notes       []string     `json:"notes,omitempty"`
 }
 
 // FitPoint is one measured core count of a fit.
@@ -120,8 +103,8 @@ func KarpFlatt(psi float64, c int) float64 {
 // (one speedup per core count). Points at c = 1 hold no information for
 // either law (both pass through speedup 1 there) and do not count as
 // degrees of freedom, but they do count as core counts.
-func FitScaling(cores []int, speedups []float64) (Fit, error) {
-	var f Fit
+func FitScaling(cores []int, speedups []float64) (ScalingFit, error) {
+	var f ScalingFit
 	if len(cores) != len(speedups) {
 		return f, fmt.Errorf("fit: %d core counts for %d speedups", len(cores), len(speedups))
 	}
@@ -331,91 +314,4 @@ func uslLinear(cs, ss []float64) (sigma, kappa float64) {
 		return s1, 0
 	}
 	return 0, k2
-}
-
-// computeFits fits every (workload, model, parameters) group of the run's
-// measured cells except sequential. Oversubscribed cells are left out:
-// their speedup is capped by the CPUs, not by the model.
-func computeFits(r *Run) []Fit {
-	type group struct {
-		wl, model string
-		params    map[string]int64
-		cells     []*Cell
-	}
-	var groups []*group
-	byKey := map[string]*group{}
-	for i := range r.Cells {
-		c := &r.Cells[i]
-		if c.Model == "sequential" || c.Failed() || c.Summary == nil {
-			continue
-		}
-		k := c.Workload + "/" + c.Model + "/" + ParamsString(c.Params)
-		g := byKey[k]
-		if g == nil {
-			g = &group{wl: c.Workload, model: c.Model, params: c.Params}
-			byKey[k] = g
-			groups = append(groups, g)
-		}
-		g.cells = append(g.cells, c)
-	}
-	var fits []Fit
-	for _, g := range groups {
-		basis := BasisSequential
-		var one *Cell
-		for _, c := range g.cells {
-			if c.Cores == 1 && c.Tasks > 0 && c.Summary.MedianNs > 0 {
-				basis, one = BasisRelative, c
-			}
-		}
-		var cores []int
-		var sps []float64
-		over := 0
-		for _, c := range g.cells {
-			if c.Oversubscribed {
-				over++
-				continue
-			}
-			sp := c.Summary.Speedup
-			if one != nil && c.Summary.MedianNs > 0 {
-				// T(model, 1), scaled to this cell's tasks, over T(model, c).
-				rel := one.Summary.MedianNs * float64(c.Tasks) / float64(one.Tasks) / c.Summary.MedianNs
-				sp = &rel
-			}
-			if sp == nil || !(*sp > 0) {
-				continue
-			}
-			cores, sps = append(cores, c.Cores), append(sps, *sp)
-		}
-		f, err := FitScaling(cores, sps)
-		if err != nil {
-			f = Fit{Reason: err.Error()}
-		}
-		f.Workload, f.Model, f.Params, f.Basis = g.wl, g.model, g.params, basis
-		if over > 0 {
-			f.Notes = append(f.Notes, fmt.Sprintf("%d oversubscribed cell(s) left out: their speedup is capped by the CPUs", over))
-		}
-		if r.Config.Scaling == "weak" {
-			f.Notes = append(f.Notes, "weak scaling: speedups are scaled speedups; Amdahl assumes fixed total work")
-		}
-		if f.Amdahl != nil && f.Amdahl.Serial == 0 {
-			f.Notes = append(f.Notes, "Amdahl s at its bound 0 (speedup at or above linear)")
-		}
-		fits = append(fits, f)
-	}
-	return fits
-}
-
-// ParamsString formats workload parameters as "k=v,k=v" in key order; ""
-// for none.
-func ParamsString(p map[string]int64) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + strconv.FormatInt(p[k], 10)
-	}
-	return strings.Join(parts, ",")
 }
