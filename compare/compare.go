@@ -7,6 +7,7 @@ import (
 
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
+	"github.com/mpbench/mpbench/stats/infer"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -146,7 +147,7 @@ func Runs(old, new *runfile.Run, opt Options) (*Comparison, error) {
 		}
 	}
 	cmp.Tested = len(ps)
-	for j, p := range stats.Holm(ps) {
+	for j, p := range infer.Holm(ps) {
 		r := &cmp.Rows[idx[j]]
 		r.PHolm = p
 		judge(r, opt.Alpha, opt.Threshold)
@@ -234,12 +235,12 @@ func compareCells(o, n *runfile.Cell, alpha float64) Row {
 	xs, ys := computeTimes(o), computeTimes(n)
 	r.OldMedianNs, r.NewMedianNs = stats.Summarize(xs).Median, stats.Summarize(ys).Median
 	r.Change = r.NewMedianNs/r.OldMedianNs - 1
-	t := stats.UTest(xs, ys, alpha)
+	t := infer.UTest(xs, ys, alpha)
 	r.P, r.tested = t.P, true
 	for _, w := range t.Warnings {
 		r.Notes = append(r.Notes, w.Error())
 	}
-	if lo, hi, ok := stats.RatioCI(xs, ys, 1-alpha); ok {
+	if lo, hi, ok := infer.RatioCI(xs, ys, 1-alpha); ok {
 		lo, hi = lo-1, hi-1
 		r.ChangeLow, r.ChangeHigh, r.CILevel = &lo, &hi, 1-alpha
 	} else {

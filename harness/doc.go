@@ -21,7 +21,7 @@
 //  4. The parent collects the trials, summarizes them (summarize.go, with
 //     package stats), fits the scaling laws per (workload, model) over its
 //     core counts (fits.go: Amdahl, USL, Karp–Flatt through
-//     stats.FitScaling), and rewrites run.json atomically after every
+//     infer.FitScaling), and rewrites run.json atomically after every
 //     cell, so completed cells survive a crash or Ctrl-C.
 //
 // Package harness/gate turns the two-sample tests of package stats into

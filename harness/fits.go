@@ -5,6 +5,7 @@ import (
 
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
+	"github.com/mpbench/mpbench/stats/infer"
 )
 
 // computeFits fits every (workload, model, parameters) group of the run's
@@ -60,7 +61,7 @@ func computeFits(r *runfile.Run) []runfile.Fit {
 			}
 			cores, sps = append(cores, c.Cores), append(sps, *sp)
 		}
-		sf, err := stats.FitScaling(cores, sps)
+		sf, err := infer.FitScaling(cores, sps)
 		if err != nil {
 			sf = stats.ScalingFit{Reason: err.Error()}
 		}

@@ -251,7 +251,7 @@ const (
 )
 
 // Fit is the scaling analysis of one (workload, model, parameters) over
-// its core counts (see stats.FitScaling), with what the fit of a run adds:
+// its core counts (see infer.FitScaling), with what the fit of a run adds:
 // which speedup was fitted and notes on the cells it left out.
 type Fit struct {
 	Workload string           `json:"workload"`

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/stats"
+	"github.com/mpbench/mpbench/stats/infer"
 )
 
 func cellWith(model string, cores, tasks int, ns ...int64) Cell {
@@ -60,7 +61,7 @@ func TestFitsTravelInRunFile(t *testing.T) {
 	for _, c := range cores {
 		sp = append(sp, stats.Amdahl(0.1, float64(c)))
 	}
-	sf, err := stats.FitScaling(cores, sp)
+	sf, err := infer.FitScaling(cores, sp)
 	if err != nil || !sf.Available {
 		t.Fatalf("fit: %v %s", err, sf.Reason)
 	}

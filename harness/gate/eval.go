@@ -6,6 +6,7 @@ import (
 
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
+	"github.com/mpbench/mpbench/stats/infer"
 )
 
 // evaluate compares the figures of targets in cur with base. It is pure:
@@ -26,8 +27,8 @@ func evaluate(base, cur *runfile.Run, targets []target, contention map[string]fl
 		if g.figure == Time {
 			row.Baseline, row.Current = median(bx), median(cx)
 			row.Slowdown = row.Current/row.Baseline - 1
-			row.P = stats.UTest(bx, cx, opt.Alpha).P
-			if lo, hi, ok := stats.RatioCI(bx, cx, 1-opt.Alpha); ok {
+			row.P = infer.UTest(bx, cx, opt.Alpha).P
+			if lo, hi, ok := infer.RatioCI(bx, cx, 1-opt.Alpha); ok {
 				lo, hi = lo-1, hi-1
 				row.CILow, row.CIHigh = &lo, &hi
 			}
@@ -44,11 +45,11 @@ func evaluate(base, cur *runfile.Run, targets []target, contention map[string]fl
 			} else {
 				row.Slowdown = row.Baseline/row.Current - 1
 			}
-			row.P = stats.UTest(bv, cv, opt.Alpha).P
+			row.P = infer.UTest(bv, cv, opt.Alpha).P
 			// Slowdown of T(model)/T(sequential): the model's ratio over
 			// the sequential cell's ratio, each interval at 1 − α/2.
-			a, b, ok1 := stats.RatioCI(bx, cx, 1-opt.Alpha/2)
-			lo, hi, ok2 := stats.RatioCI(times(bs), times(cs), 1-opt.Alpha/2)
+			a, b, ok1 := infer.RatioCI(bx, cx, 1-opt.Alpha/2)
+			lo, hi, ok2 := infer.RatioCI(times(bs), times(cs), 1-opt.Alpha/2)
 			if ok1 && ok2 {
 				l, h := a/hi-1, b/lo-1
 				row.CILow, row.CIHigh = &l, &h
@@ -60,7 +61,7 @@ func evaluate(base, cur *runfile.Run, targets []target, contention map[string]fl
 		rows[i] = row
 		ps, idx = append(ps, row.P), append(idx, i)
 	}
-	for j, p := range stats.Holm(ps) {
+	for j, p := range infer.Holm(ps) {
 		r := &rows[idx[j]]
 		r.PHolm = p
 		r.Regressed = p <= opt.Alpha && r.Slowdown > 0 && r.CILow != nil && *r.CILow > opt.MaxSlowdown

@@ -1,10 +1,12 @@
-package stats
+package infer
 
 import (
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/mpbench/mpbench/stats"
 )
 
 // within reports whether got is within frac of want.
@@ -28,7 +30,7 @@ func TestFitRecoversAmdahl(t *testing.T) {
 	cores := []int{1, 2, 3, 4, 6, 8, 12, 16}
 	for _, s := range []float64{0.02, 0.1, 0.3} {
 		for seed := uint64(1); seed <= 5; seed++ {
-			sp := noisy(func(c float64) float64 { return Amdahl(s, c) }, cores, 0.003, seed)
+			sp := noisy(func(c float64) float64 { return stats.Amdahl(s, c) }, cores, 0.003, seed)
 			f, err := FitScaling(cores, sp)
 			if err != nil || !f.Available {
 				t.Fatalf("s=%v: %v %s", s, err, f.Reason)
@@ -40,18 +42,18 @@ func TestFitRecoversAmdahl(t *testing.T) {
 			if se := f.Amdahl.SerialSE; se == nil || *se <= 0 || math.Abs(f.Amdahl.Serial-s) > 4**se || *f.Amdahl.CILow > f.Amdahl.Serial || *f.Amdahl.CIHigh < f.Amdahl.Serial {
 				t.Errorf("s=%v seed %d: SE %v, CI [%v, %v] does not hold s", s, seed, deref(f.Amdahl.SerialSE), deref(f.Amdahl.CILow), deref(f.Amdahl.CIHigh))
 			}
-			// An Amdahl curve is a USL curve with κ = 0 and σ = s: the
+			// An stats.Amdahl curve is a stats.USL curve with κ = 0 and σ = s: the
 			// coherency term stays below a tenth of the contention term
 			// at 16 cores.
 			if !within(f.USL.Sigma, s, 0.05) || f.USL.Kappa*16 > 0.1*s {
-				t.Errorf("s=%v seed %d: USL σ=%v κ=%v, want σ≈s, κ≈0", s, seed, f.USL.Sigma, f.USL.Kappa)
+				t.Errorf("s=%v seed %d: stats.USL σ=%v κ=%v, want σ≈s, κ≈0", s, seed, f.USL.Sigma, f.USL.Kappa)
 			}
 		}
 	}
 	// Exact data: the fit is exact and its SE vanishes.
-	f, _ := FitScaling([]int{1, 2, 4, 8}, []float64{1, Amdahl(0.2, 2), Amdahl(0.2, 4), Amdahl(0.2, 8)})
+	f, _ := FitScaling([]int{1, 2, 4, 8}, []float64{1, stats.Amdahl(0.2, 2), stats.Amdahl(0.2, 4), stats.Amdahl(0.2, 8)})
 	if !within(f.Amdahl.Serial, 0.2, 1e-6) || *f.Amdahl.SerialSE > 1e-6 {
-		t.Errorf("exact Amdahl: s=%v SE=%v", f.Amdahl.Serial, *f.Amdahl.SerialSE)
+		t.Errorf("exact stats.Amdahl: s=%v SE=%v", f.Amdahl.Serial, *f.Amdahl.SerialSE)
 	}
 }
 
@@ -60,7 +62,7 @@ func TestFitRecoversUSL(t *testing.T) {
 	cases := []struct{ sigma, kappa float64 }{{0.05, 0.002}, {0.02, 0.0005}, {0.1, 0.001}}
 	for _, tc := range cases {
 		for seed := uint64(1); seed <= 5; seed++ {
-			sp := noisy(func(c float64) float64 { return USL(tc.sigma, tc.kappa, c) }, cores, 0.001, seed)
+			sp := noisy(func(c float64) float64 { return stats.USL(tc.sigma, tc.kappa, c) }, cores, 0.001, seed)
 			f, err := FitScaling(cores, sp)
 			if err != nil || !f.Available {
 				t.Fatalf("%+v: %v %s", tc, err, f.Reason)
@@ -79,16 +81,16 @@ func TestFitRecoversUSL(t *testing.T) {
 			if len(f.Predictions) != 2 || f.Predictions[0].Cores != 128 || f.Predictions[1].Cores != 256 {
 				t.Fatalf("predictions %+v, want at 128 and 256 cores", f.Predictions)
 			}
-			if want := USL(tc.sigma, tc.kappa, 128); !within(f.Predictions[0].USL, want, 0.05) {
-				t.Errorf("%+v: predicted USL at 128 = %v, want %v", tc, f.Predictions[0].USL, want)
+			if want := stats.USL(tc.sigma, tc.kappa, 128); !within(f.Predictions[0].USL, want, 0.05) {
+				t.Errorf("%+v: predicted stats.USL at 128 = %v, want %v", tc, f.Predictions[0].USL, want)
 			}
 		}
 	}
 }
 
 func TestKarpFlatt(t *testing.T) {
-	// For Amdahl data the Karp–Flatt metric is s at every c.
-	f, err := FitScaling([]int{1, 2, 4}, []float64{1, Amdahl(0.25, 2), Amdahl(0.25, 4)})
+	// For stats.Amdahl data the Karp–Flatt metric is s at every c.
+	f, err := FitScaling([]int{1, 2, 4}, []float64{1, stats.Amdahl(0.25, 2), stats.Amdahl(0.25, 4)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +103,8 @@ func TestKarpFlatt(t *testing.T) {
 		}
 	}
 	// Perfect speedup: e = 0.
-	if e := KarpFlatt(4, 4); e != 0 {
-		t.Errorf("KarpFlatt(4, 4) = %v", e)
+	if e := stats.KarpFlatt(4, 4); e != 0 {
+		t.Errorf("stats.KarpFlatt(4, 4) = %v", e)
 	}
 }
 
