@@ -21,13 +21,6 @@ const drawCommand = "mpbench-draw"
 // the one on PATH.
 const envDraw = "MPBENCH_DRAW"
 
-// Reports are drawn by a second executable, mpbench-draw, run as a child
-// of mpbench. mpbench itself does not link the plotting library: every
-// worker process of the process models is a fresh exec of mpbench, and
-// with gonum/plot, its fonts and its PDF and LaTeX back ends linked in,
-// the executable was 23 MB and each worker took 0.7–1.0 ms longer to
-// start (exec and package initialisation) before it could take a task.
-
 // findDrawer returns the path of mpbench-draw (see findCompanion).
 func findDrawer() (string, error) {
 	return findCompanion(drawCommand, envDraw, "drawing a report")
