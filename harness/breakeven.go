@@ -3,12 +3,14 @@ package harness
 import (
 	"fmt"
 	"sort"
+
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // breakEven finds, for each workload whose run sweeps exactly one
 // parameter, the break-even value of that parameter per model.
-func breakEven(r *Run) []BreakEven {
-	var out []BreakEven
+func breakEven(r *runfile.Run) []runfile.BreakEven {
+	var out []runfile.BreakEven
 	for _, w := range r.Config.Workloads {
 		sw := r.Config.Sweeps[w]
 		if len(sw) != 1 {
@@ -43,7 +45,7 @@ func breakEven(r *Run) []BreakEven {
 				}
 			}
 			sort.Slice(pts, func(i, j int) bool { return pts[i].v < pts[j].v })
-			be := BreakEven{Workload: w, Param: param, Model: m, Cores: top}
+			be := runfile.BreakEven{Workload: w, Param: param, Model: m, Cores: top}
 			idx := len(pts)
 			for i := len(pts) - 1; i >= 0 && pts[i].sp > 1; i-- {
 				idx = i

@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/stats"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
 
-// CellRoleName is the worker role of the cell runner.
+// CellRoleName is the proc role of the cell runner.
 const CellRoleName = "cell"
 
 // CellSpec is what the parent sends a cell runner.
@@ -50,9 +52,9 @@ const MinTrials = 3
 
 // cellMsg is one line the cell runner writes back.
 type cellMsg struct {
-	Type   string `json:"type"` // "start", "trial", "done", "error"
-	Warmup bool   `json:"warmup,omitempty"`
-	Trial  *Trial `json:"trial,omitempty"`
+	Type   string         `json:"type"` // "start", "trial", "done", "error"
+	Warmup bool           `json:"warmup,omitempty"`
+	Trial  *runfile.Trial `json:"trial,omitempty"`
 	// start
 	CPUs       string `json:"cpus,omitempty"`
 	GOMAXPROCS int    `json:"gomaxprocs,omitempty"`
@@ -130,7 +132,7 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 	for n := 0; ; n++ {
 		if spec.TargetCI > 0 {
 			if n >= minTargetTrials {
-				d := Summarize(computes)
+				d := stats.Summarize(computes)
 				if (d.CIHigh-d.CILow)/2 <= spec.TargetCI*d.Median {
 					stopped = "target-ci"
 					break
@@ -170,12 +172,12 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 const (
 	// minTargetTrials is the fewest trials with a 95 % CI of the median.
 	minTargetTrials = 6
-	// maxTargetTrials bounds --target-ci without --max-time.
+	// maxTargetTrials bounds a CI target without a time limit (MaxTimeNs).
 	maxTargetTrials = 10000
 )
 
 // trial runs one trial: setup, compute, validation, teardown.
-func trial(ctx context.Context, m models.Model, cfg models.Config) (*Trial, error) {
+func trial(ctx context.Context, m models.Model, cfg models.Config) (*runfile.Trial, error) {
 	// Start every trial from a collected heap, outside the timed phases
 	// (testing.B does the same before each benchmark).
 	runtime.GC()
@@ -207,14 +209,14 @@ func trial(ctx context.Context, m models.Model, cfg models.Config) (*Trial, erro
 	// CPU time: the runner plus every descendant reaped in this trial,
 	// whoever reaped it (a Python interpreter reaps its own workers).
 	// Memory: the runner's peak plus the sum of the peaks of the children
-	// package worker reaped, or the largest child's peak when that is
-	// larger (a child started outside it).
+	// proc reaped, or the largest child's peak when that is larger (a
+	// child started outside proc).
 	childRSS := max(r1.MaxRSSSum-r0.MaxRSSSum, k1.maxRSS)
 	setup, compute, teardown := t1.Sub(t0), t2.Sub(t1), t4.Sub(t3)
 	if ph := out.Phases; ph != nil {
 		setup, compute, teardown = ph.Setup, ph.Compute, ph.Teardown
 	}
-	return &Trial{
+	return &runfile.Trial{
 		SetupNs:      setup.Nanoseconds(),
 		ComputeNs:    compute.Nanoseconds(),
 		TeardownNs:   teardown.Nanoseconds(),
@@ -272,10 +274,10 @@ type CellOptions struct {
 // RunCell runs spec in a fresh cell runner confined to opt.CPUs and returns
 // the cell record. A failure of the cell is recorded in Cell.Error, not
 // returned; the error return is for cancellation (ctx done) only.
-func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) {
-	cell := Cell{
+func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (runfile.Cell, error) {
+	cell := runfile.Cell{
 		Workload: spec.Workload, Model: spec.Model, Cores: spec.Cores, Params: spec.Params,
-		Oversubscribed: opt.Oversubscribed, TrialsPlanned: spec.Trials, Trials: []Trial{},
+		Oversubscribed: opt.Oversubscribed, TrialsPlanned: spec.Trials, Trials: []runfile.Trial{},
 	}
 	start := time.Now()
 	defer func() { cell.WallNs = time.Since(start).Nanoseconds() }()
@@ -291,9 +293,9 @@ func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) 
 		cell.Error = err.Error()
 		return cell, nil
 	}
-	// On Ctrl-C or --timeout the runner gets SIGTERM first, so the model's
-	// teardown reaps its workers and removes its files; a runner that
-	// does not exit in time is killed with its group.
+	// On Ctrl-C or the timeout the runner gets SIGTERM first, so the
+	// model's teardown reaps its workers and removes its files; a runner
+	// that does not exit in time is killed with its group.
 	stop := context.AfterFunc(cctx, func() { p.Stop(RunnerGrace) })
 	defer stop()
 	if opt.OnStart != nil {
@@ -334,7 +336,7 @@ func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (Cell, error) 
 	case ctx.Err() != nil:
 		return cell, ctx.Err()
 	case cctx.Err() != nil:
-		cell.Error = fmt.Sprintf("timed out after %v (--timeout) in trial %d of %d", opt.Timeout, len(cell.Trials)+1, spec.Trials)
+		cell.Error = fmt.Sprintf("timed out after %v (the cell's time limit) in trial %d of %d", opt.Timeout, len(cell.Trials)+1, spec.Trials)
 	case runnerErr != "":
 		cell.Error = runnerErr
 	case werr != nil:

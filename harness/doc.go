@@ -1,5 +1,6 @@
-// Package harness plans and runs sweeps, and turns their timings into
-// statistics and run files.
+// Package harness plans and runs sweeps: it expands a plan into cells, runs
+// each cell in a cell runner, and fills the run file (package runfile) with
+// the trials and their summaries.
 //
 // The flow of one run:
 //
@@ -17,14 +18,20 @@
 //     and peak memory of the runner and every child it reaped, and checks
 //     the results against the workload's reference checksum between compute
 //     and teardown, outside every timed phase. A mismatch fails the cell.
-//  4. The parent collects the trials, summarizes them (stats.go), fits
-//     the scaling laws per (workload, model) over its core counts
-//     (fit.go: Amdahl, USL, Karp–Flatt), and rewrites run.json atomically
-//     after every cell, so completed cells survive a crash or Ctrl-C.
+//  4. The parent collects the trials, summarizes them (summarize.go, with
+//     package stats), fits the scaling laws per (workload, model) over its
+//     core counts (fits.go: Amdahl, USL, Karp–Flatt through
+//     infer.FitScaling), and rewrites run.json atomically after every
+//     cell, so completed cells survive a crash or Ctrl-C.
 //
-// Two runs are compared cell by cell with compare.go (Mann–Whitney U,
-// Holm–Bonferroni, a confidence interval for each change); package
-// harness/gate turns that into regression gates for go test.
+// Package harness/gate turns the two-sample tests of package stats into
+// regression gates for go test; package compare compares two saved runs
+// cell by cell.
 //
-// This package never prints, parses flags or exits: cmd/mpbench does.
+// This package never prints, reads flags or exits, and never spells a
+// flag. ParseCores, ParseModels, ParseList and ParseParams read the specs
+// a caller got from its user; what they, Plan.Check and PrepareDir reject
+// is an *InputError that names the input in harness's words
+// (`cores spec "0": …`) and wraps ErrUsage. cmd/mpbench names each input
+// by its flag through InputError.Message (`--cores "0": …`).
 package harness

@@ -16,6 +16,7 @@ import (
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -105,18 +106,53 @@ func TestParseCores(t *testing.T) {
 		}
 	}
 	bad := []struct{ spec, want string }{
-		{"0", "core counts start at 1"},
+		{"0", `cores spec "0": core counts start at 1`},
 		{"3..1", "runs backwards"},
-		{"a", `"a" is not a core count`},
-		{"1..999", "999 cores asked for, but only 2 CPUs are available"},
-		{"", "--cores is empty"},
+		{"a", `cores spec "a": "a" is not a core count`},
+		{"1..999", "999 cores asked for, but only 2 CPUs are available to this process; use at most 2 or allow oversubscription"},
+		{"", "cores spec: empty"},
 		{"1,,2", `"" is not a core count`},
 	}
 	for _, b := range bad {
 		_, err := ParseCores(b.spec, 2, false)
-		if err == nil || !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), b.want) {
-			t.Errorf("ParseCores(%q) err = %v, want usage error containing %q", b.spec, err, b.want)
-		}
+		checkInputError(t, err, InputCores, b.want)
+	}
+}
+
+// checkInputError fails t unless err is an *InputError of input, wrapping
+// ErrUsage, whose message contains want and spells no flag.
+func checkInputError(t *testing.T, err error, input Input, want string) {
+	t.Helper()
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Input != input || !errors.Is(err, ErrUsage) {
+		t.Errorf("err = %#v, want an *InputError of %s", err, input)
+		return
+	}
+	if msg := err.Error(); !strings.Contains(msg, want) || strings.Contains(msg, "--") {
+		t.Errorf("err = %q, want it to contain %q and no flag", msg, want)
+	}
+}
+
+// TestInputErrorMessage checks that a caller can name every input of a
+// message its own way, the inputs a reason refers to included.
+func TestInputErrorMessage(t *testing.T) {
+	p := testPlan("goroutines")
+	p.Trials, p.Rounds = 3, 5
+	err := p.Check(testRegistry)
+	const harnessWords = "trials 3: fewer than rounds 5: every round needs a trial of every cell"
+	if err == nil || err.Error() != harnessWords {
+		t.Fatalf("Error() = %v, want %q", err, harnessWords)
+	}
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("%T is not an *InputError", err)
+	}
+	flag := func(in Input) string { return "--" + strings.ReplaceAll(string(in), " ", "-") }
+	if got, want := ie.Message(flag), "--trials 3: fewer than --rounds 5: every round needs a trial of every cell"; got != want {
+		t.Errorf("Message(flag) = %q, want %q", got, want)
+	}
+	if _, err := ParseCores("1..3", 2, false); err == nil || !strings.HasSuffix(err.(*InputError).Message(flag), "use at most 2 or allow --oversubscription") {
+		t.Errorf("ParseCores: %v, want the oversubscription input named by the caller", err)
 	}
 }
 
@@ -132,68 +168,23 @@ func equalInts(a, b []int) bool {
 	return true
 }
 
-func TestSummarize(t *testing.T) {
-	xs := []float64{10, 12, 11, 13, 9, 10, 11, 12, 10, 100}
-	d := Summarize(xs)
-	if d.N != 10 || d.Min != 9 || d.Max != 100 || d.Median != 11 {
-		t.Fatalf("min/max/median = %v/%v/%v", d.Min, d.Max, d.Median)
-	}
-	if math.Abs(d.Mean-19.8) > 1e-9 {
-		t.Errorf("mean = %v, want 19.8", d.Mean)
-	}
-	// n = 10: the 95 % CI of the median is [x(2), x(9)] with coverage
-	// 1 − 2·11/1024.
-	if d.CILow != 10 || d.CIHigh != 13 || math.Abs(d.CILevel-(1-22.0/1024)) > 1e-12 {
-		t.Errorf("CI = [%v, %v] level %v", d.CILow, d.CIHigh, d.CILevel)
-	}
-	if d.Outliers != 1 {
-		t.Errorf("outliers = %d, want 1 (the 100)", d.Outliers)
-	}
-	if d.CV < 1 {
-		t.Errorf("CV = %v, want > 1 with the outlier", d.CV)
-	}
-	small := Summarize([]float64{3, 1, 2})
-	if small.CILow != 1 || small.CIHigh != 3 || small.CILevel >= 0.95 {
-		t.Errorf("3 samples: CI [%v, %v] level %v, want min..max below 95%%", small.CILow, small.CIHigh, small.CILevel)
-	}
-}
-
-func TestMedianCICoverage(t *testing.T) {
-	for n := 6; n <= 60; n++ {
-		lo, hi, level := medianCI(n, 0.95)
-		if level < 0.95 || lo < 0 || hi >= n || lo > hi || lo+hi != n-1 {
-			t.Fatalf("n=%d: [%d, %d] level %v", n, lo, hi, level)
-		}
-		// The next narrower interval must fall below 95 %.
-		if lo+1 <= hi-1 {
-			var cdf float64
-			for k := 0; k <= lo+1; k++ {
-				cdf += binomPMF(n, k)
-			}
-			if 1-2*cdf >= 0.95 {
-				t.Fatalf("n=%d: interval not the narrowest", n)
-			}
-		}
-	}
-}
-
-func cellWith(model string, cores, tasks int, ns ...int64) Cell {
-	c := Cell{Workload: "w", Model: model, Cores: cores, Tasks: tasks}
+func cellWith(model string, cores, tasks int, ns ...int64) runfile.Cell {
+	c := runfile.Cell{Workload: "w", Model: model, Cores: cores, Tasks: tasks}
 	for _, x := range ns {
-		c.Trials = append(c.Trials, Trial{ComputeNs: x})
+		c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
 	}
 	return c
 }
 
 func TestDerivedFigures(t *testing.T) {
-	r := &Run{Cells: []Cell{
+	r := &runfile.Run{Cells: []runfile.Cell{
 		cellWith("sequential", 1, 1000, 1000_000, 1000_000, 1000_000),
 		cellWith("m", 1, 1000, 1100_000, 1100_000, 1100_000),
 		cellWith("m", 2, 1000, 550_000, 550_000, 550_000),
 		// weak scaling: twice the tasks in 1.1 ms on 2 cores.
 		cellWith("weak", 2, 2000, 1100_000, 1100_000, 1100_000),
 	}}
-	r.Summarize()
+	Summarize(r)
 	if b := r.Cells[0].Summary; b.Speedup == nil || *b.Speedup != 1 || *b.Efficiency != 1 || *b.OverheadNsPerTask != 0 {
 		t.Errorf("the baseline against itself: speedup %v", b.Speedup)
 	}
@@ -216,40 +207,10 @@ func TestDerivedFigures(t *testing.T) {
 }
 
 func TestNoisyCellWarns(t *testing.T) {
-	r := &Run{Cells: []Cell{cellWith("sequential", 1, 10, 100, 150, 100, 200, 100, 90, 100, 100, 110, 100)}}
-	r.Summarize()
+	r := &runfile.Run{Cells: []runfile.Cell{cellWith("sequential", 1, 10, 100, 150, 100, 200, 100, 90, 100, 100, 110, 100)}}
+	Summarize(r)
 	if w := strings.Join(r.Cells[0].Warnings, ";"); !strings.Contains(w, "noisy: CV") {
 		t.Fatalf("warnings = %q, want a noisy warning", w)
-	}
-}
-
-func TestRunFileRoundTrip(t *testing.T) {
-	dir := t.TempDir()
-	r := &Run{Schema: Schema, Version: SchemaVersion, Status: "complete", Cells: []Cell{cellWith("sequential", 1, 10, 5, 6, 7)}}
-	r.Summarize()
-	if err := r.Save(dir); err != nil {
-		t.Fatal(err)
-	}
-	got, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got.Cells) != 1 || got.Cells[0].Summary.MedianNs != 6 || got.Cells[0].Trials[2].ComputeNs != 7 {
-		t.Fatalf("round trip lost data: %+v", got.Cells)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("folder holds %d entries, want run.json alone", len(entries))
-	}
-	for _, bad := range []struct{ body, want string }{
-		{`{"schema":"mpbench.run","version":99}`, "schema version 99"},
-		{`{"schema":"other","version":1}`, `schema is "other"`},
-		{`not json`, "not an mpbench run file"},
-	} {
-		_, err := Decode(strings.NewReader(bad.body))
-		if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("Decode(%s) = %v, want %q", bad.body, err, bad.want)
-		}
 	}
 }
 
@@ -377,7 +338,7 @@ func testPlan(modelNames ...string) *Plan {
 func TestExecuteGoesOnAfterAFailedCell(t *testing.T) {
 	dir := t.TempDir()
 	// The table has a model the run lacks and lacks one it has (wrong).
-	table := []ModelInfo{
+	table := []runfile.ModelInfo{
 		{Name: "goroutines", Family: "go", Color: "#0072b2", Marker: "square"},
 		{Name: "absent", Family: "go", Color: "#000000", Marker: "circle"},
 		{Name: "sequential", Family: "go", Twin: "py-sequential", Color: "#222222", Marker: "circle"},
@@ -386,11 +347,11 @@ func TestExecuteGoesOnAfterAFailedCell(t *testing.T) {
 	if !errors.Is(err, ErrCellsFailed) {
 		t.Fatalf("err = %v, want ErrCellsFailed", err)
 	}
-	saved, lerr := Load(dir)
+	saved, lerr := runfile.Load(dir)
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
-	if want := []ModelInfo{table[0], table[2]}; !slices.Equal(saved.Models, want) {
+	if want := []runfile.ModelInfo{table[0], table[2]}; !slices.Equal(saved.Models, want) {
 		t.Errorf("run file records models %+v, want the table's entries of the models that ran, in table order: %+v", saved.Models, want)
 	}
 	// Per workload: sequential (added), wrong, goroutines.
@@ -430,7 +391,7 @@ func TestExecuteInterrupted(t *testing.T) {
 	if !errors.Is(err, ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
-	saved, lerr := Load(dir)
+	saved, lerr := runfile.Load(dir)
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
@@ -446,24 +407,24 @@ func TestExecuteInterrupted(t *testing.T) {
 
 func TestPlanCheck(t *testing.T) {
 	cases := []struct {
-		name string
-		edit func(p *Plan)
-		want string
+		name  string
+		edit  func(p *Plan)
+		input Input
+		want  string
 	}{
-		{"trials", func(p *Plan) { p.Trials = 0 }, "--trials 0"},
-		{"warmup", func(p *Plan) { p.Warmup = -1 }, "--warmup -1"},
-		{"model", func(p *Plan) { p.Models = []string{"nope"} }, `unknown model "nope" (valid: sequential, goroutines`},
-		{"scaling", func(p *Plan) { p.Scaling = "wide" }, "accepted: strong, weak"},
-		{"param for absent workload", func(p *Plan) { p.Params["pow"] = map[string]int64{"tasks": 3} }, "workload pow is not in this run"},
+		{"trials", func(p *Plan) { p.Trials = 0 }, InputTrials, "trials 0: at least 1 trial per cell"},
+		{"warmup", func(p *Plan) { p.Warmup = -1 }, InputWarmup, "warm-ups -1: cannot be negative"},
+		{"model", func(p *Plan) { p.Models = []string{"nope"} }, InputModels, `models: unknown model "nope" (valid: sequential, goroutines`},
+		{"scaling", func(p *Plan) { p.Scaling = "wide" }, InputScaling, `scaling "wide": accepted: strong, weak`},
+		{"param for absent workload", func(p *Plan) { p.Params["pow"] = map[string]int64{"tasks": 3} }, InputParams, "sets pow.*, but workload pow is not in this run (workloads "},
+		{"timeout", func(p *Plan) { p.Timeout = 0 }, InputTimeout, "timeout 0s: must be positive"},
+		{"target CI", func(p *Plan) { p.TargetCI = 2 }, InputTargetCI, "target CI 2: a fraction between 0 and 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := testPlan("goroutines")
 			c.edit(p)
-			err := p.Check(testRegistry)
-			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v, want usage error with %q", err, c.want)
-			}
+			checkInputError(t, p.Check(testRegistry), c.input, c.want)
 		})
 	}
 }
@@ -481,9 +442,8 @@ func TestParseParams(t *testing.T) {
 		{"cpu.n=abc", "is not an integer"},
 	} {
 		_, _, err := ParseParams([]string{bad.spec})
-		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("ParseParams(%q) = %v, want %q", bad.spec, err, bad.want)
-		}
+		checkInputError(t, err, InputParams, "parameter "+strconv.Quote(bad.spec)+": ")
+		checkInputError(t, err, InputParams, bad.want)
 	}
 }
 
@@ -496,9 +456,10 @@ func TestPrepareDir(t *testing.T) {
 	file := filepath.Join(root, "afile")
 	os.WriteFile(file, nil, 0o644)
 	_, err = PrepareDir(filepath.Join(file, "sub", "run"), root, time.Now(), "h")
-	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "cannot write there") {
-		t.Fatalf("err = %v", err)
-	}
+	checkInputError(t, err, InputOut, "run folder "+filepath.Join(file, "sub", "run")+": cannot write there")
+	// Without a folder given, the folder of run folders is to blame.
+	_, err = PrepareDir("", file, time.Now(), "h")
+	checkInputError(t, err, InputResults, "cannot write there")
 }
 
 // TestPhasesAreAttributed checks that time spent in setup and teardown, and

@@ -23,7 +23,7 @@ type Plan struct {
 	// cells (and its own sequential baseline).
 	Sweeps map[string]map[string][]int64
 	Rounds int
-	// Seed orders the visits of --rounds; recorded in the run file.
+	// Seed orders the visits of the rounds; recorded in the run file.
 	Seed          int64
 	TargetCI      float64
 	MaxTime       time.Duration
@@ -36,12 +36,13 @@ type Plan struct {
 	Oversubscribe bool
 }
 
-// Scalings are the accepted --scaling values.
+// Scalings are the accepted values of Plan.Scaling.
 var Scalings = []string{"strong", "weak"}
 
-// ParseList splits a comma-separated list, expanding "all" to every valid
-// name and rejecting unknown names with the valid ones listed.
-func ParseList(flag, spec string, valid []string) ([]string, error) {
+// ParseList splits a comma-separated list of names for input in,
+// expanding "all" to every valid name and rejecting unknown names with the
+// valid ones listed.
+func ParseList(in Input, spec string, valid []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	add := func(n string) {
@@ -60,7 +61,7 @@ func ParseList(flag, spec string, valid []string) ([]string, error) {
 		case contains(valid, name):
 			add(name)
 		default:
-			return nil, usageError("--%s: unknown %q (valid: %s, or all)", flag, name, strings.Join(valid, ", "))
+			return nil, badInput(in, "", "unknown %q (valid: %s, or all)", name, strings.Join(valid, ", "))
 		}
 	}
 	return out, nil
@@ -75,8 +76,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// ParseModels parses --models: names, and the families "go" (every Go
-// model), "py" (the Python reference models) and "all".
+// ParseModels parses a list of models: names, and the families "go"
+// (every Go model), "py" (the Python reference models) and "all".
 func ParseModels(spec string, reg models.Registry) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
@@ -103,7 +104,7 @@ func ParseModels(spec string, reg models.Registry) ([]string, error) {
 					fams = append(fams, f)
 				}
 			}
-			return nil, usageError("--models: unknown %q (valid: %s, or %s)", name, strings.Join(reg.Names(), ", "), strings.Join(fams, ", "))
+			return nil, badInput(InputModels, "", "unknown %q (valid: %s, or %s)", name, strings.Join(reg.Names(), ", "), strings.Join(fams, ", "))
 		}
 		for _, a := range add {
 			if !seen[a] {
@@ -115,7 +116,7 @@ func ParseModels(spec string, reg models.Registry) ([]string, error) {
 	return out, nil
 }
 
-// ParseParams parses --param values: workload.key=value, or a sweep
+// ParseParams parses parameter specs: workload.key=value, or a sweep
 // workload.key=a..b/xK (geometric: a, a·K, … ≤ b) or a..b/+K (arithmetic).
 // Values are integers; underscores and an exponent are accepted (1_000_000,
 // 1e6). It returns the fixed overrides and the sweeps apart.
@@ -125,19 +126,19 @@ func ParseParams(specs []string) (fixed map[string]map[string]int64, sweeps map[
 		key, val, ok := strings.Cut(spec, "=")
 		wl, name, ok2 := strings.Cut(key, ".")
 		if !ok || !ok2 || wl == "" || name == "" {
-			return nil, nil, usageError("--param %q: want workload.key=value or workload.key=a..b/xK, e.g. cpu.n=200000", spec)
+			return nil, nil, badInput(InputParams, strconv.Quote(spec), "want workload.key=value or workload.key=a..b/xK, e.g. cpu.n=200000")
 		}
 		w, err := workloads.Lookup(wl)
 		if err != nil {
-			return nil, nil, usageError("--param %q: %v", spec, err)
+			return nil, nil, badInput(InputParams, strconv.Quote(spec), "%v", err)
 		}
 		values, err := parseValues(val)
 		if err != nil {
-			return nil, nil, usageError("--param %q: %v", spec, err)
+			return nil, nil, badInput(InputParams, strconv.Quote(spec), "%v", err)
 		}
 		for _, v := range values {
 			if _, err := w.Resolve(map[string]int64{name: v}); err != nil {
-				return nil, nil, usageError("--param %q: %v", spec, strings.TrimPrefix(err.Error(), workloads.ErrBadParam.Error()+": "))
+				return nil, nil, badInput(InputParams, strconv.Quote(spec), "%s", strings.TrimPrefix(err.Error(), workloads.ErrBadParam.Error()+": "))
 			}
 		}
 		if len(values) == 1 && !strings.Contains(val, "..") {
@@ -227,65 +228,65 @@ func (p *Plan) Check(reg models.Registry) error {
 		return usageError("no core counts to run")
 	}
 	if p.Trials < 1 {
-		return usageError("--trials %d: at least 1 trial per cell", p.Trials)
+		return badInput(InputTrials, fmt.Sprint(p.Trials), "at least 1 trial per cell")
 	}
 	if p.Warmup < 0 {
-		return usageError("--warmup %d: warm-ups cannot be negative (0 or more)", p.Warmup)
+		return badInput(InputWarmup, fmt.Sprint(p.Warmup), "cannot be negative (0 or more)")
 	}
 	if p.Chunk < 0 {
-		return usageError("--chunk %d: 0 (automatic) or a positive task count", p.Chunk)
+		return badInput(InputChunk, fmt.Sprint(p.Chunk), "0 (automatic) or a positive task count")
 	}
 	if p.Timeout <= 0 {
-		return usageError("--timeout %v: must be positive, e.g. 5m", p.Timeout)
+		return badInput(InputTimeout, fmt.Sprint(p.Timeout), "must be positive, e.g. 5m")
 	}
 	if p.CellBudget < 0 {
-		return usageError("--cell-budget %v: 0 (none) or a positive duration", p.CellBudget)
+		return badInput(InputCellBudget, fmt.Sprint(p.CellBudget), "0 (none) or a positive duration")
 	}
 	if !contains(Scalings, p.Scaling) {
-		return usageError("--scaling %q: accepted: %s", p.Scaling, strings.Join(Scalings, ", "))
+		return badInput(InputScaling, strconv.Quote(p.Scaling), "accepted: %s", strings.Join(Scalings, ", "))
 	}
 	if len(p.Models) == 0 || len(p.Workloads) == 0 {
 		return usageError("no models or no workloads to run")
 	}
 	for _, m := range p.Models {
 		if _, err := reg.Lookup(m); err != nil {
-			return usageError("--models: %v", err)
+			return badInput(InputModels, "", "%v", err)
 		}
 	}
 	for _, w := range p.Workloads {
 		wl, err := workloads.Lookup(w)
 		if err != nil {
-			return usageError("--workloads: %v", err)
+			return badInput(InputWorkloads, "", "%v", err)
 		}
 		if _, err := wl.Resolve(p.Params[w]); err != nil {
-			return usageError("--param: %v", err)
+			return badInput(InputParams, "", "%v", err)
 		}
 	}
 	for w, sw := range p.Sweeps {
 		if !contains(p.Workloads, w) {
-			return usageError("--param sweeps %s.*, but workload %s is not in this run (--workloads %s)", w, w, strings.Join(p.Workloads, ","))
+			return badInput(InputParams, "", "sweeps %s.*, but workload %s is not in this run (%s %s)", w, w, InputWorkloads, strings.Join(p.Workloads, ","))
 		}
 		for k := range sw {
 			if _, dup := p.Params[w][k]; dup {
-				return usageError("--param %s.%s is given both as a value and as a sweep", w, k)
+				return badInput(InputParams, w+"."+k, "given both as a value and as a sweep")
 			}
 		}
 	}
 	if p.Rounds < 1 {
-		return usageError("--rounds %d: at least 1", p.Rounds)
+		return badInput(InputRounds, fmt.Sprint(p.Rounds), "at least 1")
 	}
 	if p.Trials < p.Rounds && p.TargetCI == 0 {
-		return usageError("--trials %d is fewer than --rounds %d: every round needs a trial of every cell", p.Trials, p.Rounds)
+		return badInput(InputTrials, fmt.Sprint(p.Trials), "fewer than %s %d: every round needs a trial of every cell", InputRounds, p.Rounds)
 	}
 	if p.TargetCI < 0 || p.TargetCI >= 1 {
-		return usageError("--target-ci %g: a fraction between 0 and 1, e.g. 2%%", p.TargetCI)
+		return badInput(InputTargetCI, fmt.Sprint(p.TargetCI), "a fraction between 0 and 1, e.g. 2%%")
 	}
 	if p.MaxTime < 0 {
-		return usageError("--max-time %v: 0 (none) or a positive duration", p.MaxTime)
+		return badInput(InputMaxTime, fmt.Sprint(p.MaxTime), "0 (none) or a positive duration")
 	}
 	for w := range p.Params {
 		if !contains(p.Workloads, w) {
-			return usageError("--param sets %s.*, but workload %s is not in this run (--workloads %s)", w, w, strings.Join(p.Workloads, ","))
+			return badInput(InputParams, "", "sets %s.*, but workload %s is not in this run (%s %s)", w, w, InputWorkloads, strings.Join(p.Workloads, ","))
 		}
 	}
 	return nil

@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 	"golang.org/x/sys/unix"
 )
@@ -44,7 +46,7 @@ type Options struct {
 	// Dir is the run folder; run.json is rewritten there after every cell.
 	Dir string
 	// Env is recorded in the run file (see CollectEnv).
-	Env Env
+	Env runfile.Env
 	// Progress, when set, is called from the running goroutine.
 	Progress func(Progress)
 	// OnCellStart, when set, gets each cell runner's PID.
@@ -52,14 +54,14 @@ type Options struct {
 	// Table is the model table as the run file records it
 	// (models/all.Infos): Execute records the entries of the models that
 	// run in Run.Models, in table order. Optional.
-	Table []ModelInfo
+	Table []runfile.ModelInfo
 }
 
 // Execute runs the plan cell by cell and returns the run. After every cell
 // the run file is rewritten atomically. It returns ErrInterrupted when ctx
 // is cancelled and ErrCellsFailed when any cell failed; the run is returned
 // (and saved) in both cases.
-func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
+func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error) {
 	if _, err := opt.Registry.Lookup("sequential"); err != nil {
 		return nil, fmt.Errorf("harness: the registry has no sequential baseline")
 	}
@@ -72,13 +74,13 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 		return nil, err
 	}
 	// Leave out models that cannot run here, saying why, once.
-	var skipped []Skip
+	var skipped []runfile.Skip
 	var keep []string
 	for _, name := range plan.Models {
 		m, _ := opt.Registry.Lookup(name)
 		if a, ok := m.(models.Availability); ok {
 			if err := a.Available(); err != nil {
-				skipped = append(skipped, Skip{Model: name, Reason: err.Error()})
+				skipped = append(skipped, runfile.Skip{Model: name, Reason: err.Error()})
 				continue
 			}
 		}
@@ -92,17 +94,17 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := &Run{
-		Schema: Schema, Version: SchemaVersion, Env: opt.Env, Status: "running",
+	run := &runfile.Run{
+		Schema: runfile.Schema, Version: runfile.SchemaVersion, Env: opt.Env, Status: "running",
 		Started: time.Now().UTC().Format(time.RFC3339),
-		Config: Config{
+		Config: runfile.Config{
 			Cores: plan.Cores, Models: plan.Models, Workloads: plan.Workloads, Params: plan.Params,
 			Scaling: plan.Scaling, Warmup: plan.Warmup, Trials: plan.Trials, Chunk: plan.Chunk,
 			TimeoutNs: plan.Timeout.Nanoseconds(), CellBudgetNs: plan.CellBudget.Nanoseconds(),
 			Oversubscribe: plan.Oversubscribe, Sweeps: plan.Sweeps, Rounds: plan.Rounds,
 			TargetCI: plan.TargetCI, MaxTimeNs: plan.MaxTime.Nanoseconds(), Seed: plan.Seed,
 		},
-		Cells:   []Cell{},
+		Cells:   []runfile.Cell{},
 		Skipped: skipped,
 		Models:  modelsOf(opt.Table, append([]string{"sequential"}, plan.Models...)),
 	}
@@ -111,7 +113,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 	}
 	specs := plan.CellSpecs(opt.Registry)
 	visits := planVisits(specs, plan.Rounds, rand.New(rand.NewPCG(uint64(plan.Seed), 0)))
-	cells := make([]*Cell, len(specs))
+	cells := make([]*runfile.Cell, len(specs))
 	collect := func() {
 		run.Cells = run.Cells[:0]
 		for _, c := range cells {
@@ -119,7 +121,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 				run.Cells = append(run.Cells, *c)
 			}
 		}
-		run.Summarize()
+		Summarize(run)
 	}
 	for i, v := range visits {
 		spec := v.spec
@@ -154,7 +156,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 			return run, ErrInterrupted
 		}
 		if prev := cells[v.index]; prev != nil {
-			prev.merge(cell)
+			mergeCell(prev, cell)
 		} else {
 			cell.TrialsPlanned = v.total
 			cells[v.index] = &cell
@@ -185,7 +187,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*Run, error) {
 }
 
 // skipReasons says each reason once, with the models it left out.
-func skipReasons(s []Skip) string {
+func skipReasons(s []runfile.Skip) string {
 	var order []string
 	by := map[string][]string{}
 	for _, k := range s {
@@ -242,8 +244,8 @@ func planVisits(specs []CellSpec, rounds int, rng *rand.Rand) []visit {
 	return out
 }
 
-// merge adds a later visit of the same cell.
-func (c *Cell) merge(v Cell) {
+// mergeCell adds a later visit v to the cell c.
+func mergeCell(c *runfile.Cell, v runfile.Cell) {
 	c.Trials = append(c.Trials, v.Trials...)
 	c.Warmups += v.Warmups
 	c.WallNs += v.WallNs
@@ -258,11 +260,14 @@ func (c *Cell) merge(v Cell) {
 	}
 }
 
-// PrepareDir makes the run folder and proves it writable, so a bad --out
+// PrepareDir makes the run folder and proves it writable, so a bad folder
 // fails before any cell runs. With dir empty it makes
-// root/<UTC time>-<host>. It leaves nothing behind on failure.
+// root/<UTC time>-<host>. It leaves nothing behind on failure; its errors
+// are *InputError of InputOut, or of InputResults when dir was empty.
 func PrepareDir(dir, root string, now time.Time, host string) (string, error) {
+	in := InputOut
 	if dir == "" {
+		in = InputResults
 		dir = filepath.Join(root, now.UTC().Format("20060102T150405Z")+"-"+sanitize(host))
 	}
 	// Find the first folder that does not exist yet, to remove on failure.
@@ -280,7 +285,7 @@ func PrepareDir(dir, root string, now time.Time, host string) (string, error) {
 		if created != "" {
 			os.RemoveAll(created)
 		}
-		return "", usageError("--out %s: cannot write there: %v", dir, unwrapPath(err))
+		return "", badInput(in, dir, "cannot write there: %v", unwrapPath(err))
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(err)
@@ -312,9 +317,9 @@ func sanitize(s string) string {
 }
 
 // CollectEnv describes this machine and build for the run file.
-func CollectEnv(version, revision string, modified bool, args []string) Env {
+func CollectEnv(version, revision string, modified bool, args []string) runfile.Env {
 	host, _ := os.Hostname()
-	env := Env{
+	env := runfile.Env{
 		Host: host, LogicalCPUs: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 		GoVersion: runtime.Version(), Version: version, Revision: revision, Modified: modified,
 		CommandLine: args, CPUModel: cpuModel(),
@@ -348,4 +353,16 @@ func cpuModel() string {
 		}
 	}
 	return "unknown"
+}
+
+// modelsOf returns the entries of table that name one of names, in table
+// order.
+func modelsOf(table []runfile.ModelInfo, names []string) []runfile.ModelInfo {
+	var out []runfile.ModelInfo
+	for _, m := range table {
+		if slices.Contains(names, m.Name) {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/stats"
 )
 
-// Summarize computes every cell's summary and warnings. Speedup,
-// efficiency and overhead use the run's own sequential cell of the same
-// workload; relative speedup uses the same model's c = 1 cell.
-func (r *Run) Summarize() {
-	base := map[string]*Cell{}
+// Summarize computes every cell's summary and warnings, the break-even
+// values and the scaling fits of r. Speedup, efficiency and overhead use
+// the run's own sequential cell of the same workload; relative speedup
+// uses the same model's c = 1 cell.
+func Summarize(r *runfile.Run) {
+	base := map[string]*runfile.Cell{}
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		if c.Cores == 1 && !c.Failed() && len(c.Trials) > 0 {
@@ -30,45 +34,33 @@ func (r *Run) Summarize() {
 	r.Fits = computeFits(r)
 }
 
-// Baseline returns the sequential cell of workload, or nil.
-// With swept parameters it returns the first variant's.
-func (r *Run) Baseline(workload string) *Cell {
-	for i := range r.Cells {
-		c := &r.Cells[i]
-		if c.Workload == workload && c.Model == "sequential" && c.Cores == 1 && !c.Failed() {
-			return c
-		}
-	}
-	return nil
-}
-
-func summarizeCell(c, seq, one *Cell) {
+func summarizeCell(c, seq, one *runfile.Cell) {
 	c.Summary, c.Warnings = nil, nil
 	if c.Oversubscribed {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("oversubscribed: %d workers share CPUs %s", c.Cores, c.CPUs))
 	}
 	switch c.Stopped {
 	case "budget":
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d trials ran (stopped by --cell-budget)", len(c.Trials), c.TrialsPlanned))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d trials ran (stopped by the cell budget)", len(c.Trials), c.TrialsPlanned))
 	case "max-time", "trial-cap":
 		c.Warnings = append(c.Warnings, fmt.Sprintf("CI target not met after %d trials (stopped by %s)", len(c.Trials), c.Stopped))
 	}
 	if c.Failed() || len(c.Trials) == 0 {
 		return
 	}
-	pick := func(f func(Trial) float64) []float64 {
+	pick := func(f func(runfile.Trial) float64) []float64 {
 		xs := make([]float64, len(c.Trials))
 		for i, t := range c.Trials {
 			xs[i] = f(t)
 		}
 		return xs
 	}
-	d := Summarize(pick(func(t Trial) float64 { return float64(t.ComputeNs) }))
-	s := &Summary{
+	d := stats.Summarize(pick(func(t runfile.Trial) float64 { return float64(t.ComputeNs) }))
+	s := &runfile.Summary{
 		MedianNs: d.Median, CILowNs: d.CILow, CIHighNs: d.CIHigh, CV: d.CV, Compute: d,
-		SetupNs:  Summarize(pick(func(t Trial) float64 { return float64(t.SetupNs) })).Median,
-		TeardnNs: Summarize(pick(func(t Trial) float64 { return float64(t.TeardownNs) })).Median,
-		CPUNs:    Summarize(pick(func(t Trial) float64 { return float64(t.UserNs + t.SysNs) })).Median,
+		SetupNs:  stats.Summarize(pick(func(t runfile.Trial) float64 { return float64(t.SetupNs) })).Median,
+		TeardnNs: stats.Summarize(pick(func(t runfile.Trial) float64 { return float64(t.TeardownNs) })).Median,
+		CPUNs:    stats.Summarize(pick(func(t runfile.Trial) float64 { return float64(t.UserNs + t.SysNs) })).Median,
 	}
 	for _, t := range c.Trials {
 		s.PeakRSSBytes = max(s.PeakRSSBytes, t.PeakRSSBytes)
@@ -87,8 +79,8 @@ func summarizeCell(c, seq, one *Cell) {
 		rel := one.Summary.MedianNs * float64(c.Tasks) / float64(one.Tasks) / s.MedianNs
 		s.RelSpeedup = &rel
 	}
-	if d.CV > NoisyCV {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("noisy: CV %.1f%% > %.0f%%", 100*d.CV, 100*NoisyCV))
+	if d.CV > stats.NoisyCV {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("noisy: CV %.1f%% > %.0f%%", 100*d.CV, 100*stats.NoisyCV))
 	}
 	if d.N > 1 && d.CILevel < 0.95 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("too few trials for a 95%% CI (%d): interval is min..max, level %.1f%%", d.N, 100*d.CILevel))
@@ -98,7 +90,7 @@ func summarizeCell(c, seq, one *Cell) {
 	}
 }
 
-func medianMetrics(trials []Trial) map[string]float64 {
+func medianMetrics(trials []runfile.Trial) map[string]float64 {
 	vals := map[string][]float64{}
 	for _, t := range trials {
 		for k, v := range t.Metrics {
@@ -116,7 +108,7 @@ func medianMetrics(trials []Trial) map[string]float64 {
 	sort.Strings(keys)
 	for _, k := range keys {
 		xs := slices.Clone(vals[k])
-		out[k] = Summarize(xs).Median
+		out[k] = stats.Summarize(xs).Median
 	}
 	return out
 }

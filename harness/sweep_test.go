@@ -2,12 +2,13 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mpbench/mpbench/runfile"
 )
 
 func TestParseParamRanges(t *testing.T) {
@@ -34,9 +35,7 @@ func TestParseParamRanges(t *testing.T) {
 		{"cpu.n=a..b/x2", "range ends must be integers"},
 	} {
 		_, _, err := ParseParams([]string{bad.spec})
-		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("ParseParams(%q) = %v, want %q", bad.spec, err, bad.want)
-		}
+		checkInputError(t, err, InputParams, bad.want)
 	}
 }
 
@@ -63,7 +62,7 @@ func TestSweepCellsHaveTheirOwnBaseline(t *testing.T) {
 }
 
 func TestBreakEven(t *testing.T) {
-	r := &Run{Config: Config{Workloads: []string{"w"}, Models: []string{"sequential", "fast", "slow", "late"},
+	r := &runfile.Run{Config: runfile.Config{Workloads: []string{"w"}, Models: []string{"sequential", "fast", "slow", "late"},
 		Sweeps: map[string]map[string][]int64{"w": {"n": {10, 100, 1000}}}}}
 	add := func(model string, cores int, n int64, ns int64) {
 		c := cellWith(model, cores, 10, ns, ns, ns)
@@ -77,10 +76,10 @@ func TestBreakEven(t *testing.T) {
 		add("late", 2, n, n*1000+200_000) // beats from n = 1000 on? 1e6 vs 1.2e6: no; see below
 	}
 	// Make "late" win at n = 100 and 1000 only.
-	r.Cells[7].Trials = []Trial{{ComputeNs: 90_000}, {ComputeNs: 90_000}, {ComputeNs: 90_000}}
-	r.Cells[11].Trials = []Trial{{ComputeNs: 900_000}, {ComputeNs: 900_000}, {ComputeNs: 900_000}}
-	r.Summarize()
-	got := map[string]BreakEven{}
+	r.Cells[7].Trials = []runfile.Trial{{ComputeNs: 90_000}, {ComputeNs: 90_000}, {ComputeNs: 90_000}}
+	r.Cells[11].Trials = []runfile.Trial{{ComputeNs: 900_000}, {ComputeNs: 900_000}, {ComputeNs: 900_000}}
+	Summarize(r)
+	got := map[string]runfile.BreakEven{}
 	for _, b := range r.BreakEven {
 		got[b.Model] = b
 	}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // BenchPkg is the pkg: configuration line of benchfmt output.
@@ -37,7 +37,7 @@ const BenchPkg = "github.com/mpbench/mpbench"
 // splits its tables by every configuration key that differs between
 // files, so a host name or mpbench version there would stop two runs
 // from being compared.
-func WriteBenchfmt(w io.Writer, run *harness.Run) error {
+func WriteBenchfmt(w io.Writer, run *runfile.Run) error {
 	bw := bufio.NewWriter(w)
 	cpu := run.Env.CPUModel
 	if cpu == "" {
@@ -78,7 +78,7 @@ func WriteBenchfmt(w io.Writer, run *harness.Run) error {
 
 // BenchName returns the benchmark name of a cell, with the "Benchmark"
 // prefix and the GOMAXPROCS suffix: BenchmarkCPU/model=goroutines/cores=2-2.
-func BenchName(c *harness.Cell) string {
+func BenchName(c *runfile.Cell) string {
 	var b strings.Builder
 	b.WriteString("Benchmark")
 	b.WriteString(benchWorkload(c.Workload))

@@ -8,27 +8,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mpbench/mpbench/compare"
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 )
 
-func cell(wl, model string, cores, tasks int, ns ...int64) harness.Cell {
-	c := harness.Cell{Workload: wl, Model: model, Cores: cores, Tasks: tasks}
+func cell(wl, model string, cores, tasks int, ns ...int64) runfile.Cell {
+	c := runfile.Cell{Workload: wl, Model: model, Cores: cores, Tasks: tasks}
 	for _, x := range ns {
-		c.Trials = append(c.Trials, harness.Trial{ComputeNs: x})
+		c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
 	}
 	return c
 }
 
-func testRun(cells ...harness.Cell) *harness.Run {
-	r := &harness.Run{
-		Schema: harness.Schema, Version: harness.SchemaVersion, Config: harness.Config{Scaling: "strong"},
-		Env:   harness.Env{Host: "h", CPUModel: "Test CPU @ 3.00GHz", OS: "linux", Arch: "amd64"},
+func testRun(cells ...runfile.Cell) *runfile.Run {
+	r := &runfile.Run{
+		Schema: runfile.Schema, Version: runfile.SchemaVersion, Config: runfile.Config{Scaling: "strong"},
+		Env:   runfile.Env{Host: "h", CPUModel: "Test CPU @ 3.00GHz", OS: "linux", Arch: "amd64"},
 		Cells: cells,
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	return r
 }
 
@@ -175,7 +177,7 @@ func TestCompareAgreesWithBenchstat(t *testing.T) {
 		// one) leaves the p-value as benchstat has it.
 		old := testRun(cell("cpu", "goroutines", 2, 48, draw(m, 1)...))
 		new := testRun(cell("cpu", "goroutines", 2, 48, draw(n, 1+shift)...))
-		cmp, err := harness.Compare(old, new, harness.CompareOptions{Alpha: 0.05, Threshold: 0.05})
+		cmp, err := compare.Runs(old, new, compare.Options{Alpha: 0.05, Threshold: 0.05})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,11 +190,11 @@ func TestCompareAgreesWithBenchstat(t *testing.T) {
 		var want string
 		switch {
 		case delta == "~":
-			want = harness.VerdictSame
+			want = compare.VerdictSame
 		case strings.HasPrefix(delta, "+"):
-			want = harness.VerdictSlower
+			want = compare.VerdictSlower
 		case strings.HasPrefix(delta, "-"):
-			want = harness.VerdictFaster
+			want = compare.VerdictFaster
 		default:
 			t.Fatalf("scenario %d: benchstat delta %q", i, delta)
 		}
@@ -219,7 +221,7 @@ func TestCompareAgreesWithBenchstat(t *testing.T) {
 // (which does not correct), never more, and never with another sign.
 func TestCompareHolmOnlyRemovesFindings(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	var oc, nc []harness.Cell
+	var oc, nc []runfile.Cell
 	for i := range 30 {
 		shift := []float64{0, 0.01, 0.05, 0.2}[i%4]
 		o, n := make([]int64, 10), make([]int64, 10)
@@ -231,19 +233,19 @@ func TestCompareHolmOnlyRemovesFindings(t *testing.T) {
 		nc = append(nc, cell("cpu", "goroutines", i+1, 48, n...))
 	}
 	old, new := testRun(oc...), testRun(nc...)
-	cmp, _ := harness.Compare(old, new, harness.CompareOptions{})
+	cmp, _ := compare.Runs(old, new, compare.Options{})
 	var ob, nb bytes.Buffer
 	WriteBenchfmt(&ob, old)
 	WriteBenchfmt(&nb, new)
 	deltas := benchstatDeltas(t, ob.String(), nb.String(), 0.05)
 	fewer := 0
 	for _, r := range cmp.Rows {
-		d := deltas[strings.TrimPrefix(BenchName(&harness.Cell{Workload: r.Workload, Model: r.Model, Cores: r.Cores}), "Benchmark")]
+		d := deltas[strings.TrimPrefix(BenchName(&runfile.Cell{Workload: r.Workload, Model: r.Model, Cores: r.Cores}), "Benchmark")]
 		switch {
-		case r.Verdict == harness.VerdictSame && d != "~":
+		case r.Verdict == compare.VerdictSame && d != "~":
 			fewer++
-		case r.Verdict == harness.VerdictSlower && !strings.HasPrefix(d, "+"),
-			r.Verdict == harness.VerdictFaster && !strings.HasPrefix(d, "-"):
+		case r.Verdict == compare.VerdictSlower && !strings.HasPrefix(d, "+"),
+			r.Verdict == compare.VerdictFaster && !strings.HasPrefix(d, "-"):
 			t.Errorf("%s: compare %q, benchstat %q", r.Key, r.Verdict, d)
 		}
 	}

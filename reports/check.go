@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // ErrNoData is wrapped when a run has nothing to draw: no cells, or only
@@ -13,7 +13,7 @@ import (
 var ErrNoData = errors.New("nothing to draw")
 
 // Check reports whether a run has something to draw.
-func Check(r *harness.Run) error {
+func Check(r *runfile.Run) error {
 	if len(r.Cells) == 0 {
 		return fmt.Errorf("the run has no cells: %w", ErrNoData)
 	}
@@ -31,7 +31,7 @@ func Check(r *harness.Run) error {
 }
 
 // DefaultLabels names runs by their host; hosts that repeat get "#2", "#3".
-func DefaultLabels(runs []*harness.Run) []string {
+func DefaultLabels(runs []*runfile.Run) []string {
 	out := make([]string, len(runs))
 	seen := map[string]int{}
 	for i, r := range runs {
@@ -56,6 +56,6 @@ func DefaultLabels(runs []*harness.Run) []string {
 
 // Drawable reports whether a cell has figures to draw: it passed and has
 // a summary and trials.
-func Drawable(c *harness.Cell) bool {
+func Drawable(c *runfile.Cell) bool {
 	return !c.Failed() && c.Summary != nil && len(c.Trials) > 0
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/compare"
 )
 
 // CompareFormats are the accepted --format values of mpbench compare.
@@ -18,7 +18,7 @@ var compareHeader = []string{"cell", "old median", "new median", "change", "CI o
 
 // CompareRow returns the formatted columns of one compared cell, as in the
 // comparison table header.
-func CompareRow(r *harness.CompareRow) []string {
+func CompareRow(r *compare.Row) []string {
 	med := func(ns float64, n int) string {
 		if n == 0 {
 			return "-"
@@ -33,7 +33,7 @@ func CompareRow(r *harness.CompareRow) []string {
 	case r.Improvement:
 		verdict += " (improvement)"
 	}
-	if r.OldN == 0 || r.NewN == 0 || r.Verdict == harness.VerdictUntested {
+	if r.OldN == 0 || r.NewN == 0 || r.Verdict == compare.VerdictUntested {
 		return append(row, "-", "-", "-", "-", verdict, strings.Join(r.Notes, "; "))
 	}
 	ci := "-"
@@ -48,7 +48,7 @@ func signedPct(x float64) string { return fmt.Sprintf("%+.1f%%", 100*x) }
 func pval(p float64) string { return strconv.FormatFloat(p, 'f', 3, 64) }
 
 // WriteComparison writes a comparison as "table", "json" or "markdown".
-func WriteComparison(w io.Writer, c *harness.Comparison, format string) error {
+func WriteComparison(w io.Writer, c *compare.Comparison, format string) error {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)

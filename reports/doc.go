@@ -11,5 +11,8 @@
 // process is a fresh exec of mpbench (cmd/mpbench's
 // TestMpbenchLinksNoPlotter holds this).
 //
-// It imports harness for the run types and never the other way round.
+// It reads runs through package runfile and comparisons through package
+// compare, and imports neither harness nor any process code: reports/render
+// imports it, and the mpbench-draw executable must not link the cell
+// runner (cmd/mpbench-draw's TestDrawLinksNoProcessCode holds this).
 package reports

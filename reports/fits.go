@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 var fitHeader = []string{"workload", "model", "cores", "basis", "Amdahl s ±SE", "USL σ", "USL κ", "USL peak", "predicted speedup", "Karp–Flatt e(c)", "notes"}
@@ -15,7 +15,7 @@ var fitHeader = []string{"workload", "model", "cores", "basis", "Amdahl s ±SE",
 // FitRow returns the formatted columns of one scaling fit, as in the fits
 // table header. Predicted figures say "predicted" in their column and are
 // written with "≈" and the law that gave them.
-func FitRow(f *harness.Fit) []string {
+func FitRow(f *runfile.Fit) []string {
 	cores := make([]string, len(f.Points))
 	var kf []string
 	for i, p := range f.Points {
@@ -31,7 +31,7 @@ func FitRow(f *harness.Fit) []string {
 	name := f.Model
 	// Only parameters that differ from the workload's defaults tell
 	// variants apart; the defaults are noise in every row.
-	if v := (&harness.Cell{Workload: f.Workload, Params: f.Params}).Variant(); v != f.Workload {
+	if v := (&runfile.Cell{Workload: f.Workload, Params: f.Params}).Variant(); v != f.Workload {
 		name += " " + strings.TrimPrefix(v, f.Workload)
 	}
 	row := []string{f.Workload, name, strings.Join(cores, ","), f.Basis}
@@ -64,7 +64,7 @@ func joinNotes(a, b string) string {
 
 // writeFits writes the run's scaling fits after the cell tables; nothing
 // when the run has none.
-func writeFits(w io.Writer, run *harness.Run, md bool) error {
+func writeFits(w io.Writer, run *runfile.Run, md bool) error {
 	if len(run.Fits) == 0 {
 		return nil
 	}

@@ -5,14 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/stats"
 )
 
 func TestFitsTable(t *testing.T) {
-	var cells []harness.Cell
+	var cells []runfile.Cell
 	cells = append(cells, cell("cpu", "sequential", 1, 48, 8_000_000))
 	for _, c := range []int{1, 2, 4, 8} {
-		ns := int64(8_000_000 / harness.USL(0.05, 0.002, float64(c)))
+		ns := int64(8_000_000 / stats.USL(0.05, 0.002, float64(c)))
 		cells = append(cells, cell("cpu", "goroutines", c, 48, ns, ns, ns))
 	}
 	cells = append(cells, cell("square", "sequential", 1, 10, 1000), cell("square", "goroutines", 2, 10, 600))
@@ -33,7 +34,7 @@ func TestFitsTable(t *testing.T) {
 
 func TestFitsNotAvailableIsOneLine(t *testing.T) {
 	r := tableTestRun() // cores 1 and 2 only
-	r.Fits = []harness.Fit{{Workload: "cpu", Model: "goroutines", Reason: "needs at least 3 core counts, has 2 (1, 2)"}}
+	r.Fits = []runfile.Fit{{Workload: "cpu", Model: "goroutines", ScalingFit: stats.ScalingFit{Reason: "needs at least 3 core counts, has 2 (1, 2)"}}}
 	var buf bytes.Buffer
 	if err := writeFits(&buf, r, false); err != nil {
 		t.Fatal(err)

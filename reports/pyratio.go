@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // PyPair is a Go model and the Python reference model that mirrors it.
@@ -19,7 +19,7 @@ type PyPair struct {
 // PyPairs returns the twin pairs the run file records (Run.Models), in its
 // order: every Python model with the Go model it mirrors. A run file made
 // before models were recorded has none.
-func PyPairs(run *harness.Run) []PyPair {
+func PyPairs(run *runfile.Run) []PyPair {
 	var out []PyPair
 	for _, m := range run.Models {
 		if m.Family == "py" && m.Twin != "" {
@@ -53,9 +53,9 @@ type PyRatio struct {
 // A Go counterpart that did not run, or failed, leaves the ratio nil with a
 // note. Runs without Python cells give no rows, and so do run files that
 // do not record their models' twins.
-func PyRatios(run *harness.Run) []PyRatio {
+func PyRatios(run *runfile.Run) []PyRatio {
 	sweeping := len(run.Config.Sweeps) > 0
-	groupOf := func(c *harness.Cell) string {
+	groupOf := func(c *runfile.Cell) string {
 		if sweeping {
 			return c.Variant()
 		}
@@ -65,7 +65,7 @@ func PyRatios(run *harness.Run) []PyRatio {
 		group, model string
 		cores        int
 	}
-	cells := map[key]*harness.Cell{}
+	cells := map[key]*runfile.Cell{}
 	var groups []string
 	seen := map[string]bool{}
 	for i := range run.Cells {
@@ -109,7 +109,7 @@ func PyRatios(run *harness.Run) []PyRatio {
 	return rows
 }
 
-func cellMedian(c *harness.Cell, model string, notes []string) (*float64, []string) {
+func cellMedian(c *runfile.Cell, model string, notes []string) (*float64, []string) {
 	switch {
 	case c.Failed():
 		return nil, append(notes, model+" failed")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models/all"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // Note: -update is defined in init, and only if no other test file of the
@@ -28,12 +29,12 @@ func updating() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-func pyRun() *harness.Run {
-	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion, Config: harness.Config{Scaling: "strong", Trials: 3}}
+func pyRun() *runfile.Run {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Config: runfile.Config{Scaling: "strong", Trials: 3}}
 	add := func(wl, model string, cores int, errMsg string, ns ...int64) {
-		c := harness.Cell{Workload: wl, Model: model, Cores: cores, Tasks: 100, Params: map[string]int64{"tasks": 100}, Error: errMsg}
+		c := runfile.Cell{Workload: wl, Model: model, Cores: cores, Tasks: 100, Params: map[string]int64{"tasks": 100}, Error: errMsg}
 		for _, x := range ns {
-			c.Trials = append(c.Trials, harness.Trial{ComputeNs: x})
+			c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
 		}
 		r.Cells = append(r.Cells, c)
 	}
@@ -49,15 +50,15 @@ func pyRun() *harness.Run {
 	add("square", "sequential", 1, "", 100_000, 100_000, 100_000)
 	add("square", "goroutines", 1, "", 90_000, 90_000, 90_000)
 	add("square", "py-sequential", 1, "", 9_000_000, 9_000_000, 9_000_000)
-	r.Summarize()
+	harness.Summarize(r)
 	return recordModels(r)
 }
 
 // recordModels records in r the model table's lines of the models of its
 // cells, as harness.Execute does.
-func recordModels(r *harness.Run) *harness.Run {
+func recordModels(r *runfile.Run) *runfile.Run {
 	for _, m := range all.Infos() {
-		if slices.ContainsFunc(r.Cells, func(c harness.Cell) bool { return c.Model == m.Name }) {
+		if slices.ContainsFunc(r.Cells, func(c runfile.Cell) bool { return c.Model == m.Name }) {
 			r.Models = append(r.Models, m)
 		}
 	}
@@ -107,13 +108,13 @@ func TestPyRatiosNoPythonNoRows(t *testing.T) {
 // run file: a pair it records is used whatever the names, and a run file
 // that records no models pairs nothing.
 func TestPyRatiosPairsWhatTheRunRecords(t *testing.T) {
-	r := &harness.Run{}
+	r := &runfile.Run{}
 	for _, m := range []string{"goroutines", "py-threads"} {
-		r.Cells = append(r.Cells, harness.Cell{Workload: "square", Model: m, Cores: 2, Params: map[string]int64{"tasks": 10},
-			Trials: []harness.Trial{{ComputeNs: 1000}, {ComputeNs: 1000}, {ComputeNs: 1000}}})
+		r.Cells = append(r.Cells, runfile.Cell{Workload: "square", Model: m, Cores: 2, Params: map[string]int64{"tasks": 10},
+			Trials: []runfile.Trial{{ComputeNs: 1000}, {ComputeNs: 1000}, {ComputeNs: 1000}}})
 	}
-	r.Summarize()
-	r.Models = []harness.ModelInfo{
+	harness.Summarize(r)
+	r.Models = []runfile.ModelInfo{
 		{Name: "goroutines", Family: "go", Twin: "py-threads"},
 		{Name: "py-threads", Family: "py", Twin: "goroutines"},
 	}
@@ -128,18 +129,18 @@ func TestPyRatiosPairsWhatTheRunRecords(t *testing.T) {
 }
 
 func TestPyRatiosPerVariantWhenSweeping(t *testing.T) {
-	r := &harness.Run{Config: harness.Config{Sweeps: map[string]map[string][]int64{"cpu": {"n": {10, 100}}}}}
+	r := &runfile.Run{Config: runfile.Config{Sweeps: map[string]map[string][]int64{"cpu": {"n": {10, 100}}}}}
 	for _, n := range []int64{10, 100} {
 		for _, m := range []string{"sequential", "py-sequential"} {
 			ns := n * 1000
 			if m == "py-sequential" {
 				ns *= 50
 			}
-			r.Cells = append(r.Cells, harness.Cell{Workload: "cpu", Model: m, Cores: 1, Params: map[string]int64{"n": n, "tasks": 4},
-				Trials: []harness.Trial{{ComputeNs: ns}, {ComputeNs: ns}, {ComputeNs: ns}}})
+			r.Cells = append(r.Cells, runfile.Cell{Workload: "cpu", Model: m, Cores: 1, Params: map[string]int64{"n": n, "tasks": 4},
+				Trials: []runfile.Trial{{ComputeNs: ns}, {ComputeNs: ns}, {ComputeNs: ns}}})
 		}
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	rows := PyRatios(recordModels(r))
 	if len(rows) != 2 || rows[0].Workload != "cpu[n=10,tasks=4]" || rows[1].Workload != "cpu[n=100,tasks=4]" {
 		t.Fatalf("rows %+v: want one per variant", rows)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // Formats are the accepted values of --format for a run's summary.
@@ -19,7 +19,7 @@ var Formats = []string{"table", "json", "csv", "markdown", "benchfmt"}
 // block per workload, warnings beside the figures, then the scaling fits),
 // "json" (the run file), "csv" (one row per cell), "markdown", or
 // "benchfmt" (Go benchmark lines for benchstat, see WriteBenchfmt).
-func WriteSummary(w io.Writer, run *harness.Run, f string) error {
+func WriteSummary(w io.Writer, run *runfile.Run, f string) error {
 	switch f {
 	case "table", "markdown":
 		if err := writeTable(w, run, f == "markdown"); err != nil {
@@ -37,7 +37,7 @@ func WriteSummary(w io.Writer, run *harness.Run, f string) error {
 }
 
 // Workloads returns the workloads of the run's cells in first-seen order.
-func Workloads(run *harness.Run) []string {
+func Workloads(run *runfile.Run) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range run.Cells {
@@ -53,7 +53,7 @@ func Workloads(run *harness.Run) []string {
 var Header = []string{"model", "cores", "median", "±CI", "speedup", "rel", "eff", "overhead/task", "setup", "teardown", "cpu", "peak RSS", "notes"}
 
 // Row returns the formatted columns of one cell, as in Header.
-func Row(c *harness.Cell) []string {
+func Row(c *runfile.Cell) []string {
 	row := []string{c.Model, strconv.Itoa(c.Cores)}
 	s := c.Summary
 	if c.Failed() || s == nil {
@@ -83,10 +83,10 @@ func Row(c *harness.Cell) []string {
 // parameters), in run order.
 type group struct {
 	title string
-	cells []*harness.Cell
+	cells []*runfile.Cell
 }
 
-func groups(run *harness.Run) []group {
+func groups(run *runfile.Run) []group {
 	var out []group
 	idx := map[string]int{}
 	sweeping := len(run.Config.Sweeps) > 0
@@ -112,7 +112,7 @@ func groups(run *harness.Run) []group {
 	return out
 }
 
-func writeTable(w io.Writer, run *harness.Run, md bool) error {
+func writeTable(w io.Writer, run *runfile.Run, md bool) error {
 	for i, g := range groups(run) {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -166,7 +166,7 @@ func writeTable(w io.Writer, run *harness.Run, md bool) error {
 	return nil
 }
 
-func writeCSV(w io.Writer, run *harness.Run) error {
+func writeCSV(w io.Writer, run *runfile.Run) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"workload", "model", "cores", "tasks", "trials", "median_ns", "ci_low_ns", "ci_high_ns", "cv",
 		"speedup", "relative_speedup", "efficiency", "overhead_ns_per_task", "setup_median_ns", "teardown_median_ns",

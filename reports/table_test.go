@@ -7,21 +7,22 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
-func tableTestRun() *harness.Run {
-	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion, Config: harness.Config{Scaling: "strong", Trials: 3}}
+func tableTestRun() *runfile.Run {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Config: runfile.Config{Scaling: "strong", Trials: 3}}
 	add := func(model string, cores int, ns ...int64) {
-		c := harness.Cell{Workload: "cpu", Model: model, Cores: cores, Tasks: 100}
+		c := runfile.Cell{Workload: "cpu", Model: model, Cores: cores, Tasks: 100}
 		for _, x := range ns {
-			c.Trials = append(c.Trials, harness.Trial{ComputeNs: x, SetupNs: 1000})
+			c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x, SetupNs: 1000})
 		}
 		r.Cells = append(r.Cells, c)
 	}
 	add("sequential", 1, 2_000_000, 2_000_000, 2_000_000)
 	add("goroutines", 2, 1_000_000, 1_100_000, 1_050_000)
-	r.Cells = append(r.Cells, harness.Cell{Workload: "cpu", Model: "broken", Cores: 2, Tasks: 100, Error: "checksum | mismatch"})
-	r.Summarize()
+	r.Cells = append(r.Cells, runfile.Cell{Workload: "cpu", Model: "broken", Cores: 2, Tasks: 100, Error: "checksum | mismatch"})
+	harness.Summarize(r)
 	return r
 }
 

@@ -7,8 +7,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/compare"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/spf13/cobra"
 )
 
@@ -71,15 +72,15 @@ func compareRun(o *compareOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	old, err := harness.Load(o.Old)
+	old, err := runfile.Load(o.Old)
 	if err != nil {
 		return &usageError{fmt.Errorf("old run: %w", err)}
 	}
-	new, err := harness.Load(o.New)
+	new, err := runfile.Load(o.New)
 	if err != nil {
 		return &usageError{fmt.Errorf("new run: %w", err)}
 	}
-	cmp, err := harness.Compare(old, new, harness.CompareOptions{Alpha: o.Alpha, Threshold: th})
+	cmp, err := compare.Runs(old, new, compare.Options{Alpha: o.Alpha, Threshold: th})
 	if err != nil {
 		return err
 	}

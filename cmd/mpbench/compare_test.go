@@ -7,29 +7,30 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // saveRun writes a run of the given cells (model → compute times) to a
 // fresh folder and returns it.
 func saveRun(t *testing.T, cells map[string][]int64) string {
 	t.Helper()
-	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion, Status: "complete",
-		Env: harness.Env{Host: "h", CPUModel: "c", OS: "linux", Arch: "amd64"}, Config: harness.Config{Scaling: "strong"}}
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Status: "complete",
+		Env: runfile.Env{Host: "h", CPUModel: "c", OS: "linux", Arch: "amd64"}, Config: runfile.Config{Scaling: "strong"}}
 	for _, model := range []string{"sequential", "goroutines", "extra"} {
 		ns, ok := cells[model]
 		if !ok {
 			continue
 		}
-		c := harness.Cell{Workload: "cpu", Model: model, Cores: 1, Tasks: 48}
+		c := runfile.Cell{Workload: "cpu", Model: model, Cores: 1, Tasks: 48}
 		if model != "sequential" {
 			c.Cores = 2
 		}
 		for _, x := range ns {
-			c.Trials = append(c.Trials, harness.Trial{ComputeNs: x})
+			c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
 		}
 		r.Cells = append(r.Cells, c)
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	dir := t.TempDir()
 	if err := r.Save(dir); err != nil {
 		t.Fatal(err)

@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -24,49 +21,9 @@ const drawCommand = "mpbench-draw"
 // the one on PATH.
 const envDraw = "MPBENCH_DRAW"
 
-// Reports are drawn by a second executable, mpbench-draw, run as a child
-// of mpbench. mpbench itself does not link the plotting library: every
-// worker process of the process models is a fresh exec of mpbench, and
-// with gonum/plot, its fonts and its PDF and LaTeX back ends linked in,
-// the executable was 23 MB and each worker took 0.7–1.0 ms longer to
-// start (exec and package initialisation) before it could take a task.
-
-// findDrawer returns the path of mpbench-draw: $MPBENCH_DRAW if set, else
-// the one beside this executable, else the one on PATH.
+// findDrawer returns the path of mpbench-draw (see findCompanion).
 func findDrawer() (string, error) {
-	if p := os.Getenv(envDraw); p != "" {
-		if err := isExecutable(p); err != nil {
-			return "", fmt.Errorf("%s=%s: %w", envDraw, p, err)
-		}
-		// exec would look a bare name up on PATH instead.
-		return filepath.Abs(p)
-	}
-	var beside string
-	if exe, err := os.Executable(); err == nil {
-		beside = filepath.Join(filepath.Dir(exe), drawCommand)
-		if isExecutable(beside) == nil {
-			return beside, nil
-		}
-	}
-	if p, err := exec.LookPath(drawCommand); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("drawing a report needs the %s executable, found neither at %s nor on PATH "+
-		"(make build puts both in bin/; go install github.com/mpbench/mpbench/cmd/... installs both; or set %s)",
-		drawCommand, beside, envDraw)
-}
-
-func isExecutable(p string) error {
-	st, err := os.Stat(p)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return errors.New("no such file")
-	case err != nil:
-		return err
-	case st.IsDir() || st.Mode()&0o111 == 0:
-		return errors.New("not an executable file")
-	}
-	return nil
+	return findCompanion(drawCommand, envDraw, "drawing a report")
 }
 
 // drawTimeout bounds one drawing: a report of a large sweep takes seconds.

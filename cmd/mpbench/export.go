@@ -8,6 +8,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/spf13/cobra"
 )
 
@@ -49,11 +50,11 @@ func exportRun(o *exportOptions, stdout io.Writer) error {
 	if !contains(reports.Formats, o.Format) {
 		return &usageError{fmt.Errorf("--format %q: accepted: %s", o.Format, strings.Join(reports.Formats, ", "))}
 	}
-	run, err := harness.Load(o.Run)
+	run, err := runfile.Load(o.Run)
 	if err != nil {
 		return &usageError{err}
 	}
 	// Recompute the derived figures and fits with this version's code.
-	run.Summarize()
+	harness.Summarize(run)
 	return reports.WriteSummary(stdout, run, o.Format)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/modeltest"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // The project's own regression gates: they run in `go test ./...` against
@@ -39,7 +40,7 @@ var testRegistry = slices.Concat(registry, models.Registry{modeltest.Slow(gorout
 // sequential too when its time is gated.
 func gatedCells(t *testing.T, figures ...gate.Figure) []gate.Cell {
 	t.Helper()
-	base, err := harness.Load(baselinePath)
+	base, err := runfile.Load(baselinePath)
 	if err != nil {
 		t.Fatalf("%v (record it with `make baseline`)", err)
 	}
@@ -83,7 +84,7 @@ func TestGateTime(t *testing.T) {
 // the speedup. The busy-machine rule is off, so neither a quiet machine
 // nor a loaded one can excuse it.
 func TestGateCatchesSlowerModel(t *testing.T) {
-	base, err := harness.Load(baselinePath)
+	base, err := runfile.Load(baselinePath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/reports/render"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 )
 
@@ -67,23 +67,26 @@ func TestBadInputExits2AndWritesNothing(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"cores 0", []string{"--cores", "0"}, "core counts start at 1"},
-		{"cores backwards", []string{"--cores", "3..1"}, "runs backwards"},
-		{"cores a", []string{"--cores", "a"}, `"a" is not a core count`},
-		{"cores 999", []string{"--cores", "1..999"}, "or add --oversubscribe"},
-		{"trials 0", []string{"--trials", "0"}, "--trials 0"},
-		{"warmup -1", []string{"--warmup", "-1"}, "--warmup -1"},
-		{"unknown model", []string{"--models", "threads"}, "valid: sequential, goroutines"},
-		{"unknown workload", []string{"--workloads", "gpu"}, "valid: cpu, square, pow"},
-		{"negative param", []string{"--param", "cpu.n=-5"}, "cpu.n=-5 is out of range"},
-		{"unknown param", []string{"--param", "cpu.size=5"}, "cpu.size is not a parameter"},
+		{"cores 0", []string{"--cores", "0"}, `mpbench: --cores "0": core counts start at 1`},
+		{"cores backwards", []string{"--cores", "3..1"}, `--cores "3..1": range 3..1 runs backwards`},
+		{"cores a", []string{"--cores", "a"}, `--cores "a": "a" is not a core count`},
+		{"cores 999", []string{"--cores", "1..999"}, "or allow --oversubscribe"},
+		{"trials 0", []string{"--trials", "0"}, "--trials 0: at least 1 trial per cell"},
+		{"warmup -1", []string{"--warmup", "-1"}, "--warmup -1: cannot be negative"},
+		{"unknown model", []string{"--models", "threads"}, `--models: unknown "threads" (valid: sequential, goroutines`},
+		{"unknown workload", []string{"--workloads", "gpu"}, `--workloads: unknown "gpu" (valid: cpu, square, pow`},
+		{"negative param", []string{"--param", "cpu.n=-5"}, `--param "cpu.n=-5": cpu.n=-5 is out of range`},
+		{"unknown param", []string{"--param", "cpu.size=5"}, `--param "cpu.size=5": cpu.size is not a parameter`},
 		{"bad format", []string{"--format", "xml"}, "accepted: table, json, csv, markdown"},
-		{"unwritable out", []string{"--out", filepath.Join(file, "run")}, "cannot write there"},
+		{"unwritable out", []string{"--out", filepath.Join(file, "run")}, "--out " + filepath.Join(file, "run") + ": cannot write there"},
+		{"unwritable results", []string{"--results", file}, "--results " + file + "/"},
 		{"unknown flag", []string{"--corez", "1"}, "unknown flag: --corez"},
 		{"rounds 0", []string{"--rounds", "0"}, "--rounds 0: at least 1"},
+		{"trials below rounds", []string{"--trials", "2", "--rounds", "3"}, "--trials 2: fewer than --rounds 3: every round needs a trial of every cell"},
+		{"param for absent workload", []string{"--workloads", "cpu", "--param", "pow.tasks=3"}, "--param: sets pow.*, but workload pow is not in this run (--workloads cpu)"},
 		{"target-ci 200%", []string{"--target-ci", "200%"}, "want a percentage like 5% or a fraction like 0.05"},
-		{"backwards sweep", []string{"--param", "cpu.n=10..1/x2"}, "range runs backwards"},
-		{"sweep without step", []string{"--param", "cpu.n=10..100"}, "needs a step /xK or /+K"},
+		{"backwards sweep", []string{"--param", "cpu.n=10..1/x2"}, `--param "cpu.n=10..1/x2": "10..1/x2": range runs backwards`},
+		{"sweep without step", []string{"--param", "cpu.n=10..100"}, `--param "cpu.n=10..100": "10..100": a range needs a step /xK or /+K`},
 		{"bad duration", []string{"--timeout", "soon"}, "invalid argument"},
 	}
 	for _, c := range cases {
@@ -123,7 +126,7 @@ func TestRunWritesRunFileAndTable(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}
 	}
-	run, err := harness.Load(out)
+	run, err := runfile.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +209,7 @@ func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	var kids []int
 	for time.Now().Before(deadline) {
-		if run, err := harness.Load(out); err == nil && len(run.Cells) == 1 {
+		if run, err := runfile.Load(out); err == nil && len(run.Cells) == 1 {
 			// The runner and its 2 workers.
 			if kids = descendants(cmd.Process.Pid); len(kids) >= 3 {
 				break
@@ -239,7 +242,7 @@ func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
 			t.Errorf("child %d outlived mpbench by 2 s (state %s)", pid, st)
 		}
 	}
-	run, err := harness.Load(out)
+	run, err := runfile.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}

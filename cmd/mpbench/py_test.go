@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models/py"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // TestBadPythonSkipsPyModels checks that a --python that cannot run leaves
@@ -24,7 +24,7 @@ func TestBadPythonSkipsPyModels(t *testing.T) {
 	if !strings.Contains(stderr, want) || strings.Count(stderr, "skipped") != 1 {
 		t.Errorf("stderr %q: want the skip said once: %q", stderr, want)
 	}
-	run, err := harness.Load(out)
+	run, err := runfile.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestRunPrintsGoVsPython(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	run, err := harness.Load(out)
+	run, err := runfile.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}

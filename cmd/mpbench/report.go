@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/spf13/cobra"
 )
 
@@ -62,7 +62,7 @@ only failed cells), 1 when writing failed.`,
 
 // loadRun reads a run for the report; every way it can fail is a usage
 // error.
-func loadRun(path string) (*harness.Run, error) {
+func loadRun(path string) (*runfile.Run, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -75,7 +75,7 @@ func loadRun(path string) (*harness.Run, error) {
 			return nil, &usageError{fmt.Errorf("%s: folder has no run.json", path)}
 		}
 	}
-	r, err := harness.Load(path)
+	r, err := runfile.Load(path)
 	if err != nil {
 		return nil, &usageError{err}
 	}
@@ -117,7 +117,7 @@ func reportRun(ctx context.Context, o *reportOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	runs := make([]*harness.Run, len(o.Paths))
+	runs := make([]*runfile.Run, len(o.Paths))
 	for i, p := range o.Paths {
 		r, err := loadRun(p)
 		if err != nil {
@@ -143,7 +143,7 @@ func reportRun(ctx context.Context, o *reportOptions, stdout io.Writer) error {
 
 // defaultLabels names runs by host; where hosts repeat, by the name of
 // their run folder instead.
-func defaultLabels(paths []string, runs []*harness.Run) []string {
+func defaultLabels(paths []string, runs []*runfile.Run) []string {
 	labels := reports.DefaultLabels(runs)
 	seen := map[string]int{}
 	for _, r := range runs {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // fixture is a small real-shaped run: one workload, sequential and
@@ -17,7 +17,7 @@ import (
 const fixture = "../../reports/render/testdata/oversub.json"
 
 // runFolder copies the fixture into a new run folder, after edit.
-func runFolder(t *testing.T, edit func(*harness.Run)) string {
+func runFolder(t *testing.T, edit func(*runfile.Run)) string {
 	t.Helper()
 	data, err := os.ReadFile(fixture)
 	if err != nil {
@@ -26,7 +26,7 @@ func runFolder(t *testing.T, edit func(*harness.Run)) string {
 	dir := filepath.Join(t.TempDir(), "run")
 	os.Mkdir(dir, 0o755)
 	if edit != nil {
-		var r harness.Run
+		var r runfile.Run
 		if err := json.Unmarshal(data, &r); err != nil {
 			t.Fatal(err)
 		}
@@ -68,9 +68,9 @@ func TestReportBadInputExits2AndWritesNothing(t *testing.T) {
 		{"folder without run.json", []string{emptyDir}, "folder has no run.json"},
 		{"not JSON", []string{plain}, "not an mpbench run file of a known schema"},
 		{"other schema", []string{otherJSON}, `schema is "benchfmt", want "mpbench.run"`},
-		{"unknown version", []string{runFolder(t, func(r *harness.Run) { r.Version = 99 })}, "schema version 99, this mpbench reads version 1"},
-		{"no cells", []string{runFolder(t, func(r *harness.Run) { r.Cells = nil })}, "the run has no cells: nothing to draw"},
-		{"only failed cells", []string{runFolder(t, func(r *harness.Run) {
+		{"unknown version", []string{runFolder(t, func(r *runfile.Run) { r.Version = 99 })}, "schema version 99, this mpbench reads version 1"},
+		{"no cells", []string{runFolder(t, func(r *runfile.Run) { r.Cells = nil })}, "the run has no cells: nothing to draw"},
+		{"only failed cells", []string{runFolder(t, func(r *runfile.Run) {
 			for i := range r.Cells {
 				r.Cells[i].Error, r.Cells[i].Trials, r.Cells[i].Summary = "checksum mismatch", nil, nil
 			}
@@ -127,7 +127,7 @@ func TestReportIntoRunFolder(t *testing.T) {
 }
 
 func TestReportOverlaysRuns(t *testing.T) {
-	a, b := runFolder(t, nil), runFolder(t, func(r *harness.Run) { r.Env.Host = "other" })
+	a, b := runFolder(t, nil), runFolder(t, func(r *runfile.Run) { r.Env.Host = "other" })
 	out := filepath.Join(t.TempDir(), "cmp")
 	code, stdout, stderr := runCLI(t, "report", a, filepath.Join(b, "run.json"), "-o", out)
 	if code != exitOK {
@@ -168,11 +168,11 @@ func TestReportDefaults(t *testing.T) {
 	if got := runDir(dir); got != dir {
 		t.Errorf("runDir of the folder: %s", got)
 	}
-	run := func(h string) *harness.Run { return &harness.Run{Env: harness.Env{Host: h}} }
+	run := func(h string) *runfile.Run { return &runfile.Run{Env: runfile.Env{Host: h}} }
 	mon, tue := filepath.Join(t.TempDir(), "mon"), filepath.Join(t.TempDir(), "tue")
 	os.Mkdir(mon, 0o755)
 	os.Mkdir(tue, 0o755)
-	got := defaultLabels([]string{mon, filepath.Join(tue, "run.json"), dir}, []*harness.Run{run("vm"), run("vm"), run("box")})
+	got := defaultLabels([]string{mon, filepath.Join(tue, "run.json"), dir}, []*runfile.Run{run("vm"), run("vm"), run("box")})
 	if want := []string{"mon", "tue", "box"}; !slices.Equal(got, want) {
 		t.Errorf("labels %v, want %v (same host: the run folder's name)", got, want)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/mpbench/mpbench/compare"
 	"github.com/mpbench/mpbench/harness"
 	"github.com/spf13/cobra"
 )
@@ -82,7 +83,7 @@ var errSilent = errors.New("")
 func exitCode(err error) int {
 	var u *usageError
 	switch {
-	case errors.As(err, &u), errors.Is(err, harness.ErrUsage):
+	case errors.As(err, &u), errors.Is(err, harness.ErrUsage), errors.Is(err, compare.ErrOptions):
 		return exitUsage
 	case errors.Is(err, harness.ErrInterrupted), errors.Is(err, context.Canceled):
 		return exitInterrupted

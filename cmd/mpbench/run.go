@@ -16,6 +16,7 @@ import (
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 	"github.com/spf13/cobra"
@@ -115,8 +116,50 @@ func completeList(names func() []string) cobra.CompletionFunc {
 	}
 }
 
+// runFlags names each input of a harness plan by the flag of mpbench run
+// that sets it.
+var runFlags = map[harness.Input]string{
+	harness.InputCores:         "--cores",
+	harness.InputOversubscribe: "--oversubscribe",
+	harness.InputModels:        "--models",
+	harness.InputWorkloads:     "--workloads",
+	harness.InputParams:        "--param",
+	harness.InputScaling:       "--scaling",
+	harness.InputWarmup:        "--warmup",
+	harness.InputTrials:        "--trials",
+	harness.InputChunk:         "--chunk",
+	harness.InputTimeout:       "--timeout",
+	harness.InputCellBudget:    "--cell-budget",
+	harness.InputRounds:        "--rounds",
+	harness.InputTargetCI:      "--target-ci",
+	harness.InputMaxTime:       "--max-time",
+	harness.InputOut:           "--out",
+	harness.InputResults:       "--results",
+}
+
+// flagError returns err, when it is a harness input error, as a usage
+// error that names each input by its flag: `--cores "0": …` where harness
+// says `cores spec "0": …`. Other errors come back unchanged.
+func flagError(err error) error {
+	var ie *harness.InputError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	return &usageError{errors.New(ie.Message(func(in harness.Input) string {
+		if f, ok := runFlags[in]; ok {
+			return f
+		}
+		return string(in)
+	}))}
+}
+
 // plan turns the options into a checked harness plan.
 func (o *runOptions) plan(available int) (*harness.Plan, error) {
+	p, err := o.harnessPlan(available)
+	return p, flagError(err)
+}
+
+func (o *runOptions) harnessPlan(available int) (*harness.Plan, error) {
 	if !contains(reports.Formats, o.Format) {
 		return nil, &usageError{fmt.Errorf("--format %q: accepted: %s", o.Format, strings.Join(reports.Formats, ", "))}
 	}
@@ -128,7 +171,7 @@ func (o *runOptions) plan(available int) (*harness.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	wls, err := harness.ParseList("workloads", o.Workloads, workloads.Names())
+	wls, err := harness.ParseList(harness.InputWorkloads, o.Workloads, workloads.Names())
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +245,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	env := harness.CollectEnv(ver, rev, modified, o.Args)
 	dir, err := harness.PrepareDir(o.Out, o.ResultsDir, time.Now(), env.Host)
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	if o.Python != "" {
 		// The cell runners inherit it: see py.EnvPython.
@@ -250,7 +293,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 // was drawn or there was nothing to draw (the run's own errors say why),
 // context.Canceled when Ctrl-C came before or during drawing, and a
 // failure, never a usage error (the command line was fine), otherwise.
-func drawRun(ctx context.Context, drawer, dir string, run *harness.Run, stderr io.Writer) error {
+func drawRun(ctx context.Context, drawer, dir string, run *runfile.Run, stderr io.Writer) error {
 	if ctx.Err() != nil {
 		fmt.Fprintf(stderr, "mpbench: report not drawn: the run was interrupted (draw it with: mpbench report %s)\n", dir)
 		return ctx.Err()
@@ -271,7 +314,7 @@ func drawRun(ctx context.Context, drawer, dir string, run *harness.Run, stderr i
 }
 
 // printSkipped says once per reason which models were left out.
-func printSkipped(w io.Writer, skipped []harness.Skip) {
+func printSkipped(w io.Writer, skipped []runfile.Skip) {
 	var reasons []string
 	byReason := map[string][]string{}
 	for _, sk := range skipped {

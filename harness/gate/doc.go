@@ -68,4 +68,13 @@
 // A gate run costs one short run of the gated cells and their sequential
 // baselines (the trials and parameters of the baseline), and more runs
 // only when something looks regressed.
+//
+// # Files
+//
+// gate.go holds the API (Options, Main, Check, Run, Report) and the loop
+// of runs and retries; plan.go turns options and the baseline into gated
+// targets and a harness.Plan; contention.go runs that plan and measures
+// each cell's CPU contention from /proc/stat; eval.go judges the figures
+// (U test, Holm, confidence intervals from package stats); table.go
+// formats a Report; record.go records a baseline.
 package gate

@@ -17,6 +17,7 @@ import (
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/modeltest"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 )
 
@@ -27,9 +28,9 @@ var testRegistry = models.Registry{sequential.New(), goroutines.New(), modeltest
 
 func TestMain(m *testing.M) { Main(m, testRegistry) }
 
-func trialsAround(seed uint64, n int, center, spread float64) []harness.Trial {
+func trialsAround(seed uint64, n int, center, spread float64) []runfile.Trial {
 	rng := rand.New(rand.NewPCG(seed, 11))
-	out := make([]harness.Trial, n)
+	out := make([]runfile.Trial, n)
 	for i := range out {
 		out[i].ComputeNs = int64(center * math.Exp(spread*rng.NormFloat64()))
 	}
@@ -38,13 +39,13 @@ func trialsAround(seed uint64, n int, center, spread float64) []harness.Trial {
 
 // synth returns a summarized run with cpu cells: sequential at seqNs and
 // goroutines at c = 2 at modelNs, n trials each.
-func synth(seed uint64, seqNs, modelNs float64, n int) *harness.Run {
-	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion, Config: harness.Config{Scaling: "strong", Trials: n}}
-	r.Cells = []harness.Cell{
+func synth(seed uint64, seqNs, modelNs float64, n int) *runfile.Run {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Config: runfile.Config{Scaling: "strong", Trials: n}}
+	r.Cells = []runfile.Cell{
 		{Workload: "cpu", Model: "sequential", Cores: 1, Tasks: 48, Trials: trialsAround(seed, n, seqNs, 0.02)},
 		{Workload: "cpu", Model: "goroutines", Cores: 2, Tasks: 48, Trials: trialsAround(seed+1, n, modelNs, 0.03)},
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	return r
 }
 
@@ -55,7 +56,7 @@ func TestEvaluate(t *testing.T) {
 	opt := Options{AllowRace: true, MaxSlowdown: 0.10, Alpha: 0.05, MaxContention: 0.15}
 	cases := []struct {
 		name       string
-		cur        *harness.Run
+		cur        *runfile.Run
 		contention float64
 		want       map[Figure]bool // regressed
 		busy       bool
@@ -181,7 +182,7 @@ func TestGateOnRealCells(t *testing.T) {
 		t.Logf("the failure a user sees:\n%s", rec.errors[0])
 	})
 	t.Run("other host skips time", func(t *testing.T) {
-		b, _ := harness.Load(path)
+		b, _ := runfile.Load(path)
 		b.Env.Host = "elsewhere"
 		other := filepath.Join(t.TempDir(), "other.json")
 		var buf strings.Builder
@@ -198,8 +199,8 @@ func TestGateOnRealCells(t *testing.T) {
 	t.Run("too few CPUs skips", func(t *testing.T) {
 		o := opt
 		o.Cells = []Cell{{Workload: "cpu", Model: "goroutines", Cores: 1}}
-		b, _ := harness.Load(path)
-		b.Cells = append(b.Cells, harness.Cell{Workload: "cpu", Model: "goroutines", Cores: 64, Tasks: 16, Trials: b.Cells[0].Trials})
+		b, _ := runfile.Load(path)
+		b.Cells = append(b.Cells, runfile.Cell{Workload: "cpu", Model: "goroutines", Cores: 64, Tasks: 16, Trials: b.Cells[0].Trials})
 		big := filepath.Join(t.TempDir(), "big.json")
 		var buf strings.Builder
 		b.Encode(&buf)
@@ -216,7 +217,7 @@ func TestGateOnRealCells(t *testing.T) {
 // renamed writes a copy of run in which model's cells are to's, and
 // returns its path: a baseline that says how fast model was, for a model
 // the test made slower.
-func renamed(t *testing.T, run *harness.Run, model, to string) string {
+func renamed(t *testing.T, run *runfile.Run, model, to string) string {
 	t.Helper()
 	r := *run
 	r.Cells = slices.Clone(run.Cells)

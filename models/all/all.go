@@ -3,7 +3,6 @@ package all
 import (
 	"fmt"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/manager"
@@ -13,6 +12,7 @@ import (
 	"github.com/mpbench/mpbench/models/queue"
 	"github.com/mpbench/mpbench/models/sequential"
 	"github.com/mpbench/mpbench/models/shm"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // Entry is one line of the table: a model and how mpbench shows it.
@@ -24,7 +24,7 @@ type Entry struct {
 	Twin string
 	// Color is the model's colour on every chart, "#rrggbb".
 	Color string
-	// Marker is the model's marker on every chart, one of harness.Markers.
+	// Marker is the model's marker on every chart, one of runfile.Markers.
 	Marker string
 }
 
@@ -65,14 +65,14 @@ func Registry() models.Registry {
 
 // Infos returns Table as the run file records it, in order, with each twin
 // pair on both of its lines.
-func Infos() []harness.ModelInfo {
+func Infos() []runfile.ModelInfo {
 	return infos(Table)
 }
 
-func infos(table []Entry) []harness.ModelInfo {
-	out := make([]harness.ModelInfo, len(table))
+func infos(table []Entry) []runfile.ModelInfo {
+	out := make([]runfile.ModelInfo, len(table))
 	for i, e := range table {
-		out[i] = harness.ModelInfo{
+		out[i] = runfile.ModelInfo{
 			Name: e.Model.Name(), Family: models.FamilyOf(e.Model), Twin: e.Twin, Color: e.Color, Marker: e.Marker,
 		}
 	}
@@ -97,7 +97,7 @@ func check(table []Entry) error {
 		}
 	}
 	in := infos(table)
-	byName := map[string]harness.ModelInfo{}
+	byName := map[string]runfile.ModelInfo{}
 	twinned := map[string]string{} // model → the line that names it as a twin
 	colour := map[[3]uint8]string{}
 	marker := map[[2]string]string{} // family, marker → model

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/py"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // TestTable checks the rules of the table on the real one: unique names
@@ -45,7 +45,7 @@ func TestTable(t *testing.T) {
 	}
 }
 
-func namesOf(infos []harness.ModelInfo) []string {
+func namesOf(infos []runfile.ModelInfo) []string {
 	var out []string
 	for _, m := range infos {
 		out = append(out, m.Name)

@@ -2,7 +2,7 @@
 // each line is a model with its Python twin, its colour and its marker, and
 // its family comes from the model itself (models.FamilyOf). Everything else
 // reads it: the registry of cmd/mpbench and its cell runner, `mpbench list`,
-// and, through the run file (harness.Run.Models, filled from Infos), the
+// and, through the run file (runfile.Run.Models, filled from Infos), the
 // Go-vs-Python table of package reports and the charts of mpbench-draw,
 // which link no model package.
 //

@@ -19,6 +19,7 @@ import (
 	"github.com/mpbench/mpbench/models/queue"
 	"github.com/mpbench/mpbench/models/sequential"
 	"github.com/mpbench/mpbench/models/shm"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 )
 
@@ -54,7 +55,7 @@ func TestSanityFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(model, workload string, cores int) harness.Cell {
+	run := func(model, workload string, cores int) runfile.Cell {
 		cell, err := harness.RunCell(context.Background(), harness.CellSpec{
 			Workload: workload, Model: model, Cores: cores, Scale: 1, Warmup: 1, Trials: trials,
 		}, harness.CellOptions{CPUs: avail[:min(cores, len(avail))], Timeout: 5 * time.Minute})
@@ -63,7 +64,7 @@ func TestSanityFigures(t *testing.T) {
 		}
 		return cell
 	}
-	median := func(c harness.Cell, f func(harness.Trial) int64) float64 {
+	median := func(c runfile.Cell, f func(runfile.Trial) int64) float64 {
 		var xs []float64
 		for _, tr := range c.Trials {
 			xs = append(xs, float64(f(tr)))
@@ -71,8 +72,8 @@ func TestSanityFigures(t *testing.T) {
 		slices.Sort(xs)
 		return xs[len(xs)/2]
 	}
-	compute := func(tr harness.Trial) int64 { return tr.ComputeNs }
-	setup := func(tr harness.Trial) int64 { return tr.SetupNs }
+	compute := func(tr runfile.Trial) int64 { return tr.ComputeNs }
+	setup := func(tr runfile.Trial) int64 { return tr.SetupNs }
 	for _, w := range workloadNames {
 		seq := run("sequential", w, 1)
 		tseq := median(seq, compute)
@@ -81,8 +82,8 @@ func TestSanityFigures(t *testing.T) {
 			for c := 1; c <= min(2, len(avail)); c++ {
 				cell := run(m, w, c)
 				tc := median(cell, compute)
-				metric := func(k string) func(harness.Trial) int64 {
-					return func(tr harness.Trial) int64 { return int64(tr.Metrics[k] * 1e6) }
+				metric := func(k string) func(runfile.Trial) int64 {
+					return func(tr runfile.Trial) int64 { return int64(tr.Metrics[k] * 1e6) }
 				}
 				fmt.Printf("%-15s %-7s c=%d  compute %8.3f ms  speedup %5.2f  overhead %8.1f ns/task  setup %6.2f ms (start %4.2f ms/process, warm-up %5.2f ms)  cpus %s\n",
 					m, w, c, tc/1e6, tseq/tc, (float64(c)*tc-tseq)/float64(cell.Tasks), median(cell, setup)/1e6,

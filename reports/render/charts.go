@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -52,7 +52,7 @@ var chartKinds = []struct {
 
 // view is what the charts of one workload share.
 type view struct {
-	runs   []*harness.Run
+	runs   []*runfile.Run
 	labels []string
 	wl     string
 	// sweep is set when the one run sweeps a parameter of wl: the charts
@@ -65,7 +65,7 @@ type view struct {
 }
 
 type sweepView struct {
-	full  *harness.Run
+	full  *runfile.Run
 	param string
 	shown int64
 }
@@ -79,7 +79,7 @@ func (v *view) charts() []*Chart {
 		if param := SweptParam(v.runs[0], v.wl); param != "" {
 			full := v.runs[0]
 			f, shown := focus(full, v.wl, param)
-			v = &view{runs: []*harness.Run{f}, labels: v.labels, wl: v.wl, sweep: &sweepView{full: full, param: param, shown: shown}, pal: v.pal}
+			v = &view{runs: []*runfile.Run{f}, labels: v.labels, wl: v.wl, sweep: &sweepView{full: full, param: param, shown: shown}, pal: v.pal}
 		}
 	}
 	for _, k := range chartKinds {
@@ -113,7 +113,7 @@ func fileName(s string) string {
 }
 
 // machine describes where a run ran: CPU model and logical CPUs.
-func machine(r *harness.Run) string {
+func machine(r *runfile.Run) string {
 	cpu := r.Env.CPUModel
 	if cpu == "" {
 		cpu = "unknown CPU"

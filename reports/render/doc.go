@@ -26,7 +26,7 @@
 //     command line, summary tables, warnings, every chart with its caption)
 //     and move the whole report into place through a temporary folder.
 //
-// It imports reports (cell rows, number formats, Check) and harness, and
-// nothing imports it but cmd/mpbench-draw and tests. It is code only:
+// It imports reports (cell rows, number formats, Check), runfile and stats,
+// and nothing imports it but cmd/mpbench-draw and tests. It is code only:
 // generated reports live in run folders, never here.
 package render

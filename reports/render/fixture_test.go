@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files and fixtures in testdata/")
@@ -22,14 +23,14 @@ var update = flag.Bool("update", false, "rewrite the golden files and fixtures i
 //     at 8 cores, one not measured at 4, a noisy cell;
 //   - oversub.json: made by oversubRun: more workers than CPUs at c = 4.
 
-func loadFixture(t testing.TB, name string) *harness.Run {
+func loadFixture(t testing.TB, name string) *runfile.Run {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := harness.Decode(f)
+	r, err := runfile.Decode(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func golden(t *testing.T, name string, got []byte) {
 // TestFixtures checks that the generated fixtures are what their builders
 // make (-update rewrites them).
 func TestFixtures(t *testing.T) {
-	for name, r := range map[string]*harness.Run{"synthetic.json": syntheticRun(), "oversub.json": oversubRun()} {
+	for name, r := range map[string]*runfile.Run{"synthetic.json": syntheticRun(), "oversub.json": oversubRun()} {
 		var buf bytes.Buffer
 		if err := r.Encode(&buf); err != nil {
 			t.Fatal(err)
@@ -91,15 +92,15 @@ var profiles = map[string]profile{
 	"manager-batch":  {1.00, 1.5e3, 500e3, 9e6},
 }
 
-func syntheticRun() *harness.Run {
-	r := &harness.Run{
-		Schema: harness.Schema, Version: harness.SchemaVersion,
-		Env: harness.Env{
+func syntheticRun() *runfile.Run {
+	r := &runfile.Run{
+		Schema: runfile.Schema, Version: runfile.SchemaVersion,
+		Env: runfile.Env{
 			Host: "bench-8", CPUModel: "AMD EPYC 7B13 (synthetic)", LogicalCPUs: 8, AllowedCPUs: "0-7",
 			Kernel: "Linux 6.1.0", OS: "linux", Arch: "amd64", GoVersion: "go1.26.8", Version: "v0.1.0",
 			Revision: "abc1234", CommandLine: []string{"mpbench", "run", "--cores", "1,2,4,8", "--workloads", "cpu,square"},
 		},
-		Config: harness.Config{
+		Config: runfile.Config{
 			Cores: []int{1, 2, 4, 8}, Workloads: []string{"cpu", "square"}, Scaling: "strong", Warmup: 2, Trials: 10,
 			Models: []string{"sequential", "goroutines", "procpool", "procpool-async", "pipe", "queue", "shm", "shm-lock", "manager", "manager-batch"},
 		},
@@ -130,12 +131,12 @@ func syntheticRun() *harness.Run {
 			}
 		}
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	return r
 }
 
-func synthCell(wl, model string, cores, tasks int, median, cv, setup float64) harness.Cell {
-	c := harness.Cell{
+func synthCell(wl, model string, cores, tasks int, median, cv, setup float64) runfile.Cell {
+	c := runfile.Cell{
 		Workload: wl, Model: model, Cores: cores, Tasks: tasks, TrialsPlanned: len(spread),
 		CPUs: fmt.Sprintf("0-%d", cores-1),
 	}
@@ -144,7 +145,7 @@ func synthCell(wl, model string, cores, tasks int, median, cv, setup float64) ha
 	}
 	for i, z := range spread {
 		ct := int64(math.Round(median * (1 + cv*z)))
-		c.Trials = append(c.Trials, harness.Trial{
+		c.Trials = append(c.Trials, runfile.Trial{
 			SetupNs: int64(setup) + int64(i*37), ComputeNs: ct, TeardownNs: int64(setup/4) + 60,
 			UserNs: ct * int64(cores), PeakRSSBytes: 8 << 20 * int64(cores),
 		})
@@ -153,15 +154,15 @@ func synthCell(wl, model string, cores, tasks int, median, cv, setup float64) ha
 	return c
 }
 
-func oversubRun() *harness.Run {
-	r := &harness.Run{
-		Schema: harness.Schema, Version: harness.SchemaVersion,
-		Env: harness.Env{
+func oversubRun() *runfile.Run {
+	r := &runfile.Run{
+		Schema: runfile.Schema, Version: runfile.SchemaVersion,
+		Env: runfile.Env{
 			Host: "small", CPUModel: "Intel(R) Xeon(R) Processor", LogicalCPUs: 2, AllowedCPUs: "0-1",
 			Kernel: "Linux 6.18.44", OS: "linux", Arch: "amd64", GoVersion: "go1.26.8", Version: "dev",
 			CommandLine: []string{"mpbench", "run", "--cores", "1,2,4", "--oversubscribe", "--workloads", "pow"},
 		},
-		Config: harness.Config{
+		Config: runfile.Config{
 			Cores: []int{1, 2, 4}, Models: []string{"sequential", "goroutines"}, Workloads: []string{"pow"},
 			Scaling: "strong", Warmup: 2, Trials: 10, Oversubscribe: true,
 		},
@@ -175,6 +176,6 @@ func oversubRun() *harness.Run {
 		}
 		r.Cells = append(r.Cells, cell)
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	return r
 }

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -16,7 +16,7 @@ import (
 
 // SweptParam returns the one parameter run sweeps for workload, or "" when
 // it sweeps none or several (a granularity chart needs exactly one).
-func SweptParam(run *harness.Run, workload string) string {
+func SweptParam(run *runfile.Run, workload string) string {
 	sw := run.Config.Sweeps[workload]
 	if len(sw) != 1 {
 		return ""
@@ -30,9 +30,9 @@ func SweptParam(run *harness.Run, workload string) string {
 // SweepSeries returns, per model but sequential, the speedup over
 // sequential against the swept parameter's value at the largest core
 // count the model ran. Point.Cores holds the parameter's value.
-func SweepSeries(run *harness.Run, workload, param string) []Series {
+func SweepSeries(run *runfile.Run, workload, param string) []Series {
 	var out []Series
-	for _, model := range Models([]*harness.Run{run}, workload) {
+	for _, model := range Models([]*runfile.Run{run}, workload) {
 		if model == "sequential" {
 			continue
 		}
@@ -65,7 +65,7 @@ func SweepSeries(run *harness.Run, workload, param string) []Series {
 // focus returns a copy of run whose cells of workload are those at the
 // largest value of the swept param only, so that the charts over cores
 // show one task size; other workloads' cells are kept.
-func focus(run *harness.Run, workload, param string) (*harness.Run, int64) {
+func focus(run *runfile.Run, workload, param string) (*runfile.Run, int64) {
 	var top int64
 	for _, c := range run.Cells {
 		if c.Workload == workload {

@@ -6,16 +6,17 @@ import (
 	"testing"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // sweepRun is a run that sweeps cpu.n over 10, 100, 1000 with sequential
 // and goroutines at c = 1 and 2: goroutines at c = 2 takes half the
 // sequential time plus 40 µs of overhead.
-func sweepRun() *harness.Run {
-	r := &harness.Run{Schema: harness.Schema, Version: harness.SchemaVersion,
-		Config: harness.Config{Scaling: "strong", Trials: 3, Workloads: []string{"cpu"}, Models: []string{"sequential", "goroutines"},
+func sweepRun() *runfile.Run {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion,
+		Config: runfile.Config{Scaling: "strong", Trials: 3, Workloads: []string{"cpu"}, Models: []string{"sequential", "goroutines"},
 			Sweeps: map[string]map[string][]int64{"cpu": {"n": {10, 100, 1000}}}},
-		Env: harness.Env{CPUModel: "Test CPU", LogicalCPUs: 2, Host: "test"}}
+		Env: runfile.Env{CPUModel: "Test CPU", LogicalCPUs: 2, Host: "test"}}
 	for _, n := range []int64{10, 100, 1000} {
 		seq := float64(n) * 1000
 		for _, c := range []struct {
@@ -23,14 +24,14 @@ func sweepRun() *harness.Run {
 			cores int
 			ns    float64
 		}{{"sequential", 1, seq}, {"goroutines", 1, seq}, {"goroutines", 2, seq/2 + 40_000}} {
-			cell := harness.Cell{Workload: "cpu", Model: c.model, Cores: c.cores, Tasks: 8, Params: map[string]int64{"n": n, "tasks": 8}}
+			cell := runfile.Cell{Workload: "cpu", Model: c.model, Cores: c.cores, Tasks: 8, Params: map[string]int64{"n": n, "tasks": 8}}
 			for range 3 {
-				cell.Trials = append(cell.Trials, harness.Trial{ComputeNs: int64(c.ns), SetupNs: 1000, TeardownNs: 1000})
+				cell.Trials = append(cell.Trials, runfile.Trial{ComputeNs: int64(c.ns), SetupNs: 1000, TeardownNs: 1000})
 			}
 			r.Cells = append(r.Cells, cell)
 		}
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	return r
 }
 
@@ -53,7 +54,7 @@ func TestSweepSeriesIsTheFile(t *testing.T) {
 }
 
 func TestSweepReportHasAGranularityChart(t *testing.T) {
-	files, err := Render(context.Background(), []*harness.Run{sweepRun()}, []string{"test"})
+	files, err := Render(context.Background(), []*runfile.Run{sweepRun()}, []string{"test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 	"sync"
 	texttemplate "text/template"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // index is what index.md and index.html show.
@@ -47,7 +47,7 @@ type summaryTable struct {
 // tableColumns are the columns of Row shown in the index's tables.
 var tableColumns = []int{0, 1, 2, 3, 4, 6, 7, 12}
 
-func buildIndex(runs []*harness.Run, labels []string) *index {
+func buildIndex(runs []*runfile.Run, labels []string) *index {
 	idx := &index{Multi: len(runs) > 1}
 	pal := newPalette(runs)
 	for i, r := range runs {
@@ -56,7 +56,7 @@ func buildIndex(runs []*harness.Run, labels []string) *index {
 	}
 	for _, wl := range AllWorkloads(runs) {
 		w := workloadInfo{Name: wl}
-		var in []*harness.Run
+		var in []*runfile.Run
 		var inLabels []string
 		for i, r := range runs {
 			if slices.Contains(reports.Workloads(r), wl) {
@@ -85,7 +85,7 @@ func prefix(multi bool, label string) string {
 	return ""
 }
 
-func envRows(r *harness.Run) [][2]string {
+func envRows(r *runfile.Run) [][2]string {
 	e, c := r.Env, r.Config
 	ver := e.Version
 	if e.Revision != "" {
@@ -141,7 +141,7 @@ func commandLine(args []string) string {
 	return strings.Join(out, " ")
 }
 
-func runWarnings(r *harness.Run, pre string) []string {
+func runWarnings(r *runfile.Run, pre string) []string {
 	var out []string
 	if r.Status != "complete" {
 		out = append(out, fmt.Sprintf("%srun status is %q: not every cell ran or passed", pre, r.Status))
@@ -161,7 +161,7 @@ func runWarnings(r *harness.Run, pre string) []string {
 	return out
 }
 
-func summary(r *harness.Run, wl, label string, multi bool) summaryTable {
+func summary(r *runfile.Run, wl, label string, multi bool) summaryTable {
 	t := summaryTable{Title: wl}
 	if multi {
 		t.Label, t.Title = label, wl+" on "+label
@@ -194,9 +194,9 @@ func summary(r *harness.Run, wl, label string, multi bool) summaryTable {
 
 // Verdict is one sentence on a workload of a run: the fastest model at
 // the largest core count and the model with the lowest overhead per task.
-func Verdict(r *harness.Run, wl string) string {
+func Verdict(r *runfile.Run, wl string) string {
 	top := Largest(r, wl)
-	var fast, low *harness.Cell
+	var fast, low *runfile.Cell
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		if c.Workload != wl || c.Cores != top || !reports.Drawable(c) {

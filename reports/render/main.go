@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // Command is the name of the executable that draws reports: mpbench runs
@@ -67,9 +67,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case len(labels) > 0 && len(labels) != len(paths):
 		return fail(exitUsage, fmt.Errorf("%d -label for %d runs: give one per run, in order", len(labels), len(paths)))
 	}
-	runs := make([]*harness.Run, len(paths))
+	runs := make([]*runfile.Run, len(paths))
 	for i, p := range paths {
-		r, err := harness.Load(p)
+		r, err := runfile.Load(p)
 		if err != nil {
 			return fail(exitUsage, err)
 		}

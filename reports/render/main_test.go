@@ -64,10 +64,6 @@ func TestCommandLine(t *testing.T) {
 // TestDrawerLinksNoModel guards that mpbench-draw takes what it knows of
 // models (colours, markers) from the run file, not from the model table
 // or the model packages.
-//
-// Note: models and models/proc still come in through harness, which holds
-// the run file's types beside the cell runner; they are allowed here until
-// the run file has a package of its own.
 func TestDrawerLinksNoModel(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "../../cmd/mpbench-draw").CombinedOutput()
 	if err != nil {
@@ -75,8 +71,8 @@ func TestDrawerLinksNoModel(t *testing.T) {
 	}
 	const models = "github.com/mpbench/mpbench/models/"
 	for _, p := range strings.Fields(string(out)) {
-		if strings.HasPrefix(p, models) && p != models+"proc" {
-			t.Errorf("mpbench-draw links %s: take model facts from the run file (harness.Run.Models)", p)
+		if strings.HasPrefix(p, models) {
+			t.Errorf("mpbench-draw links %s: take model facts from the run file (runfile.Run.Models)", p)
 		}
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // ErrOutput is wrapped when the report folder cannot be used (a file is in
@@ -35,7 +35,7 @@ type File struct {
 // its label; nil labels mean DefaultLabels) without touching the disk:
 // six PNG charts per workload, then index.md and index.html, last. It
 // stops drawing, with ctx's error, when ctx is done.
-func Render(ctx context.Context, runs []*harness.Run, labels []string) ([]File, error) {
+func Render(ctx context.Context, runs []*runfile.Run, labels []string) ([]File, error) {
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("no runs: %w", reports.ErrNoData)
 	}
@@ -110,7 +110,7 @@ feed:
 // place, the index pages last. dir may be a run folder (the report goes
 // beside run.json) or a new folder. When ctx is done before the report is
 // drawn, Write returns ctx's error and dir is left as it was.
-func Write(ctx context.Context, dir string, runs []*harness.Run, labels []string) (string, error) {
+func Write(ctx context.Context, dir string, runs []*runfile.Run, labels []string) (string, error) {
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return "", fmt.Errorf("%s is a file: %w", dir, ErrOutput)
 	}

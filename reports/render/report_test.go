@@ -14,6 +14,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 )
 
 // checkPNG decodes a chart and checks its size and that it is not blank.
@@ -50,11 +51,11 @@ func distinctColours(img image.Image) int {
 func TestRenderDrawsEveryChart(t *testing.T) {
 	cases := []struct {
 		name      string
-		runs      []*harness.Run
+		runs      []*runfile.Run
 		workloads []string
 	}{
-		{"synthetic", []*harness.Run{loadFixture(t, "synthetic.json")}, []string{"cpu", "square"}},
-		{"two runs overlaid", []*harness.Run{loadFixture(t, "oversub.json"), otherHost(loadFixture(t, "oversub.json"))}, []string{"pow"}},
+		{"synthetic", []*runfile.Run{loadFixture(t, "synthetic.json")}, []string{"cpu", "square"}},
+		{"two runs overlaid", []*runfile.Run{loadFixture(t, "oversub.json"), otherHost(loadFixture(t, "oversub.json"))}, []string{"pow"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -84,14 +85,14 @@ func TestRenderDrawsEveryChart(t *testing.T) {
 }
 
 // otherHost makes r look like a run of another machine.
-func otherHost(r *harness.Run) *harness.Run {
+func otherHost(r *runfile.Run) *runfile.Run {
 	r.Env.Host, r.Env.CPUModel, r.Env.LogicalCPUs = "big", "AMD EPYC 9654", 192
 	for i := range r.Cells {
 		for j := range r.Cells[i].Trials {
 			r.Cells[i].Trials[j].ComputeNs /= 3
 		}
 	}
-	r.Summarize()
+	harness.Summarize(r)
 	return r
 }
 
@@ -108,7 +109,7 @@ func TestIndexGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var runs []*harness.Run
+			var runs []*runfile.Run
 			for _, f := range c.runs {
 				runs = append(runs, loadFixture(t, f))
 			}
@@ -146,7 +147,7 @@ func TestIndexGolden(t *testing.T) {
 // TestCaptionsNameHollowAndMissing checks that a chart says which cells are
 // drawn hollow and which figures are missing.
 func TestCaptionsNameHollowAndMissing(t *testing.T) {
-	v := &view{runs: []*harness.Run{loadFixture(t, "synthetic.json")}, labels: []string{"bench-8"}, wl: "cpu"}
+	v := &view{runs: []*runfile.Run{loadFixture(t, "synthetic.json")}, labels: []string{"bench-8"}, wl: "cpu"}
 	byKey := map[string]string{}
 	for i, c := range v.charts() {
 		byKey[chartKinds[i].key] = strings.Join(c.Caption, " ")
@@ -164,7 +165,7 @@ func TestCaptionsNameHollowAndMissing(t *testing.T) {
 			}
 		}
 	}
-	v = &view{runs: []*harness.Run{loadFixture(t, "oversub.json")}, labels: []string{"small"}, wl: "pow"}
+	v = &view{runs: []*runfile.Run{loadFixture(t, "oversub.json")}, labels: []string{"small"}, wl: "pow"}
 	if c := strings.Join(v.timeChart().Caption, " "); !strings.Contains(c, "goroutines at c = 4 (oversubscribed)") {
 		t.Errorf("oversubscribed cell not named: %q", c)
 	}
@@ -179,7 +180,7 @@ func TestWorkloadWithOnlyFailedCells(t *testing.T) {
 			r.Cells[i].Error = "square: checksum mismatch"
 		}
 	}
-	idx := buildIndex([]*harness.Run{r}, []string{"vm"})
+	idx := buildIndex([]*runfile.Run{r}, []string{"vm"})
 	md, _ := idx.markdown()
 	for _, want := range []string{"No chart: every cell of square failed.", "workload square: every cell failed, nothing drawn", "square/goroutines/2 FAILED: square: checksum mismatch", "cpu-time.png"} {
 		if !strings.Contains(string(md), want) {
@@ -209,7 +210,7 @@ func TestWrite(t *testing.T) {
 	want := []string{"index.html", "index.md", "pow-efficiency.png", "pow-overhead.png", "pow-phases.png", "pow-speedup.png", "pow-time.png", "pow-trials.png", "run.json"}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "run.json"), []byte("{}"), 0o644)
-	index, err := Write(context.Background(), dir, []*harness.Run{small}, nil)
+	index, err := Write(context.Background(), dir, []*runfile.Run{small}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,10 +297,10 @@ func TestPlace(t *testing.T) {
 		parent := t.TempDir()
 		file := filepath.Join(parent, "file")
 		os.WriteFile(file, nil, 0o644)
-		if _, err := Write(context.Background(), file, []*harness.Run{loadFixture(t, "oversub.json")}, nil); !errors.Is(err, ErrOutput) {
+		if _, err := Write(context.Background(), file, []*runfile.Run{loadFixture(t, "oversub.json")}, nil); !errors.Is(err, ErrOutput) {
 			t.Errorf("onto a file: %v", err)
 		}
-		if _, err := Write(context.Background(), filepath.Join(parent, "new"), []*harness.Run{{}}, nil); !errors.Is(err, reports.ErrNoData) {
+		if _, err := Write(context.Background(), filepath.Join(parent, "new"), []*runfile.Run{{}}, nil); !errors.Is(err, reports.ErrNoData) {
 			t.Errorf("no cells: %v", err)
 		}
 		if got := listDir(t, parent); !slices.Equal(got, []string{"file"}) {
@@ -312,7 +313,7 @@ func TestPlace(t *testing.T) {
 // speedup and efficiency say why they are empty, the PNGs are still whole.
 func TestRenderWithoutBaseline(t *testing.T) {
 	r := loadFixture(t, "sample.json")
-	var cells []harness.Cell
+	var cells []runfile.Cell
 	for _, c := range r.Cells {
 		if c.Workload == "cpu" {
 			if c.Model == "sequential" {
@@ -322,8 +323,8 @@ func TestRenderWithoutBaseline(t *testing.T) {
 		}
 	}
 	r.Cells = cells
-	r.Summarize()
-	v := &view{runs: []*harness.Run{r}, labels: []string{"vm"}, wl: "cpu"}
+	harness.Summarize(r)
+	v := &view{runs: []*runfile.Run{r}, labels: []string{"vm"}, wl: "cpu"}
 	charts := v.charts()
 	for i, c := range charts {
 		key := chartKinds[i].key

@@ -5,8 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/stats"
 )
 
 // The series builders below turn runs into the numbers a chart draws. They
@@ -70,12 +71,12 @@ type Bar struct {
 }
 
 // hollow says whether a cell is drawn hollow, and why.
-func hollow(c *harness.Cell) (bool, string) {
+func hollow(c *runfile.Cell) (bool, string) {
 	var why []string
 	if c.Oversubscribed {
 		why = append(why, "oversubscribed")
 	}
-	if c.Summary != nil && c.Summary.CV > harness.NoisyCV {
+	if c.Summary != nil && c.Summary.CV > stats.NoisyCV {
 		why = append(why, fmt.Sprintf("noisy, CV %.1f%%", 100*c.Summary.CV))
 	}
 	return len(why) > 0, strings.Join(why, ", ")
@@ -83,7 +84,7 @@ func hollow(c *harness.Cell) (bool, string) {
 
 // Models returns the models of a workload over all runs, in the order
 // their cells first appear.
-func Models(runs []*harness.Run, workload string) []string {
+func Models(runs []*runfile.Run, workload string) []string {
 	var out []string
 	for _, r := range runs {
 		for _, c := range r.Cells {
@@ -96,7 +97,7 @@ func Models(runs []*harness.Run, workload string) []string {
 }
 
 // AllWorkloads returns the workloads of all runs in first-seen order.
-func AllWorkloads(runs []*harness.Run) []string {
+func AllWorkloads(runs []*runfile.Run) []string {
 	var out []string
 	for _, r := range runs {
 		for _, w := range reports.Workloads(r) {
@@ -110,7 +111,7 @@ func AllWorkloads(runs []*harness.Run) []string {
 
 // runCores returns the core counts a run has cells for in a workload,
 // in increasing order.
-func runCores(r *harness.Run, workload string) []int {
+func runCores(r *runfile.Run, workload string) []int {
 	var cs []int
 	for _, c := range r.Cells {
 		if c.Workload == workload && !slices.Contains(cs, c.Cores) {
@@ -123,7 +124,7 @@ func runCores(r *harness.Run, workload string) []int {
 
 // Largest returns the largest core count at which a run has a passing
 // cell of the workload, or 0.
-func Largest(r *harness.Run, workload string) int {
+func Largest(r *runfile.Run, workload string) int {
 	n := 0
 	for i := range r.Cells {
 		if c := &r.Cells[i]; c.Workload == workload && reports.Drawable(c) {
@@ -139,7 +140,7 @@ func Largest(r *harness.Run, workload string) int {
 // only, is never missing elsewhere. Speedup and efficiency points exist
 // only where the run has a sequential baseline; sequential's own are 1 by
 // definition (the run file leaves them null).
-func CoreSeries(runs []*harness.Run, workload string, m Metric) []Series {
+func CoreSeries(runs []*runfile.Run, workload string, m Metric) []Series {
 	var out []Series
 	for ri, r := range runs {
 		cores := runCores(r, workload)
@@ -205,7 +206,7 @@ func CoreSeries(runs []*harness.Run, workload string, m Metric) []Series {
 // of the workload, and sequential's cell (c = 1) as the reference, model
 // by model in first-seen order and, within a model, run by run. Models
 // without a passing cell there are left out: Absent names them.
-func LargestBars(runs []*harness.Run, workload string) []Bar {
+func LargestBars(runs []*runfile.Run, workload string) []Bar {
 	var out []Bar
 	for _, model := range Models(runs, workload) {
 		for ri, r := range runs {
@@ -238,7 +239,7 @@ func LargestBars(runs []*harness.Run, workload string) []Bar {
 
 // Absent returns, per run, the models of the workload that have no
 // passing cell at the run's largest core count (sequential aside).
-func Absent(runs []*harness.Run, workload string) [][]string {
+func Absent(runs []*runfile.Run, workload string) [][]string {
 	out := make([][]string, len(runs))
 	for ri, r := range runs {
 		top := Largest(r, workload)

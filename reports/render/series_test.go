@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
+	"github.com/mpbench/mpbench/runfile"
 	"gonum.org/v1/plot"
 )
 
 // cellsByKey indexes a run's cells.
-func cellsByKey(r *harness.Run) map[string]*harness.Cell {
-	m := map[string]*harness.Cell{}
+func cellsByKey(r *runfile.Run) map[string]*runfile.Cell {
+	m := map[string]*runfile.Cell{}
 	for i := range r.Cells {
 		m[r.Cells[i].Key()] = &r.Cells[i]
 	}
@@ -31,12 +31,12 @@ func TestCoreSeriesAreTheFile(t *testing.T) {
 		for _, wl := range reports.Workloads(r) {
 			drawn := map[string]int{}
 			for _, m := range []Metric{ComputeTime, Speedup, Efficiency} {
-				for _, s := range CoreSeries([]*harness.Run{r}, wl, m) {
+				for _, s := range CoreSeries([]*runfile.Run{r}, wl, m) {
 					for i, p := range s.Points {
 						if i > 0 && s.Points[i-1].Cores >= p.Cores {
 							t.Errorf("%s %s %s: points not in increasing core order", name, wl, s.Model)
 						}
-						key := (&harness.Cell{Workload: wl, Model: s.Model, Cores: p.Cores}).Key()
+						key := (&runfile.Cell{Workload: wl, Model: s.Model, Cores: p.Cores}).Key()
 						c, ok := cells[key]
 						if !ok {
 							t.Fatalf("%s: point %s has no cell", name, key)
@@ -83,7 +83,7 @@ func TestCoreSeriesMissingAndHollow(t *testing.T) {
 	r := loadFixture(t, "synthetic.json")
 	got := map[string][]Gap{}
 	hollowAt := map[string][]int{}
-	for _, s := range CoreSeries([]*harness.Run{r}, "cpu", ComputeTime) {
+	for _, s := range CoreSeries([]*runfile.Run{r}, "cpu", ComputeTime) {
 		got[s.Model] = s.Missing
 		for _, p := range s.Points {
 			if p.Hollow {
@@ -105,7 +105,7 @@ func TestCoreSeriesMissingAndHollow(t *testing.T) {
 	}
 
 	o := loadFixture(t, "oversub.json")
-	for _, s := range CoreSeries([]*harness.Run{o}, "pow", Speedup) {
+	for _, s := range CoreSeries([]*runfile.Run{o}, "pow", Speedup) {
 		for _, p := range s.Points {
 			if wantH := s.Model == "goroutines" && p.Cores == 4; p.Hollow != wantH || wantH && p.Why != "oversubscribed" {
 				t.Errorf("oversub %s c=%d: hollow %v %q", s.Model, p.Cores, p.Hollow, p.Why)
@@ -116,7 +116,7 @@ func TestCoreSeriesMissingAndHollow(t *testing.T) {
 
 func TestSegmentsBreakAtMissingCores(t *testing.T) {
 	r := loadFixture(t, "synthetic.json")
-	for _, s := range CoreSeries([]*harness.Run{r}, "square", ComputeTime) {
+	for _, s := range CoreSeries([]*runfile.Run{r}, "square", ComputeTime) {
 		var lens []int
 		for _, seg := range segments(s) {
 			lens = append(lens, len(seg))
@@ -134,7 +134,7 @@ func TestSegmentsBreakAtMissingCores(t *testing.T) {
 func TestLargestBarsAreTheFile(t *testing.T) {
 	r := loadFixture(t, "synthetic.json")
 	cells := cellsByKey(r)
-	bars := LargestBars([]*harness.Run{r}, "cpu")
+	bars := LargestBars([]*runfile.Run{r}, "cpu")
 	var models []string
 	for _, b := range bars {
 		models = append(models, b.Model)
@@ -145,7 +145,7 @@ func TestLargestBarsAreTheFile(t *testing.T) {
 		if b.Cores != wantCores {
 			t.Errorf("%s at c = %d, want %d", b.Model, b.Cores, wantCores)
 		}
-		c := cells[(&harness.Cell{Workload: "cpu", Model: b.Model, Cores: b.Cores}).Key()]
+		c := cells[(&runfile.Cell{Workload: "cpu", Model: b.Model, Cores: b.Cores}).Key()]
 		s := c.Summary
 		if b.Setup != s.SetupNs || b.Compute != s.MedianNs || b.Teardown != s.TeardnNs || b.Overhead != s.OverheadNsPerTask {
 			t.Errorf("%s: bar %+v does not hold the summary %+v", b.Model, b, s)
@@ -163,7 +163,7 @@ func TestLargestBarsAreTheFile(t *testing.T) {
 	if !slices.Equal(models, want) {
 		t.Errorf("bars of %v, want %v", models, want)
 	}
-	if got := Absent([]*harness.Run{r}, "cpu"); len(got) != 1 || !slices.Equal(got[0], []string{"shm-lock"}) {
+	if got := Absent([]*runfile.Run{r}, "cpu"); len(got) != 1 || !slices.Equal(got[0], []string{"shm-lock"}) {
 		t.Errorf("absent %v, want [[shm-lock]]", got)
 	}
 }
@@ -171,7 +171,7 @@ func TestLargestBarsAreTheFile(t *testing.T) {
 func TestLargestBarsOverlayGroupsByModel(t *testing.T) {
 	a, b := loadFixture(t, "sample.json"), loadFixture(t, "synthetic.json")
 	var got []string
-	for _, bar := range LargestBars([]*harness.Run{a, b}, "cpu") {
+	for _, bar := range LargestBars([]*runfile.Run{a, b}, "cpu") {
 		got = append(got, bar.Model+"/"+string(rune('a'+bar.Run)))
 	}
 	want := []string{"sequential/a", "sequential/b", "goroutines/a", "goroutines/b", "procpool/b", "procpool-async/b",
@@ -196,7 +196,7 @@ func TestVerdict(t *testing.T) {
 			}
 		})
 	}
-	seqOnly := &harness.Run{Cells: []harness.Cell{loadFixture(t, "sample.json").Cells[0]}}
+	seqOnly := &runfile.Run{Cells: []runfile.Cell{loadFixture(t, "sample.json").Cells[0]}}
 	if got, want := Verdict(seqOnly, "cpu"), "cpu at c = 1: sequential is fastest (median 13.1ms); no model has an overhead figure (no parallel model with a sequential baseline)."; got != want {
 		t.Errorf("sequential only: got %q, want %q", got, want)
 	}
@@ -204,7 +204,7 @@ func TestVerdict(t *testing.T) {
 
 func TestMarkerNames(t *testing.T) {
 	seen := map[Shape]string{}
-	for _, name := range harness.Markers {
+	for _, name := range runfile.Markers {
 		s, ok := markerShapes[name]
 		if !ok {
 			t.Errorf("marker %q of the run file has no shape", name)
@@ -215,16 +215,16 @@ func TestMarkerNames(t *testing.T) {
 		}
 		seen[s] = name
 	}
-	if len(markerShapes) != len(harness.Markers) || len(seen) != int(numShapes) {
-		t.Errorf("%d shapes, %d names here, %d in the run file: want one name per shape", numShapes, len(markerShapes), len(harness.Markers))
+	if len(markerShapes) != len(runfile.Markers) || len(seen) != int(numShapes) {
+		t.Errorf("%d shapes, %d names here, %d in the run file: want one name per shape", numShapes, len(markerShapes), len(runfile.Markers))
 	}
 }
 
 // recorded is a run file that records its models, as mpbench run does.
-func recorded() *harness.Run {
-	return &harness.Run{
-		Config: harness.Config{Models: []string{"sequential", "goroutines"}},
-		Models: []harness.ModelInfo{
+func recorded() *runfile.Run {
+	return &runfile.Run{
+		Config: runfile.Config{Models: []string{"sequential", "goroutines"}},
+		Models: []runfile.ModelInfo{
 			{Name: "sequential", Family: "go", Color: "#222222", Marker: "circle"},
 			{Name: "goroutines", Family: "go", Color: "#0072B2", Marker: "square"},
 			{Name: "broken", Family: "go", Color: "blue", Marker: "square"},
@@ -233,7 +233,7 @@ func recorded() *harness.Run {
 }
 
 func TestPaletteFromRunFile(t *testing.T) {
-	p := newPalette([]*harness.Run{recorded()})
+	p := newPalette([]*runfile.Run{recorded()})
 	for _, c := range []struct {
 		model string
 		want  Style
@@ -259,7 +259,7 @@ func TestPaletteFallback(t *testing.T) {
 	if len(old.Models) != 0 {
 		t.Fatal("synthetic.json records its models; this test needs a run file that does not")
 	}
-	p := newPalette([]*harness.Run{old})
+	p := newPalette([]*runfile.Run{old})
 	if len(p) != 10 {
 		t.Fatalf("%d styles for ten models", len(p))
 	}
@@ -273,16 +273,16 @@ func TestPaletteFallback(t *testing.T) {
 			t.Errorf("%s: marker %d", m, st.Marker)
 		}
 	}
-	if again := newPalette([]*harness.Run{old}); !maps.Equal(p, again) {
+	if again := newPalette([]*runfile.Run{old}); !maps.Equal(p, again) {
 		t.Error("the fallback palette differs from one call to the next")
 	}
 	// A model alone gets the style its name hashes to.
-	if got, want := newPalette([]*harness.Run{{Config: harness.Config{Models: []string{"x"}}}}).style("x"), (palette{}).fallback("x"); got != want {
+	if got, want := newPalette([]*runfile.Run{{Config: runfile.Config{Models: []string{"x"}}}}).style("x"), (palette{}).fallback("x"); got != want {
 		t.Errorf("x alone: got %v, want %v", got, want)
 	}
 
 	newer := recorded()
-	for _, runs := range [][]*harness.Run{{newer, old}, {old, newer}} {
+	for _, runs := range [][]*runfile.Run{{newer, old}, {old, newer}} {
 		p := newPalette(runs)
 		if got := p.style("goroutines"); got != (Style{rgb(0x0072B2), Square}) {
 			t.Errorf("goroutines overlaid on an old run: got %v, want the style the newer run records", got)
@@ -293,7 +293,7 @@ func TestPaletteFallback(t *testing.T) {
 			}
 		}
 	}
-	if !maps.Equal(newPalette([]*harness.Run{newer, old}), newPalette([]*harness.Run{old, newer})) {
+	if !maps.Equal(newPalette([]*runfile.Run{newer, old}), newPalette([]*runfile.Run{old, newer})) {
 		t.Error("the palette depends on the order of the runs")
 	}
 }

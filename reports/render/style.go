@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/runfile"
 
 	stdfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -69,7 +69,7 @@ func rgb(hex uint32) color.RGBA {
 }
 
 // markerShapes are the shapes of the marker names a run file records
-// (harness.Markers).
+// (runfile.Markers).
 var markerShapes = map[string]Shape{
 	"circle": Circle, "square": Square, "triangle-up": TriangleUp, "triangle-down": TriangleDown,
 	"diamond": Diamond, "pentagon": Pentagon, "hexagon": Hexagon, "star": Star, "plus": Plus, "cross": Cross,
@@ -96,7 +96,7 @@ type palette map[string]Style
 // the report has yet: a model keeps its style from report to report as
 // long as nothing else takes it first, and no two models of one report
 // share a colour while the palette lasts.
-func newPalette(runs []*harness.Run) palette {
+func newPalette(runs []*runfile.Run) palette {
 	p := palette{}
 	for _, r := range runs {
 		for _, m := range r.Models {
@@ -122,7 +122,7 @@ func newPalette(runs []*harness.Run) palette {
 	return p
 }
 
-func modelsOfCells(r *harness.Run) []string {
+func modelsOfCells(r *runfile.Run) []string {
 	var out []string
 	for _, c := range r.Cells {
 		out = append(out, c.Model)

@@ -14,6 +14,7 @@ import (
 	"github.com/mpbench/mpbench/models/manager"
 	"github.com/mpbench/mpbench/models/sequential"
 	"github.com/mpbench/mpbench/models/shm"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 )
 
@@ -55,7 +56,7 @@ func TestFigures(t *testing.T) {
 		{"square", "sequential", 1}, {"square", "shm", 2}, {"square", "shm-lock", 2},
 		{"square", "manager", 1}, {"square", "manager-batch", 1},
 	}
-	run := &harness.Run{}
+	run := &runfile.Run{}
 	for _, c := range cells {
 		spec := harness.CellSpec{
 			Workload: c.workload, Model: c.model, Cores: c.cores, Scale: 1,
@@ -73,8 +74,8 @@ func TestFigures(t *testing.T) {
 		}
 		run.Cells = append(run.Cells, cell)
 	}
-	run.Summarize()
-	get := func(workload, model string, cores int) *harness.Summary {
+	harness.Summarize(run)
+	get := func(workload, model string, cores int) *runfile.Summary {
 		for _, c := range run.Cells {
 			if c.Workload == workload && c.Model == model && c.Cores == cores {
 				return c.Summary

@@ -1,15 +1,14 @@
-package harness
+package compare
 
 import (
+	"errors"
 	"fmt"
-	"math"
-	"slices"
-	"sort"
 	"strings"
 
+	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/stats"
+	"github.com/mpbench/mpbench/stats/infer"
 	"github.com/mpbench/mpbench/workloads"
-	"golang.org/x/perf/benchmath"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Verdicts of a compared cell.
@@ -22,8 +21,8 @@ const (
 	VerdictUntested = "not compared"
 )
 
-// CompareOptions configure Compare.
-type CompareOptions struct {
+// Options configure Runs.
+type Options struct {
 	// Alpha is the family-wise significance level (default 0.05).
 	Alpha float64
 	// Threshold is the noise threshold as a fraction (0.05 = 5 %): a cell
@@ -32,19 +31,28 @@ type CompareOptions struct {
 	Threshold float64
 }
 
+// ErrOptions is wrapped by the error Runs returns for options out of
+// range: the caller's input, not the runs'.
+var ErrOptions = errors.New("comparison options out of range")
+
+type optionsError struct{ msg string }
+
+func (e *optionsError) Error() string        { return e.msg }
+func (e *optionsError) Is(target error) bool { return target == ErrOptions }
+
 // Comparison is the cell-by-cell comparison of two runs.
 type Comparison struct {
-	Alpha     float64      `json:"alpha"`
-	Threshold float64      `json:"threshold"`
-	Rows      []CompareRow `json:"rows"`
+	Alpha     float64 `json:"alpha"`
+	Threshold float64 `json:"threshold"`
+	Rows      []Row   `json:"rows"`
 	// Tested is the number of cells tested, the family that
 	// Holm–Bonferroni corrects for.
 	Tested   int      `json:"tested"`
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// CompareRow is one cell of a comparison. Times are of the compute phase.
-type CompareRow struct {
+// Row is one cell of a comparison. Times are of the compute phase.
+type Row struct {
 	Key      string           `json:"key"`
 	Workload string           `json:"workload"`
 	Model    string           `json:"model"`
@@ -79,8 +87,8 @@ type CompareRow struct {
 }
 
 // Regressions returns the rows that regressed.
-func (c *Comparison) Regressions() []CompareRow {
-	var out []CompareRow
+func (c *Comparison) Regressions() []Row {
+	var out []Row
 	for _, r := range c.Rows {
 		if r.Regression {
 			out = append(out, r)
@@ -89,7 +97,7 @@ func (c *Comparison) Regressions() []CompareRow {
 	return out
 }
 
-// Compare compares the compute times of every cell the two runs share and
+// Runs compares the compute times of every cell the two runs share and
 // lists the cells that only one of them has. Cells match on workload,
 // model, cores, resolved parameters and task count.
 //
@@ -100,22 +108,22 @@ func (c *Comparison) Regressions() []CompareRow {
 // cell is faster or slower when its adjusted p-value is at most alpha, and
 // a regression only when, on top of that, the whole confidence interval of
 // the change lies beyond the threshold.
-func Compare(old, new *Run, opt CompareOptions) (*Comparison, error) {
+func Runs(old, new *runfile.Run, opt Options) (*Comparison, error) {
 	if opt.Alpha == 0 {
 		opt.Alpha = 0.05
 	}
 	if !(opt.Alpha > 0 && opt.Alpha < 1) {
-		return nil, usageError("alpha %v: must be between 0 and 1, e.g. 0.05", opt.Alpha)
+		return nil, &optionsError{fmt.Sprintf("alpha %v: must be between 0 and 1, e.g. 0.05", opt.Alpha)}
 	}
 	if !(opt.Threshold >= 0 && opt.Threshold < 10) {
-		return nil, usageError("threshold %v: must be a fraction ≥ 0, e.g. 0.05 for 5%%", opt.Threshold)
+		return nil, &optionsError{fmt.Sprintf("threshold %v: must be a fraction ≥ 0, e.g. 0.05 for 5%%", opt.Threshold)}
 	}
 	cmp := &Comparison{Alpha: opt.Alpha, Threshold: opt.Threshold}
 	if old.Env.Host != new.Env.Host || old.Env.CPUModel != new.Env.CPUModel {
 		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("the runs come from different machines (%s, %s / %s, %s): absolute times compare the machines as well as the code",
 			old.Env.Host, old.Env.CPUModel, new.Env.Host, new.Env.CPUModel))
 	}
-	newByKey := map[string]*Cell{}
+	newByKey := map[string]*runfile.Cell{}
 	for i := range new.Cells {
 		newByKey[matchKey(&new.Cells[i])] = &new.Cells[i]
 	}
@@ -139,7 +147,7 @@ func Compare(old, new *Run, opt CompareOptions) (*Comparison, error) {
 		}
 	}
 	cmp.Tested = len(ps)
-	for j, p := range Holm(ps) {
+	for j, p := range infer.Holm(ps) {
 		r := &cmp.Rows[idx[j]]
 		r.PHolm = p
 		judge(r, opt.Alpha, opt.Threshold)
@@ -149,7 +157,7 @@ func Compare(old, new *Run, opt CompareOptions) (*Comparison, error) {
 
 // judge sets the verdict of a tested row from its Holm-adjusted p-value
 // and its confidence interval.
-func judge(r *CompareRow, alpha, threshold float64) {
+func judge(r *Row, alpha, threshold float64) {
 	r.Verdict = VerdictSame
 	if r.PHolm > alpha {
 		return
@@ -164,27 +172,27 @@ func judge(r *CompareRow, alpha, threshold float64) {
 	}
 }
 
-func matchKey(c *Cell) string {
+func matchKey(c *runfile.Cell) string {
 	params := c.Params
 	if w, err := workloads.Lookup(c.Workload); err == nil {
 		if p, err := w.Resolve(c.Params); err == nil {
 			params = p
 		}
 	}
-	return fmt.Sprintf("%s/%s/%d/%s/tasks=%d", c.Workload, c.Model, c.Cores, ParamsString(params), c.Tasks)
+	return fmt.Sprintf("%s/%s/%d/%s/tasks=%d", c.Workload, c.Model, c.Cores, runfile.ParamsString(params), c.Tasks)
 }
 
 // DisplayKey names a cell for people: workload/model/cores, with its
 // parameter overrides when it has any.
-func DisplayKey(c *Cell) string {
+func DisplayKey(c *runfile.Cell) string {
 	k := c.Key()
-	if p := ParamsString(c.Params); p != "" {
+	if p := runfile.ParamsString(c.Params); p != "" {
 		k += "/" + p
 	}
 	return k
 }
 
-func computeTimes(c *Cell) []float64 {
+func computeTimes(c *runfile.Cell) []float64 {
 	xs := make([]float64, len(c.Trials))
 	for i, t := range c.Trials {
 		xs[i] = float64(t.ComputeNs)
@@ -192,12 +200,12 @@ func computeTimes(c *Cell) []float64 {
 	return xs
 }
 
-func compareCells(o, n *Cell, alpha float64) CompareRow {
+func compareCells(o, n *runfile.Cell, alpha float64) Row {
 	c0 := o
 	if c0 == nil {
 		c0 = n
 	}
-	r := CompareRow{Key: DisplayKey(c0), Workload: c0.Workload, Model: c0.Model, Cores: c0.Cores, Params: c0.Params}
+	r := Row{Key: DisplayKey(c0), Workload: c0.Workload, Model: c0.Model, Cores: c0.Cores, Params: c0.Params}
 	if o != nil {
 		r.OldN = len(o.Trials)
 		if o.Summary != nil {
@@ -225,140 +233,26 @@ func compareCells(o, n *Cell, alpha float64) CompareRow {
 		return r
 	}
 	xs, ys := computeTimes(o), computeTimes(n)
-	r.OldMedianNs, r.NewMedianNs = Summarize(xs).Median, Summarize(ys).Median
+	r.OldMedianNs, r.NewMedianNs = stats.Summarize(xs).Median, stats.Summarize(ys).Median
 	r.Change = r.NewMedianNs/r.OldMedianNs - 1
-	t := UTest(xs, ys, alpha)
+	t := infer.UTest(xs, ys, alpha)
 	r.P, r.tested = t.P, true
 	for _, w := range t.Warnings {
 		r.Notes = append(r.Notes, w.Error())
 	}
-	if lo, hi, ok := RatioCI(xs, ys, 1-alpha); ok {
+	if lo, hi, ok := infer.RatioCI(xs, ys, 1-alpha); ok {
 		lo, hi = lo-1, hi-1
 		r.ChangeLow, r.ChangeHigh, r.CILevel = &lo, &hi, 1-alpha
 	} else {
 		r.Notes = append(r.Notes, fmt.Sprintf("too few trials for a %.0f%% interval of the change", 100*(1-alpha)))
 	}
-	for _, c := range []*Cell{o, n} {
+	for _, c := range []*runfile.Cell{o, n} {
 		if c.Oversubscribed {
 			r.Notes = append(r.Notes, "oversubscribed")
 			break
 		}
 	}
 	return r
-}
-
-// UTest is benchstat's test of two samples: the two-sided Mann–Whitney U
-// test of golang.org/x/perf/benchmath (AssumeNothing). Its warnings say
-// when the samples are too small to ever reach alpha.
-func UTest(old, new []float64, alpha float64) benchmath.Comparison {
-	th := &benchmath.Thresholds{CompareAlpha: alpha}
-	s1 := benchmath.NewSample(slices.Clone(old), th)
-	s2 := benchmath.NewSample(slices.Clone(new), th)
-	return benchmath.AssumeNothing.Compare(s1, s2)
-}
-
-// Holm returns the Holm–Bonferroni adjusted p-values of ps, in the order
-// of ps: the i-th smallest p is multiplied by (m − i + 1), made
-// non-decreasing, and capped at 1. Rejecting where the adjusted p ≤ α
-// keeps the family-wise error rate within α.
-func Holm(ps []float64) []float64 {
-	m := len(ps)
-	order := make([]int, m)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return ps[order[a]] < ps[order[b]] })
-	adj := make([]float64, m)
-	running := 0.0
-	for rank, i := range order {
-		running = math.Max(running, math.Min(1, float64(m-rank)*ps[i]))
-		adj[i] = running
-	}
-	return adj
-}
-
-// RatioCI returns a distribution-free confidence interval, at the given
-// level, of the ratio new/old of two samples of positive figures: the
-// Hodges–Lehmann (Moses) interval of the shift between log(new) and
-// log(old), the interval that inverts the Mann–Whitney test. With m and n
-// samples it is [D(k), D(mn−k+1)] of the mn sorted pairwise differences,
-// k from the exact null distribution of U (a normal approximation when
-// m·n > 2500). ok is false when the samples are too small for the level.
-func RatioCI(old, new []float64, level float64) (lo, hi float64, ok bool) {
-	m, n := len(old), len(new)
-	if m == 0 || n == 0 {
-		return 0, 0, false
-	}
-	k := uLowerCount(m, n, (1-level)/2)
-	if k < 1 {
-		return 0, 0, false
-	}
-	d := make([]float64, 0, m*n)
-	for _, x := range old {
-		for _, y := range new {
-			if !(x > 0 && y > 0) {
-				return 0, 0, false
-			}
-			d = append(d, math.Log(y)-math.Log(x))
-		}
-	}
-	sort.Float64s(d)
-	return math.Exp(d[k-1]), math.Exp(d[m*n-k]), true
-}
-
-// uLowerCount returns the largest k with P(U ≤ k−1) ≤ tail under the null
-// hypothesis for samples of m and n (no ties); 0 when even P(U ≤ 0)
-// exceeds tail.
-func uLowerCount(m, n int, tail float64) int {
-	mn := m * n
-	if mn > 2500 {
-		sd := math.Sqrt(float64(mn) * float64(m+n+1) / 12)
-		z := distuv.UnitNormal.Quantile(tail)
-		// P(U ≤ k−1) ≈ Φ((k − 1 + ½ − mn/2) / sd) ≤ tail.
-		return max(0, int(math.Floor(float64(mn)/2+0.5+z*sd)))
-	}
-	cdf := 0.0
-	freq := uFrequencies(m, n)
-	total := 0.0
-	for _, f := range freq {
-		total += f
-	}
-	k := 0
-	for u := 0; u <= mn; u++ {
-		cdf += freq[u] / total
-		if cdf > tail {
-			break
-		}
-		k = u + 1
-	}
-	return k
-}
-
-// uFrequencies returns, for u = 0 … m·n, the number of arrangements of
-// m and n observations whose Mann–Whitney U is u: f(i, j, u) =
-// f(i−1, j, u−j) + f(i, j−1, u), additions only, so float64 keeps full
-// relative precision.
-func uFrequencies(m, n int) []float64 {
-	// f[i] holds f(i, j, ·) for the current j.
-	f := make([][]float64, m+1)
-	for i := range f {
-		f[i] = make([]float64, m*n+1)
-	}
-	for i := 0; i <= m; i++ {
-		f[i][0] = 1 // j = 0: only U = 0
-	}
-	for j := 1; j <= n; j++ {
-		// f(0, j, ·) = [1, 0, …]: unchanged. For i ≥ 1, in place:
-		// f(i, j, u) = f(i, j−1, u) + f(i−1, j, u−j).
-		for i := 1; i <= m; i++ {
-			prev := f[i-1]
-			cur := f[i]
-			for u := i * j; u >= j; u-- {
-				cur[u] += prev[u-j]
-			}
-		}
-	}
-	return f[m]
 }
 
 // String is a one-line summary of the comparison.

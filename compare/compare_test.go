@@ -1,4 +1,4 @@
-package harness
+package compare
 
 import (
 	"errors"
@@ -6,88 +6,35 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/stats"
 )
 
-func TestHolm(t *testing.T) {
-	got := Holm([]float64{0.01, 0.04, 0.03, 0.005})
-	// Sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 → 0.06.
-	want := []float64{0.03, 0.06, 0.06, 0.02}
-	for i := range want {
-		if math.Abs(got[i]-want[i]) > 1e-12 {
-			t.Fatalf("Holm = %v, want %v", got, want)
-		}
+// runOf returns a run of cells on host, each with the median of its
+// compute times as its summary.
+func runOf(host string, cells ...runfile.Cell) *runfile.Run {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Env: runfile.Env{Host: host, CPUModel: "cpu"}, Config: runfile.Config{Scaling: "strong"}, Cells: cells}
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		c.Summary = &runfile.Summary{MedianNs: stats.Summarize(computeTimes(c)).Median}
 	}
-	if got := Holm([]float64{0.6, 0.9}); got[0] != 1 || got[1] != 1 {
-		t.Errorf("Holm caps at 1: %v", got)
-	}
-	if got := Holm([]float64{0.02}); got[0] != 0.02 {
-		t.Errorf("one test is not adjusted: %v", got)
-	}
-}
-
-func TestULowerCount(t *testing.T) {
-	// Critical values of the two-sided Mann–Whitney test at α = 0.05
-	// (reject when U ≤ crit); k = crit + 1.
-	for _, c := range []struct{ m, n, crit int }{{5, 5, 2}, {10, 10, 23}, {8, 12, 22}, {20, 20, 127}, {3, 3, -1}} {
-		if got := uLowerCount(c.m, c.n, 0.025); got != c.crit+1 {
-			t.Errorf("uLowerCount(%d, %d) = %d, want %d", c.m, c.n, got, c.crit+1)
-		}
-	}
-	// The normal approximation, used above 2500 pairs, is within one of
-	// the exact count where both apply.
-	exact := uLowerCount(50, 50, 0.025)
-	sd := math.Sqrt(50 * 50 * 101 / 12.0)
-	approx := int(math.Floor(1250 + 0.5 - 1.959963984540054*sd))
-	if d := exact - approx; d < -1 || d > 1 {
-		t.Errorf("50×50: exact %d, normal %d", exact, approx)
-	}
-	if got := uLowerCount(60, 60, 0.025); got < 1300 || got > 1500 {
-		t.Errorf("60×60 (normal approximation) = %d", got)
-	}
-}
-
-func TestRatioCI(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 7))
-	old := make([]float64, 10)
-	for i := range old {
-		old[i] = 1e6 * (1 + 0.05*rng.Float64())
-	}
-	new := make([]float64, len(old))
-	for i, x := range old {
-		new[i] = 1.2 * x
-	}
-	lo, hi, ok := RatioCI(old, new, 0.95)
-	if !ok || lo > 1.2 || hi < 1.2 || lo < 1.1 || hi > 1.3 {
-		t.Fatalf("CI of a 1.2 ratio = [%v, %v] %v", lo, hi, ok)
-	}
-	// Coverage: with a true ratio of 1.1 and noise, the 95 % interval
-	// holds it in about 95 % of samples.
-	hits, runs := 0, 400
-	for range runs {
-		a, b := make([]float64, 8), make([]float64, 9)
-		for i := range a {
-			a[i] = 100 * math.Exp(0.05*rng.NormFloat64())
-		}
-		for i := range b {
-			b[i] = 110 * math.Exp(0.05*rng.NormFloat64())
-		}
-		if lo, hi, ok := RatioCI(a, b, 0.95); ok && lo <= 1.1 && hi >= 1.1 {
-			hits++
-		}
-	}
-	if cov := float64(hits) / float64(runs); cov < 0.92 || cov > 0.99 {
-		t.Errorf("coverage %.3f, want about 0.95", cov)
-	}
-	if _, _, ok := RatioCI([]float64{1, 2}, []float64{1, 2}, 0.95); ok {
-		t.Error("2+2 samples cannot give a 95% interval")
-	}
-}
-
-// runOf returns a run with one cell per entry of cells (model → times).
-func runOf(host string, cells ...Cell) *Run {
-	r := &Run{Schema: Schema, Version: SchemaVersion, Env: Env{Host: host, CPUModel: "cpu"}, Config: Config{Scaling: "strong"}, Cells: cells}
-	r.Summarize()
 	return r
+}
+
+func cellWith(model string, cores, tasks int, ns ...int64) runfile.Cell {
+	c := runfile.Cell{Workload: "w", Model: model, Cores: cores, Tasks: tasks}
+	for _, x := range ns {
+		c.Trials = append(c.Trials, runfile.Trial{ComputeNs: x})
+	}
+	return c
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }
 
 func timesAround(seed uint64, n int, center, spread float64) []int64 {
@@ -117,7 +64,7 @@ func TestCompareVerdicts(t *testing.T) {
 		cellWith("fast", 2, 10, timesAround(15, 10, 7*ms, 0.01)...),
 		cellWith("added", 2, 10, 1, 2, 3),
 	)
-	cmp, err := Compare(old, new, CompareOptions{Alpha: 0.05, Threshold: 0.05})
+	cmp, err := Runs(old, new, Options{Alpha: 0.05, Threshold: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,31 +103,33 @@ func TestCompareVerdicts(t *testing.T) {
 		t.Errorf("summary %q", s)
 	}
 	// A threshold wider than the change: significant, but no regression.
-	cmp, _ = Compare(old, new, CompareOptions{Threshold: 0.5})
+	cmp, _ = Runs(old, new, Options{Threshold: 0.5})
 	if len(cmp.Regressions()) != 0 {
 		t.Errorf("threshold 50%%: regressions %v", cmp.Regressions())
 	}
 	// Different machines are flagged.
 	other := runOf("elsewhere", new.Cells...)
-	cmp, _ = Compare(old, other, CompareOptions{})
+	cmp, _ = Runs(old, other, Options{})
 	if len(cmp.Warnings) != 1 || !strings.Contains(cmp.Warnings[0], "different machines") {
 		t.Errorf("warnings %q", cmp.Warnings)
 	}
-	if _, err := Compare(old, new, CompareOptions{Alpha: 2}); !errors.Is(err, ErrUsage) {
-		t.Errorf("alpha 2: %v", err)
+	for _, bad := range []Options{{Alpha: 2}, {Threshold: -0.1}} {
+		if _, err := Runs(old, new, bad); !errors.Is(err, ErrOptions) {
+			t.Errorf("%+v: err = %v, want ErrOptions", bad, err)
+		}
 	}
 }
 
 func TestCompareHolmRemovesChanceFindings(t *testing.T) {
 	// 40 cells drawn from one distribution in both runs: uncorrected, a
 	// few p-values fall under 0.05 by chance; after Holm none may.
-	var a, b []Cell
+	var a, b []runfile.Cell
 	for i := range 40 {
 		m := "m" + string(rune('a'+i%26)) + string(rune('a'+i/26))
 		a = append(a, cellWith(m, 2, 10, timesAround(uint64(100+i), 10, 1e6, 0.05)...))
 		b = append(b, cellWith(m, 2, 10, timesAround(uint64(200+i), 10, 1e6, 0.05)...))
 	}
-	cmp, _ := Compare(runOf("h", a...), runOf("h", b...), CompareOptions{})
+	cmp, _ := Runs(runOf("h", a...), runOf("h", b...), Options{})
 	raw := 0
 	for _, r := range cmp.Rows {
 		if r.P <= 0.05 {

@@ -1,4 +1,4 @@
-package harness
+package runfile
 
 import (
 	"errors"
@@ -72,16 +72,4 @@ func (r *Run) ModelInfo(name string) (info ModelInfo, ok bool) {
 		}
 	}
 	return ModelInfo{}, false
-}
-
-// modelsOf returns the entries of table that name one of names, in table
-// order.
-func modelsOf(table []ModelInfo, names []string) []ModelInfo {
-	var out []ModelInfo
-	for _, m := range table {
-		if slices.Contains(names, m.Name) {
-			out = append(out, m)
-		}
-	}
-	return out
 }

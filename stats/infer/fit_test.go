@@ -1,11 +1,12 @@
-package harness
+package infer
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/mpbench/mpbench/stats"
 )
 
 // within reports whether got is within frac of want.
@@ -29,7 +30,7 @@ func TestFitRecoversAmdahl(t *testing.T) {
 	cores := []int{1, 2, 3, 4, 6, 8, 12, 16}
 	for _, s := range []float64{0.02, 0.1, 0.3} {
 		for seed := uint64(1); seed <= 5; seed++ {
-			sp := noisy(func(c float64) float64 { return Amdahl(s, c) }, cores, 0.003, seed)
+			sp := noisy(func(c float64) float64 { return stats.Amdahl(s, c) }, cores, 0.003, seed)
 			f, err := FitScaling(cores, sp)
 			if err != nil || !f.Available {
 				t.Fatalf("s=%v: %v %s", s, err, f.Reason)
@@ -41,18 +42,18 @@ func TestFitRecoversAmdahl(t *testing.T) {
 			if se := f.Amdahl.SerialSE; se == nil || *se <= 0 || math.Abs(f.Amdahl.Serial-s) > 4**se || *f.Amdahl.CILow > f.Amdahl.Serial || *f.Amdahl.CIHigh < f.Amdahl.Serial {
 				t.Errorf("s=%v seed %d: SE %v, CI [%v, %v] does not hold s", s, seed, deref(f.Amdahl.SerialSE), deref(f.Amdahl.CILow), deref(f.Amdahl.CIHigh))
 			}
-			// An Amdahl curve is a USL curve with κ = 0 and σ = s: the
+			// An stats.Amdahl curve is a stats.USL curve with κ = 0 and σ = s: the
 			// coherency term stays below a tenth of the contention term
 			// at 16 cores.
 			if !within(f.USL.Sigma, s, 0.05) || f.USL.Kappa*16 > 0.1*s {
-				t.Errorf("s=%v seed %d: USL σ=%v κ=%v, want σ≈s, κ≈0", s, seed, f.USL.Sigma, f.USL.Kappa)
+				t.Errorf("s=%v seed %d: stats.USL σ=%v κ=%v, want σ≈s, κ≈0", s, seed, f.USL.Sigma, f.USL.Kappa)
 			}
 		}
 	}
 	// Exact data: the fit is exact and its SE vanishes.
-	f, _ := FitScaling([]int{1, 2, 4, 8}, []float64{1, Amdahl(0.2, 2), Amdahl(0.2, 4), Amdahl(0.2, 8)})
+	f, _ := FitScaling([]int{1, 2, 4, 8}, []float64{1, stats.Amdahl(0.2, 2), stats.Amdahl(0.2, 4), stats.Amdahl(0.2, 8)})
 	if !within(f.Amdahl.Serial, 0.2, 1e-6) || *f.Amdahl.SerialSE > 1e-6 {
-		t.Errorf("exact Amdahl: s=%v SE=%v", f.Amdahl.Serial, *f.Amdahl.SerialSE)
+		t.Errorf("exact stats.Amdahl: s=%v SE=%v", f.Amdahl.Serial, *f.Amdahl.SerialSE)
 	}
 }
 
@@ -61,7 +62,7 @@ func TestFitRecoversUSL(t *testing.T) {
 	cases := []struct{ sigma, kappa float64 }{{0.05, 0.002}, {0.02, 0.0005}, {0.1, 0.001}}
 	for _, tc := range cases {
 		for seed := uint64(1); seed <= 5; seed++ {
-			sp := noisy(func(c float64) float64 { return USL(tc.sigma, tc.kappa, c) }, cores, 0.001, seed)
+			sp := noisy(func(c float64) float64 { return stats.USL(tc.sigma, tc.kappa, c) }, cores, 0.001, seed)
 			f, err := FitScaling(cores, sp)
 			if err != nil || !f.Available {
 				t.Fatalf("%+v: %v %s", tc, err, f.Reason)
@@ -80,16 +81,16 @@ func TestFitRecoversUSL(t *testing.T) {
 			if len(f.Predictions) != 2 || f.Predictions[0].Cores != 128 || f.Predictions[1].Cores != 256 {
 				t.Fatalf("predictions %+v, want at 128 and 256 cores", f.Predictions)
 			}
-			if want := USL(tc.sigma, tc.kappa, 128); !within(f.Predictions[0].USL, want, 0.05) {
-				t.Errorf("%+v: predicted USL at 128 = %v, want %v", tc, f.Predictions[0].USL, want)
+			if want := stats.USL(tc.sigma, tc.kappa, 128); !within(f.Predictions[0].USL, want, 0.05) {
+				t.Errorf("%+v: predicted stats.USL at 128 = %v, want %v", tc, f.Predictions[0].USL, want)
 			}
 		}
 	}
 }
 
 func TestKarpFlatt(t *testing.T) {
-	// For Amdahl data the Karp–Flatt metric is s at every c.
-	f, err := FitScaling([]int{1, 2, 4}, []float64{1, Amdahl(0.25, 2), Amdahl(0.25, 4)})
+	// For stats.Amdahl data the Karp–Flatt metric is s at every c.
+	f, err := FitScaling([]int{1, 2, 4}, []float64{1, stats.Amdahl(0.25, 2), stats.Amdahl(0.25, 4)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +103,8 @@ func TestKarpFlatt(t *testing.T) {
 		}
 	}
 	// Perfect speedup: e = 0.
-	if e := KarpFlatt(4, 4); e != 0 {
-		t.Errorf("KarpFlatt(4, 4) = %v", e)
+	if e := stats.KarpFlatt(4, 4); e != 0 {
+		t.Errorf("stats.KarpFlatt(4, 4) = %v", e)
 	}
 }
 
@@ -120,55 +121,6 @@ func TestFitNeedsThreeCoreCounts(t *testing.T) {
 	}
 	if _, err := FitScaling([]int{1, 2}, []float64{1, -1}); err == nil {
 		t.Error("a negative speedup is not an error")
-	}
-}
-
-func TestRunFitsInRunFile(t *testing.T) {
-	r := &Run{Schema: Schema, Version: SchemaVersion, Config: Config{Scaling: "strong"}}
-	const t1 = 1_000_000
-	r.Cells = append(r.Cells, cellWith("sequential", 1, 100, t1, t1, t1))
-	for _, c := range []int{1, 2, 4, 8} {
-		tc := int64(float64(t1) * 1.1 / Amdahl(0.1, float64(c)))
-		r.Cells = append(r.Cells, cellWith("m", c, 100, tc, tc, tc))
-	}
-	r.Cells = append(r.Cells, cellWith("two", 1, 100, t1, t1, t1), cellWith("two", 2, 100, t1/2, t1/2, t1/2))
-	over := cellWith("m", 16, 100, t1/2, t1/2, t1/2)
-	over.Oversubscribed = true
-	r.Cells = append(r.Cells, over)
-	r.Summarize()
-	if len(r.Fits) != 2 {
-		t.Fatalf("%d fits, want 2 (m and two; none for sequential)", len(r.Fits))
-	}
-	m := r.Fits[0]
-	if m.Model != "m" || !m.Available || m.Basis != BasisRelative || !within(m.Amdahl.Serial, 0.1, 0.01) {
-		t.Errorf("fit of m: %+v", m)
-	}
-	if len(m.Points) != 4 || !strings.Contains(strings.Join(m.Notes, ";"), "1 oversubscribed cell(s) left out") {
-		t.Errorf("m: %d points, notes %q", len(m.Points), m.Notes)
-	}
-	if two := r.Fits[1]; two.Available || !strings.Contains(two.Reason, "has 2") {
-		t.Errorf("fit of two: %+v", two)
-	}
-	// The fits travel in the run file, and a file without them still reads.
-	var buf strings.Builder
-	if err := r.Encode(&buf); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`"fits"`, `"serial"`, `"usl_predicted_speedup"`, `"karp_flatt"`} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("run file lacks %s", want)
-		}
-	}
-	got, err := Decode(strings.NewReader(buf.String()))
-	if err != nil || len(got.Fits) != 2 {
-		t.Fatalf("decode: %v, %d fits", err, len(got.Fits))
-	}
-	var old map[string]any
-	json.Unmarshal([]byte(buf.String()), &old)
-	delete(old, "fits")
-	b, _ := json.Marshal(old)
-	if got, err := Decode(strings.NewReader(string(b))); err != nil || got.Fits != nil {
-		t.Fatalf("a version-1 file without fits: %v", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package harness
+package runfile
 
 import (
 	"bytes"
@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/mpbench/mpbench/stats"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -145,6 +147,33 @@ func (c *Cell) Variant() string {
 	return c.Workload + "[" + strings.Join(parts, ",") + "]"
 }
 
+// Baseline returns the sequential cell of workload, or nil.
+// With swept parameters it returns the first variant's.
+func (r *Run) Baseline(workload string) *Cell {
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Workload == workload && c.Model == "sequential" && c.Cores == 1 && !c.Failed() {
+			return c
+		}
+	}
+	return nil
+}
+
+// ParamsString formats workload parameters as "k=v,k=v" in key order; ""
+// for none.
+func ParamsString(p map[string]int64) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatInt(p[k], 10)
+	}
+	return strings.Join(parts, ",")
+}
+
 // Trial is one timed execution of a cell.
 type Trial struct {
 	SetupNs    int64 `json:"setup_ns"`
@@ -172,9 +201,9 @@ type Summary struct {
 	CIHighNs float64 `json:"ci_high_ns"`
 	CV       float64 `json:"cv"`
 	// Compute is the full distribution of the compute phase (ns).
-	Compute  Dist    `json:"compute"`
-	SetupNs  float64 `json:"setup_median_ns"`
-	TeardnNs float64 `json:"teardown_median_ns"`
+	Compute  stats.Dist `json:"compute"`
+	SetupNs  float64    `json:"setup_median_ns"`
+	TeardnNs float64    `json:"teardown_median_ns"`
 
 	// Speedup is T(sequential) / T(model, c), with T(sequential) scaled to
 	// the cell's task count under weak scaling.
@@ -209,6 +238,30 @@ type BreakEven struct {
 	Cores    int    `json:"cores"`
 	Value    *int64 `json:"value"`
 	Note     string `json:"note,omitempty"`
+}
+
+// Speedup bases of a Fit.
+const (
+	// BasisRelative fits T(model, 1) / T(model, c): how the model itself
+	// scales, the classical definition of the scaling laws.
+	BasisRelative = "relative"
+	// BasisSequential fits T(sequential) / T(model, c), used when the
+	// model has no c = 1 cell: sequential stands in for T(1).
+	BasisSequential = "sequential"
+)
+
+// Fit is the scaling analysis of one (workload, model, parameters) over
+// its core counts (see infer.FitScaling), with what the fit of a run adds:
+// which speedup was fitted and notes on the cells it left out.
+type Fit struct {
+	Workload string           `json:"workload"`
+	Model    string           `json:"model"`
+	Params   map[string]int64 `json:"params,omitempty"`
+	// Basis says which speedup was fitted: BasisRelative or
+	// BasisSequential.
+	Basis string `json:"basis"`
+	stats.ScalingFit
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Encode writes r as indented JSON.

@@ -1,10 +1,10 @@
-package harness
+package stats
 
 import (
 	"math"
 	"slices"
 
-	"github.com/montanaflynn/stats"
+	mstats "github.com/montanaflynn/stats"
 )
 
 // NoisyCV is the coefficient of variation above which a cell is flagged.
@@ -41,24 +41,24 @@ func Summarize(xs []float64) Dist {
 	if len(xs) == 0 {
 		return d
 	}
-	data := stats.Float64Data(xs)
-	d.Min, _ = stats.Min(data)
-	d.Max, _ = stats.Max(data)
-	d.Mean, _ = stats.Mean(data)
-	d.Median, _ = stats.Median(data)
+	data := mstats.Float64Data(xs)
+	d.Min, _ = mstats.Min(data)
+	d.Max, _ = mstats.Max(data)
+	d.Mean, _ = mstats.Mean(data)
+	d.Median, _ = mstats.Median(data)
 	if len(xs) > 1 {
-		d.Stddev, _ = stats.StandardDeviationSample(data)
+		d.Stddev, _ = mstats.StandardDeviationSample(data)
 	}
 	if d.Mean != 0 {
 		d.CV = d.Stddev / d.Mean
 	}
-	d.P95, _ = stats.Percentile(data, 95)
+	d.P95, _ = mstats.Percentile(data, 95)
 	sorted := slices.Clone(xs)
 	slices.Sort(sorted)
 	lo, hi, level := medianCI(len(sorted), 0.95)
 	d.CILow, d.CIHigh, d.CILevel = sorted[lo], sorted[hi], level
 	if len(xs) >= 4 {
-		if o, err := stats.QuartileOutliers(data); err == nil {
+		if o, err := mstats.QuartileOutliers(data); err == nil {
 			d.Outliers = len(o.Mild) + len(o.Extreme)
 		}
 	}

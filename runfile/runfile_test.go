@@ -1,0 +1,163 @@
+package runfile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mpbench/mpbench/stats"
+	"github.com/mpbench/mpbench/stats/infer"
+)
+
+func cellWith(model string, cores, tasks int, ns ...int64) Cell {
+	c := Cell{Workload: "w", Model: model, Cores: cores, Tasks: tasks}
+	for _, x := range ns {
+		c.Trials = append(c.Trials, Trial{ComputeNs: x})
+	}
+	return c
+}
+
+func TestRunFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	c := cellWith("sequential", 1, 10, 5, 6, 7)
+	c.Summary = &Summary{MedianNs: 6, Compute: stats.Summarize([]float64{5, 6, 7})}
+	r := &Run{Schema: Schema, Version: SchemaVersion, Status: "complete", Cells: []Cell{c}}
+	if err := r.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Cells) != 1 || got.Cells[0].Summary.MedianNs != 6 || got.Cells[0].Summary.Compute.N != 3 || got.Cells[0].Trials[2].ComputeNs != 7 {
+		t.Fatalf("round trip lost data: %+v", got.Cells)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("folder holds %d entries, want run.json alone", len(entries))
+	}
+	for _, bad := range []struct{ body, want string }{
+		{`{"schema":"mpbench.run","version":99}`, "schema version 99"},
+		{`{"schema":"other","version":1}`, `schema is "other"`},
+		{`not json`, "not an mpbench run file"},
+	} {
+		_, err := Decode(strings.NewReader(bad.body))
+		if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("Decode(%s) = %v, want %q", bad.body, err, bad.want)
+		}
+	}
+}
+
+// TestFitsTravelInRunFile checks that a scaling fit is written with the
+// fields of stats.ScalingFit beside the run's own, and that a file without
+// fits still reads.
+func TestFitsTravelInRunFile(t *testing.T) {
+	cores := []int{1, 2, 4, 8}
+	var sp []float64
+	for _, c := range cores {
+		sp = append(sp, stats.Amdahl(0.1, float64(c)))
+	}
+	sf, err := infer.FitScaling(cores, sp)
+	if err != nil || !sf.Available {
+		t.Fatalf("fit: %v %s", err, sf.Reason)
+	}
+	r := &Run{Schema: Schema, Version: SchemaVersion, Fits: []Fit{{
+		Workload: "cpu", Model: "goroutines", Basis: BasisRelative, ScalingFit: sf, Notes: []string{"a note"},
+	}}}
+	var buf bytes.Buffer
+	if err := r.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	// The run's labels, then the fit's fields, then the notes: the order
+	// of the fields of version 1.
+	last := -1
+	for _, want := range []string{`"workload": "cpu"`, `"basis": "relative"`, `"points"`, `"karp_flatt"`, `"available": true`, `"serial"`, `"usl"`, `"usl_predicted_speedup"`, `"notes"`} {
+		i := strings.Index(out, want)
+		if i < 0 {
+			t.Errorf("run file lacks %s:\n%s", want, out)
+		} else if i < last {
+			t.Errorf("%s out of order:\n%s", want, out)
+		}
+		last = i
+	}
+	got, err := Decode(strings.NewReader(out))
+	if err != nil || len(got.Fits) != 1 || got.Fits[0].Amdahl == nil || got.Fits[0].Notes[0] != "a note" {
+		t.Fatalf("decode: %v, %+v", err, got.Fits)
+	}
+	var old map[string]any
+	json.Unmarshal(buf.Bytes(), &old)
+	delete(old, "fits")
+	b, _ := json.Marshal(old)
+	if got, err := Decode(bytes.NewReader(b)); err != nil || got.Fits != nil {
+		t.Fatalf("a version-1 file without fits: %v", err)
+	}
+}
+
+// TestCommittedRunFilesReencode checks that the committed run files, all
+// written by Encode, decode and encode again byte for byte: the schema
+// keeps every field name, tag and order.
+func TestCommittedRunFilesReencode(t *testing.T) {
+	for _, path := range []string{"../results/baseline.json", "../results/example-2core/run.json"} {
+		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Skip(err)
+			}
+			r, err := Decode(bytes.NewReader(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := r.Encode(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("%s: re-encoded run file differs from the committed one (%d bytes, want %d)", path, got.Len(), len(want))
+			}
+		})
+	}
+}
+
+func TestCellNames(t *testing.T) {
+	cases := []struct {
+		name         string
+		cell         Cell
+		key, variant string
+		params       string
+	}{
+		{"defaults", Cell{Workload: "cpu", Model: "goroutines", Cores: 2}, "cpu/goroutines/2", "cpu", ""},
+		{"override", Cell{Workload: "cpu", Model: "shm", Cores: 4, Params: map[string]int64{"n": 1000}}, "cpu[n=1000]/shm/4", "cpu[n=1000]", "n=1000"},
+		{"unknown workload", Cell{Workload: "w", Model: "m", Cores: 1, Params: map[string]int64{"b": 2, "a": 1}}, "w[a=1,b=2]/m/1", "w[a=1,b=2]", "a=1,b=2"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.cell.Key(); got != c.key {
+				t.Errorf("Key() = %q, want %q", got, c.key)
+			}
+			if got := c.cell.Variant(); got != c.variant {
+				t.Errorf("Variant() = %q, want %q", got, c.variant)
+			}
+			if got := ParamsString(c.cell.Params); got != c.params {
+				t.Errorf("ParamsString = %q, want %q", got, c.params)
+			}
+		})
+	}
+}
+
+func TestBaseline(t *testing.T) {
+	failed := cellWith("sequential", 1, 10, 5)
+	failed.Error = "boom"
+	r := &Run{Cells: []Cell{cellWith("goroutines", 1, 10, 5), failed}}
+	if b := r.Baseline("w"); b != nil {
+		t.Errorf("Baseline = %+v, want nil: the sequential cell failed", b)
+	}
+	r.Cells = append(r.Cells, cellWith("sequential", 1, 10, 4))
+	if b := r.Baseline("w"); b == nil || b.Trials[0].ComputeNs != 4 {
+		t.Errorf("Baseline = %+v, want the passing sequential cell", b)
+	}
+}
