@@ -1,4 +1,4 @@
-package figures
+package modeltest_test
 
 import (
 	"context"
@@ -10,23 +10,9 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
-	"github.com/mpbench/mpbench/models"
-	"github.com/mpbench/mpbench/models/manager"
-	"github.com/mpbench/mpbench/models/sequential"
-	"github.com/mpbench/mpbench/models/shm"
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 )
-
-var registry = models.Registry{sequential.New(), shm.New(), shm.NewLock(), manager.New(), manager.NewBatch()}
-
-func TestMain(m *testing.M) {
-	worker.Register(harness.CellRoleName, harness.CellRole(registry))
-	if worker.IsChild() {
-		os.Exit(worker.RunChild())
-	}
-	os.Exit(m.Run())
-}
 
 // trials is the measured trials per cell (MPBENCH_TRIALS, default 15).
 func trials() int {
@@ -36,6 +22,12 @@ func trials() int {
 	return 15
 }
 
+// TestFigures runs the shm and manager models through the harness's real
+// cell runner (confined to c CPUs, GOMAXPROCS = c, fresh process per cell,
+// sequential baseline in the same run) and reports, and with
+// MPBENCH_FIGURES=check asserts, the figures those models are built to
+// reach. It is opt-in (MPBENCH_FIGURES=1 or check) because it takes tens of
+// seconds of both cores.
 func TestFigures(t *testing.T) {
 	mode := os.Getenv("MPBENCH_FIGURES")
 	if mode == "" {
