@@ -8,12 +8,12 @@ RUNFLAGS ?=
 
 .PHONY: build run test bench lint fmt clean baseline gates
 
-# Two executables: mpbench, and mpbench-draw beside it, which draws the PNG
-# reports (mpbench runs it). Keeping the plotting library out of mpbench
-# keeps every worker process, a fresh exec of mpbench, small and quick to
-# start. Static (no cgo): no dynamic loader in a worker's start either.
+# Three executables: mpbench (the command line), and beside it mpbench-worker
+# (every cell runner and worker process: only models, workloads and the
+# worker platform, so a worker starts quickly) and mpbench-draw (the PNG
+# reports). Static (no cgo): no dynamic loader in a worker's start either.
 build:
-	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/ ./cmd/mpbench ./cmd/mpbench-draw
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o bin/ ./cmd/mpbench ./cmd/mpbench-worker ./cmd/mpbench-draw
 
 # The default sweep on this machine: every model, every workload, 1..max cores.
 # It ends by drawing the report into the run folder and printing the path of
@@ -32,6 +32,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 
 # The baseline of the project's regression gates (cmd/mpbench/gates_test.go):
 # a small, fast sweep of the cpu workload under every model on 1..2 cores,

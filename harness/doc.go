@@ -9,7 +9,7 @@
 //     is always measured at c = 1 for every workload, asked for or not, so
 //     every speedup has its baseline in the same run.
 //  2. Each cell runs in a cell runner: a fresh child process of the same
-//     executable (role "cell", see CellRole), born confined to exactly c CPUs
+//     executable (role "cell", see cellrun.Role), born confined to exactly c CPUs
 //     with GOMAXPROCS = c. Fresh processes keep cells from polluting each
 //     other's heap, caches and threads; everything the runner starts
 //     inherits its CPU set.

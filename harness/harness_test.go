@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/sequential"
@@ -77,7 +78,7 @@ var testRegistry = models.Registry{
 }
 
 func TestMain(m *testing.M) {
-	worker.Register(CellRoleName, CellRole(testRegistry))
+	worker.Register(cellrun.RoleName, cellrun.Role(testRegistry))
 	if worker.IsChild() {
 		os.Exit(worker.RunChild())
 	}
@@ -214,9 +215,9 @@ func TestNoisyCellWarns(t *testing.T) {
 	}
 }
 
-func spec(model, workload string, cores int) CellSpec {
+func spec(model, workload string, cores int) cellrun.Spec {
 	params := map[string]map[string]int64{"cpu": {"tasks": 8, "n": 20000}, "square": {"tasks": 5000}, "pow": {"tasks": 5000}}
-	return CellSpec{Workload: workload, Params: params[workload], Scale: 1, Model: model, Cores: cores, Warmup: 1, Trials: 3}
+	return cellrun.Spec{Workload: workload, Params: params[workload], Scale: 1, Model: model, Cores: cores, Warmup: 1, Trials: 3}
 }
 
 func firstCPUs(t *testing.T, n int) []int {
@@ -238,7 +239,7 @@ func TestRunCellConfinedAndValidated(t *testing.T) {
 		for _, wl := range workloads.Names() {
 			cpus := firstCPUs(t, c.cores)
 			var seen string
-			cell, err := RunCell(context.Background(), spec(c.model, wl, c.cores), CellOptions{
+			cell, err := cellrun.Run(context.Background(), spec(c.model, wl, c.cores), cellrun.Options{
 				CPUs: cpus, Timeout: time.Minute,
 				OnStart: func(pid int) {
 					// The runner is born confined: its /proc entry says so
@@ -256,6 +257,9 @@ func TestRunCellConfinedAndValidated(t *testing.T) {
 			if len(cell.Trials) != 3 {
 				t.Errorf("%d trials, want 3 (warm-ups are not recorded)", len(cell.Trials))
 			}
+			if cell.WallNs <= 0 {
+				t.Errorf("wall_ns %d: want the cell's wall time", cell.WallNs)
+			}
 			for _, tr := range cell.Trials {
 				if tr.ComputeNs <= 0 || tr.UserNs+tr.SysNs <= 0 || tr.PeakRSSBytes <= 0 {
 					t.Errorf("trial lacks figures: %+v", tr)
@@ -266,7 +270,7 @@ func TestRunCellConfinedAndValidated(t *testing.T) {
 }
 
 func TestRunCellChecksumMismatch(t *testing.T) {
-	cell, err := RunCell(context.Background(), spec("wrong", "square", 1), CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	cell, err := cellrun.Run(context.Background(), spec("wrong", "square", 1), cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +290,7 @@ func itoa(u uint64) string { return strconv.FormatUint(u, 10) }
 func TestRunCellTimeoutKillsRunner(t *testing.T) {
 	var pid int
 	start := time.Now()
-	cell, err := RunCell(context.Background(), spec("block", "square", 1), CellOptions{
+	cell, err := cellrun.Run(context.Background(), spec("block", "square", 1), cellrun.Options{
 		CPUs: firstCPUs(t, 1), Timeout: 300 * time.Millisecond, OnStart: func(p int) { pid = p },
 	})
 	if err != nil {
@@ -304,7 +308,7 @@ func TestRunCellTimeoutKillsRunner(t *testing.T) {
 }
 
 func TestRunCellCrashKeepsStderr(t *testing.T) {
-	cell, err := RunCell(context.Background(), spec("crash", "square", 1), CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	cell, err := cellrun.Run(context.Background(), spec("crash", "square", 1), cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,11 +322,11 @@ func TestRunCellCrashKeepsStderr(t *testing.T) {
 func TestCellBudgetKeepsThreeTrials(t *testing.T) {
 	s := spec("slow", "square", 1)
 	s.Trials, s.BudgetNs = 10, 1
-	cell, err := RunCell(context.Background(), s, CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	cell, err := cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
 	if err != nil || cell.Failed() {
 		t.Fatal(err, cell.Error)
 	}
-	if len(cell.Trials) != MinTrials || cell.Stopped != "budget" || cell.TrialsPlanned != 10 {
+	if len(cell.Trials) != cellrun.MinTrials || cell.Stopped != "budget" || cell.TrialsPlanned != 10 {
 		t.Fatalf("%d trials, stopped %q, planned %d", len(cell.Trials), cell.Stopped, cell.TrialsPlanned)
 	}
 }
@@ -468,7 +472,7 @@ func TestPrepareDir(t *testing.T) {
 func TestPhasesAreAttributed(t *testing.T) {
 	s := spec("phases", "square", 1)
 	s.Params = map[string]int64{"tasks": 10}
-	cell, err := RunCell(context.Background(), s, CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	cell, err := cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
 	if err != nil || cell.Failed() {
 		t.Fatal(err, cell.Error)
 	}

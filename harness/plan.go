@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -296,8 +297,8 @@ func (p *Plan) Check(reg models.Registry) error {
 // and per combination of its swept parameters, sequential at c = 1 first
 // (always), then each other model at each core count. Models that run at
 // c = 1 only get one cell. Params of every spec are fully resolved.
-func (p *Plan) CellSpecs(reg models.Registry) []CellSpec {
-	var specs []CellSpec
+func (p *Plan) CellSpecs(reg models.Registry) []cellrun.Spec {
+	var specs []cellrun.Spec
 	for _, w := range p.Workloads {
 		wl, _ := workloads.Lookup(w)
 		for _, combo := range combinations(p.Sweeps[w]) {
@@ -309,12 +310,12 @@ func (p *Plan) CellSpecs(reg models.Registry) []CellSpec {
 				over[k] = v
 			}
 			params, _ := wl.Resolve(over)
-			mk := func(model string, c int) CellSpec {
+			mk := func(model string, c int) cellrun.Spec {
 				scale := 1
 				if p.Scaling == "weak" {
 					scale = c
 				}
-				return CellSpec{
+				return cellrun.Spec{
 					Workload: w, Params: params, Scale: scale, Model: model, Cores: c,
 					Chunk: p.Chunk, Warmup: p.Warmup, Trials: p.Trials,
 					BudgetNs: p.CellBudget.Nanoseconds(),

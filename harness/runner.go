@@ -2,17 +2,18 @@ package harness
 
 import (
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
@@ -47,6 +48,10 @@ type Options struct {
 	Dir string
 	// Env is recorded in the run file (see CollectEnv).
 	Env runfile.Env
+	// Executable is what every cell runner, and so every worker process,
+	// is started from (mpbench-worker); empty means this process's own
+	// executable (a test binary that serves the roles).
+	Executable string
 	// Progress, when set, is called from the running goroutine.
 	Progress func(Progress)
 	// OnCellStart, when set, gets each cell runner's PID.
@@ -143,8 +148,8 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 			}
 		}
 		report(Progress{Trials: spec.Trials})
-		cell, err := RunCell(ctx, spec, CellOptions{
-			CPUs: cpus, Oversubscribed: over, Timeout: plan.Timeout, OnStart: opt.OnCellStart,
+		cell, err := cellrun.Run(ctx, spec, cellrun.Options{
+			Executable: opt.Executable, CPUs: cpus, Oversubscribed: over, Timeout: plan.Timeout, OnStart: opt.OnCellStart,
 			OnTrial: func(done, planned int) { report(Progress{Trial: done, Trials: planned}) },
 		})
 		if err != nil { // cancelled: the visit in flight is not recorded
@@ -208,14 +213,14 @@ type visit struct {
 	index int // into the specs
 	round int
 	total int // trials planned for the cell over all rounds
-	spec  CellSpec
+	spec  cellrun.Spec
 }
 
 // planVisits splits every cell's trials over rounds. With one round the
 // cells are visited in plan order; with more, each round visits every cell
 // once in a fresh shuffled order, so a drift in the machine's speed spreads
 // over all cells instead of biasing the last ones.
-func planVisits(specs []CellSpec, rounds int, rng *rand.Rand) []visit {
+func planVisits(specs []cellrun.Spec, rounds int, rng *rand.Rand) []visit {
 	var out []visit
 	for r := range rounds {
 		order := make([]int, len(specs))
@@ -316,8 +321,11 @@ func sanitize(s string) string {
 	}, s)
 }
 
-// CollectEnv describes this machine and build for the run file.
-func CollectEnv(version, revision string, modified bool, args []string) runfile.Env {
+// CollectEnv describes this machine and build for the run file. exe is the
+// executable cells and workers start from (Options.Executable; empty for
+// this one): the run file records its path and size, and whether it was
+// linked with cgo, which slows every worker's start.
+func CollectEnv(version, revision string, modified bool, args []string, exe string) runfile.Env {
 	host, _ := os.Hostname()
 	env := runfile.Env{
 		Host: host, LogicalCPUs: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH,
@@ -327,7 +335,14 @@ func CollectEnv(version, revision string, modified bool, args []string) runfile.
 	if cpus, err := worker.AllowedCPUs(); err == nil {
 		env.AllowedCPUs = worker.FormatCPUList(cpus)
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if exe == "" {
+		exe, _ = os.Executable()
+	}
+	env.WorkerExecutable = exe
+	if st, err := os.Stat(exe); err == nil {
+		env.WorkerBytes = st.Size()
+	}
+	if bi, err := buildinfo.ReadFile(exe); err == nil {
 		for _, kv := range bi.Settings {
 			if kv.Key == "CGO_ENABLED" {
 				env.Cgo = kv.Value == "1"

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/runfile"
 )
 
@@ -95,7 +96,7 @@ func TestBreakEven(t *testing.T) {
 }
 
 func TestPlanVisitsSplitTrialsOverShuffledRounds(t *testing.T) {
-	specs := []CellSpec{{Model: "a", Trials: 10}, {Model: "b", Trials: 10}, {Model: "c", Trials: 10}, {Model: "d", Trials: 10}}
+	specs := []cellrun.Spec{{Model: "a", Trials: 10}, {Model: "b", Trials: 10}, {Model: "c", Trials: 10}, {Model: "d", Trials: 10}}
 	visits := planVisits(specs, 3, rand.New(rand.NewPCG(1, 0)))
 	total := map[string]int{}
 	var orders [3][]string
@@ -145,16 +146,16 @@ func TestExecuteRoundsMergeTrials(t *testing.T) {
 func TestTargetCIStops(t *testing.T) {
 	s := spec("sequential", "cpu", 1)
 	s.TargetCI, s.MaxTimeNs = 1e6, int64(30*time.Second) // any CI meets this target at 6 trials
-	cell, err := RunCell(context.Background(), s, CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	cell, err := cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
 	if err != nil || cell.Failed() {
 		t.Fatal(err, cell.Error)
 	}
-	if cell.Stopped != "target-ci" || len(cell.Trials) != minTargetTrials {
+	if cell.Stopped != "target-ci" || len(cell.Trials) != cellrun.MinTargetTrials {
 		t.Fatalf("stopped %q after %d trials", cell.Stopped, len(cell.Trials))
 	}
-	s.TargetCI, s.MaxTimeNs = 1e-9, 1 // unreachable: max-time stops it at MinTrials
-	cell, _ = RunCell(context.Background(), s, CellOptions{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
-	if cell.Stopped != "max-time" || len(cell.Trials) != MinTrials {
+	s.TargetCI, s.MaxTimeNs = 1e-9, 1 // unreachable: max-time stops it at cellrun.MinTrials
+	cell, _ = cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	if cell.Stopped != "max-time" || len(cell.Trials) != cellrun.MinTrials {
 		t.Fatalf("stopped %q after %d trials", cell.Stopped, len(cell.Trials))
 	}
 }

@@ -66,8 +66,12 @@ type Env struct {
 	Version     string `json:"mpbench_version"`
 	Revision    string `json:"vcs_revision,omitempty"`
 	Modified    bool   `json:"vcs_modified,omitempty"`
-	// Cgo says whether the binary was built with cgo: a dynamically
-	// linked binary starts every worker process about 1 ms slower.
+	// WorkerExecutable is the executable every cell runner and worker
+	// process was started from (mpbench-worker), and WorkerBytes its size.
+	WorkerExecutable string `json:"worker_executable,omitempty"`
+	WorkerBytes      int64  `json:"worker_bytes,omitempty"`
+	// Cgo says whether that executable was built with cgo: a dynamically
+	// linked one starts every worker process slower.
 	Cgo         bool     `json:"cgo"`
 	CommandLine []string `json:"command_line"`
 }

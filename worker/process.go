@@ -37,6 +37,10 @@ type Spec struct {
 	Stdout io.Writer
 	// NoData skips the data channel socketpair (fd 3 is then /dev/null).
 	NoData bool
+	// Path is the executable to start; empty means this process's own
+	// (os.Executable), which is how workers start: from the executable
+	// of the cell runner that starts them.
+	Path string
 }
 
 // Process is a started child.
@@ -89,9 +93,12 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("worker: start %s: %w", spec.Role, err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("worker: find executable: %w", err)
+	exe := spec.Path
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("worker: find executable: %w", err)
+		}
 	}
 	cmd := exec.Command(exe, spec.Args...)
 	cmd.Env = append(os.Environ(), EnvRole+"="+spec.Role, fmt.Sprintf("%s=%d", EnvFiles, len(spec.Files)))

@@ -18,6 +18,14 @@ import (
 // models, the workloads and the worker platform, so that a worker's start
 // is the model's cost and little else.
 
+// workerCommand is the name of the executable of cell runners and workers,
+// and envWorker names it ahead of the one beside mpbench and the one on
+// PATH.
+const (
+	workerCommand = "mpbench-worker"
+	envWorker     = "MPBENCH_WORKER"
+)
+
 // findCompanion returns the path of the executable name: $env if set, else
 // the one beside this executable, else the one on PATH. what says what it
 // is needed for, in the error when none is found.

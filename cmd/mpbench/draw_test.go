@@ -197,3 +197,15 @@ func TestRunReportWithOnlyFailedCells(t *testing.T) {
 		t.Errorf("run folder holds %v", got)
 	}
 }
+
+func TestRunWithoutWorker(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	t.Setenv(envWorker, filepath.Join(t.TempDir(), "missing"))
+	code, stdout, stderr := runCLI(t, "run", "-q", "--cores", "1", "--models", "sequential", "--workloads", "square", "--out", out)
+	if code != exitFailure || stdout != "" || !strings.Contains(stderr, envWorker+"=") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stdout %q, stderr %q: want 1 and one line naming %s", code, stdout, stderr, envWorker)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("the run folder was made (%v): a run that cannot start cells must write nothing", err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/reports/render"
 	"github.com/mpbench/mpbench/runfile"
@@ -39,10 +40,13 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
+	// It is also mpbench-worker: it serves the cell runner of
+	// testRegistry and, through the model packages, their workers.
 	if exe, err := os.Executable(); err == nil {
 		os.Setenv(envDraw, exe)
+		os.Setenv(envWorker, exe)
 	}
-	registerRoles(testRegistry)
+	worker.Register(cellrun.RoleName, cellrun.Role(testRegistry))
 	if worker.IsChild() {
 		os.Exit(worker.RunChild())
 	}
@@ -132,6 +136,9 @@ func TestRunWritesRunFileAndTable(t *testing.T) {
 	}
 	if run.Status != "complete" || len(run.Cells) != 4 || run.Env.CPUModel == "" || len(run.Env.CommandLine) == 0 {
 		t.Fatalf("run: status %q, %d cells, env %+v", run.Status, len(run.Cells), run.Env)
+	}
+	if exe, _ := os.Executable(); run.Env.WorkerExecutable != exe || run.Env.WorkerBytes <= 0 {
+		t.Errorf("run file records worker executable %q (%d bytes), want %q: the one cells started from", run.Env.WorkerExecutable, run.Env.WorkerBytes, exe)
 	}
 	// The models that ran, as the table names them, for mpbench-draw.
 	if len(run.Models) != 2 || run.Models[0].Name != "sequential" || run.Models[1].Name != "goroutines" || run.Models[1].Color == "" {

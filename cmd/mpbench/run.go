@@ -233,6 +233,11 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// Every cell runner and worker is an mpbench-worker process.
+	exe, err := findCompanion(workerCommand, envWorker, "running cells")
+	if err != nil {
+		return err
+	}
 	// A run that cannot draw the report it was asked for fails before it
 	// starts, not after it.
 	var drawer string
@@ -242,7 +247,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 		}
 	}
 	ver, rev, modified := buildInfo()
-	env := harness.CollectEnv(ver, rev, modified, o.Args)
+	env := harness.CollectEnv(ver, rev, modified, o.Args, exe)
 	dir, err := harness.PrepareDir(o.Out, o.ResultsDir, time.Now(), env.Host)
 	if err != nil {
 		return flagError(err)
@@ -253,7 +258,7 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	}
 	prog := newProgress(stderr, o.Progress)
 	run, err := harness.Execute(ctx, plan, harness.Options{
-		Registry: registry, Dir: dir, Env: env, Progress: prog.update, Table: all.Infos(),
+		Registry: registry, Dir: dir, Env: env, Executable: exe, Progress: prog.update, Table: all.Infos(),
 	})
 	prog.finish()
 	if run == nil {

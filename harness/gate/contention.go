@@ -31,7 +31,7 @@ func executePlan(ctx context.Context, plan *harness.Plan, reg models.Registry, d
 	}
 	starts, ends := map[int]mark{}, map[int]mark{}
 	run, err := harness.Execute(ctx, plan, harness.Options{
-		Registry: reg, Dir: dir, Env: harness.CollectEnv("gate", "", false, os.Args),
+		Registry: reg, Dir: dir, Env: harness.CollectEnv("gate", "", false, os.Args, ""),
 		Progress: func(p harness.Progress) {
 			// The window runs from the first measured trial's report to
 			// the cell's end, leaving out the runner's start-up and

@@ -20,8 +20,8 @@
 //
 // Cells run in fresh child processes of the test binary (see package
 // harness), so the test binary must serve the cell role: its TestMain calls
-// Main, or does what Main does itself — worker.Register(harness.CellRoleName,
-// harness.CellRole(registry)) and, before m.Run, `if worker.IsChild() {
+// Main, or does what Main does itself — worker.Register(cellrun.RoleName,
+// cellrun.Role(registry)) and, before m.Run, `if worker.IsChild() {
 // os.Exit(worker.RunChild()) }`. Check says so when the role is missing.
 //
 // # What is gated, and why these statistics

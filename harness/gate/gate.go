@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
@@ -102,7 +102,7 @@ var mainRegistry models.Registry
 // nil.
 func Main(m *testing.M, reg models.Registry) {
 	mainRegistry = reg
-	worker.Register(harness.CellRoleName, harness.CellRole(reg))
+	worker.Register(cellrun.RoleName, cellrun.Role(reg))
 	if worker.IsChild() {
 		os.Exit(worker.RunChild())
 	}
@@ -229,7 +229,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.Registry == nil {
 		return rep, errors.New("no registry: set Options.Registry or call gate.Main(m, registry) from TestMain")
 	}
-	if !slices.Contains(worker.Roles(), harness.CellRoleName) {
+	if !slices.Contains(worker.Roles(), cellrun.RoleName) {
 		return rep, errors.New("the cell role is not registered in this test binary: call gate.Main(m, registry) from TestMain (see the package doc)")
 	}
 	avail, err := worker.AllowedCPUs()

@@ -106,7 +106,7 @@ func findCell(r *runfile.Run, wl, model string, cores int) *runfile.Cell {
 // sameMachine returns why absolute times of this process cannot be held
 // against the baseline's, or "".
 func sameMachine(base *runfile.Run) string {
-	env := harness.CollectEnv("", "", false, nil)
+	env := harness.CollectEnv("", "", false, nil, "")
 	switch {
 	case base.Env.Host != env.Host:
 		return fmt.Sprintf("the baseline was recorded on host %q, this is %q", base.Env.Host, env.Host)

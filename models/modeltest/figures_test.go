@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 )
@@ -50,14 +51,14 @@ func TestFigures(t *testing.T) {
 	}
 	run := &runfile.Run{}
 	for _, c := range cells {
-		spec := harness.CellSpec{
+		spec := cellrun.Spec{
 			Workload: c.workload, Model: c.model, Cores: c.cores, Scale: 1,
 			Warmup: 2, Trials: trials(),
 		}
 		if strings.HasPrefix(c.model, "manager") {
 			spec.Warmup, spec.Trials = 1, max(3, trials()/3) // seconds per trial
 		}
-		cell, err := harness.RunCell(context.Background(), spec, harness.CellOptions{CPUs: avail[:c.cores], Timeout: 5 * time.Minute})
+		cell, err := cellrun.Run(context.Background(), spec, cellrun.Options{CPUs: avail[:c.cores], Timeout: 5 * time.Minute})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/manager"
 	"github.com/mpbench/mpbench/models/modeltest"
@@ -29,7 +29,7 @@ var registry = models.Registry{
 }
 
 func TestMain(m *testing.M) {
-	worker.Register(harness.CellRoleName, harness.CellRole(registry))
+	worker.Register(cellrun.RoleName, cellrun.Role(registry))
 	modeltest.Main(m, registry...)
 }
 
@@ -56,9 +56,9 @@ func TestSanityFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(model, workload string, cores int) runfile.Cell {
-		cell, err := harness.RunCell(context.Background(), harness.CellSpec{
+		cell, err := cellrun.Run(context.Background(), cellrun.Spec{
 			Workload: workload, Model: model, Cores: cores, Scale: 1, Warmup: 1, Trials: trials,
-		}, harness.CellOptions{CPUs: avail[:min(cores, len(avail))], Timeout: 5 * time.Minute})
+		}, cellrun.Options{CPUs: avail[:min(cores, len(avail))], Timeout: 5 * time.Minute})
 		if err != nil || cell.Failed() {
 			t.Fatalf("%s %s c=%d: %v %s", model, workload, cores, err, cell.Error)
 		}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/models/sequential"
@@ -19,7 +19,7 @@ import (
 // The test binary plays the cell runner for TestPoolThroughRunCell.
 func TestMain(m *testing.M) {
 	reg := append(models.Registry{sequential.New()}, py.All()...)
-	worker.Register(harness.CellRoleName, harness.CellRole(reg))
+	worker.Register(cellrun.RoleName, cellrun.Role(reg))
 	if worker.IsChild() {
 		os.Exit(worker.RunChild())
 	}
@@ -130,9 +130,9 @@ func TestPoolThroughRunCell(t *testing.T) {
 		t.Fatal(err)
 	}
 	params, _ := workloads.Square.Resolve(map[string]int64{"tasks": 5000})
-	cell, err := harness.RunCell(context.Background(), harness.CellSpec{
+	cell, err := cellrun.Run(context.Background(), cellrun.Spec{
 		Workload: "square", Params: params, Scale: 1, Model: "py-pool", Cores: 1, Warmup: 1, Trials: 3,
-	}, harness.CellOptions{CPUs: cpus[:1], Timeout: 2 * time.Minute})
+	}, cellrun.Options{CPUs: cpus[:1], Timeout: 2 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

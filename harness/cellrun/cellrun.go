@@ -1,4 +1,4 @@
-package harness
+package cellrun
 
 import (
 	"bufio"
@@ -19,11 +19,11 @@ import (
 	"github.com/mpbench/mpbench/workloads"
 )
 
-// CellRoleName is the proc role of the cell runner.
-const CellRoleName = "cell"
+// RoleName is the proc role of the cell runner.
+const RoleName = "cell"
 
-// CellSpec is what the parent sends a cell runner.
-type CellSpec struct {
+// Spec is what the parent sends a cell runner.
+type Spec struct {
 	Workload string           `json:"workload"`
 	Params   map[string]int64 `json:"params"`
 	Scale    int              `json:"scale"`
@@ -67,16 +67,16 @@ type cellMsg struct {
 	Err string `json:"error,omitempty"`
 }
 
-// CellRole returns the body of the cell runner for the models in reg.
+// Role returns the body of the cell runner for the models in reg.
 // cmd/mpbench and test binaries register it with worker.Register.
-func CellRole(reg models.Registry) worker.RoleFunc {
+func Role(reg models.Registry) worker.RoleFunc {
 	return func(ctx context.Context, c *worker.Child) error {
-		var spec CellSpec
+		var spec Spec
 		if err := json.NewDecoder(c.Data).Decode(&spec); err != nil {
 			return fmt.Errorf("read cell spec: %w", err)
 		}
 		enc := json.NewEncoder(c.Data)
-		err := runCell(ctx, reg, spec, enc)
+		err := serve(ctx, reg, spec, enc)
 		if err != nil {
 			_ = enc.Encode(cellMsg{Type: "error", Err: err.Error()})
 		}
@@ -84,7 +84,7 @@ func CellRole(reg models.Registry) worker.RoleFunc {
 	}
 }
 
-func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.Encoder) error {
+func serve(ctx context.Context, reg models.Registry, spec Spec, enc *json.Encoder) error {
 	m, err := reg.Lookup(spec.Model)
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 	stopped := ""
 	for n := 0; ; n++ {
 		if spec.TargetCI > 0 {
-			if n >= minTargetTrials {
+			if n >= MinTargetTrials {
 				d := stats.Summarize(computes)
 				if (d.CIHigh-d.CILow)/2 <= spec.TargetCI*d.Median {
 					stopped = "target-ci"
@@ -170,8 +170,8 @@ func runCell(ctx context.Context, reg models.Registry, spec CellSpec, enc *json.
 }
 
 const (
-	// minTargetTrials is the fewest trials with a 95 % CI of the median.
-	minTargetTrials = 6
+	// MinTargetTrials is the fewest trials with a 95 % CI of the median.
+	MinTargetTrials = 6
 	// maxTargetTrials bounds a CI target without a time limit (MaxTimeNs).
 	maxTargetTrials = 10000
 )
@@ -259,8 +259,12 @@ func rusage(who int) usage {
 	return usage{user: ru.Utime.Nano(), sys: ru.Stime.Nano(), maxRSS: ru.Maxrss * 1024}
 }
 
-// CellOptions configure how the parent runs one cell.
-type CellOptions struct {
+// Options configure how the parent runs one cell.
+type Options struct {
+	// Executable is the executable the cell runner is started from, and
+	// so every worker it starts; empty means this process's own (a test
+	// binary that serves the roles).
+	Executable     string
 	CPUs           []int
 	Oversubscribed bool
 	Timeout        time.Duration
@@ -271,21 +275,27 @@ type CellOptions struct {
 	OnTrial func(done, planned int)
 }
 
-// RunCell runs spec in a fresh cell runner confined to opt.CPUs and returns
+// Run runs spec in a fresh cell runner confined to opt.CPUs and returns
 // the cell record. A failure of the cell is recorded in Cell.Error, not
 // returned; the error return is for cancellation (ctx done) only.
-func RunCell(ctx context.Context, spec CellSpec, opt CellOptions) (runfile.Cell, error) {
+func Run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
+	start := time.Now()
+	cell, err := run(ctx, spec, opt)
+	cell.WallNs = time.Since(start).Nanoseconds()
+	return cell, err
+}
+
+func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 	cell := runfile.Cell{
 		Workload: spec.Workload, Model: spec.Model, Cores: spec.Cores, Params: spec.Params,
 		Oversubscribed: opt.Oversubscribed, TrialsPlanned: spec.Trials, Trials: []runfile.Trial{},
 	}
-	start := time.Now()
-	defer func() { cell.WallNs = time.Since(start).Nanoseconds() }()
 
 	cctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	p, err := worker.Start(cctx, worker.Spec{
-		Role: CellRoleName,
+		Role: RoleName,
+		Path: opt.Executable,
 		CPUs: opt.CPUs,
 		Env:  []string{"GOMAXPROCS=" + strconv.Itoa(spec.Cores)},
 	})
