@@ -2,7 +2,7 @@ package workloads
 
 import "math/big"
 
-// CPU is the notes' cpu_intensive_task: Σ i·i for i in [0, n), in uint64
+// CPU is cpu_intensive_task of the Python multiprocessing examples: Σ i·i for i in [0, n), in uint64
 // arithmetic, run on a list of equal tasks (pool.map(cpu_intensive_task,
 // [1000000] * 4) scaled up).
 var CPU = &Workload{
@@ -38,16 +38,14 @@ func applyCPU(tasks []Task, results []uint64) {
 // sumSquaresBelow is Σ j·j for j < n, mod 2^64, four terms a step into
 // four sums.
 //
-// Note: the plain loop (s += j*j, one term a step) ran at one step a cycle
-// or 5–18 % slower depending only on where the linker put it: on the VM
-// mpbench was built on, with its function at 32 mod 64 it took 11.9 ms for
-// the default cpu cell and at 0 mod 64 12.5–14.0 ms, and any change
-// anywhere in the binary could move it. That made cpu's times and even
-// process models' speedups a matter of layout luck between builds. Four
+// Note: the plain loop (s += j*j, one term a step) runs at one step a cycle
+// or 5–18 % slower depending only on where the linker puts it, which any
+// change anywhere in the binary can move, so cpu's times and even process
+// models' speedups were a matter of layout luck between builds. Four
 // independent sums make the loop wait on the multiplier (one a cycle), not
-// on instruction fetch, and it takes 11.6–11.9 ms wherever it lands (six
-// placements tried). It is a function of its own (noinline) so that its
-// loop's code does not depend on the caller's.
+// on instruction fetch, so it runs at one speed wherever it lands
+// (docs/measurements.md has the figures). It is a function of its own
+// (noinline) so that its loop's code does not depend on the caller's.
 //
 //go:noinline
 func sumSquaresBelow(n uint64) uint64 {
@@ -94,7 +92,7 @@ func applySquare(tasks []Task, results []uint64) {
 	}
 }
 
-// Pow is a^b for a = 2 + i mod 8, b = i mod 20, i = 0 … N−1: the notes'
+// Pow is a^b for a = 2 + i mod 8, b = i mod 20, i = 0 … N−1: the Python examples'
 // starmap over argument pairs. Every result is exact in 64 bits (9^19 <
 // 2^64).
 var Pow = &Workload{

@@ -2,7 +2,7 @@
 // every concurrency model.
 //
 // A Workload is a named family of tasks and a pure function per task
-// (cpu_intensive_task from the Python notes, square, pow). An Instance is a
+// (cpu_intensive_task of the Python multiprocessing examples in scripts/pyref/pyref.py, square, pow). An Instance is a
 // workload with its parameters resolved: the concrete task list and the
 // reference checksum, the sum of all results mod 2^64.
 //

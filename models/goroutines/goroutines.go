@@ -1,6 +1,6 @@
 // Package goroutines runs a workload on c goroutines in one process, with
-// GOMAXPROCS = c (the cell runner sets it): the threads analogue of the
-// notes, and the ceiling the process models are measured against.
+// GOMAXPROCS = c (the cell runner sets it): the analogue of Python's
+// threads, and the ceiling the process models are measured against.
 //
 // Tasks are handed out in chunks over a buffered channel, the way Pool.map
 // hands chunks to its workers; the chunk size is automatic (Pool.map's
@@ -27,7 +27,7 @@ func (Model) Name() string { return "goroutines" }
 
 // Doc implements models.Model.
 func (Model) Doc() string {
-	return "c goroutines in one process, chunks over a channel (the notes' threads; Pool.map without processes)"
+	return "c goroutines in one process, chunks over a channel (Python's threading; Pool.map without processes)"
 }
 
 type chunk struct{ lo, hi int }

@@ -50,9 +50,9 @@ func (m Model) Name() string {
 // Doc implements models.Model.
 func (m Model) Doc() string {
 	if m.batch {
-		return "as manager, but each worker stores a chunk's results in batches (Dict.SetMany, the notes' dict.update on a Manager().dict())"
+		return "as manager, but each worker stores a chunk's results in batches (Dict.SetMany, dict.update on multiprocessing's Manager().dict())"
 	}
-	return "a manager process serves a dict and a list over a unix socket; c workers store each result with one Dict.Set call (the notes' Manager().dict()/list())"
+	return "a manager process serves a dict and a list over a unix socket; c workers store each result with one Dict.Set call (multiprocessing's Manager().dict()/list())"
 }
 
 // ErrResults is wrapped when what the parent reads back from the manager

@@ -1,6 +1,6 @@
 // Package py holds the Python reference models: mpbench's workloads run by
-// a real Python interpreter under the multiprocessing patterns of the notes,
-// so that users coming from Python see, in the same tables, what each Go
+// a real Python interpreter under Python's multiprocessing patterns
+// (scripts/pyref/pyref.py), so that users coming from Python see, in the same tables, what each Go
 // model costs against the pattern it replaces.
 //
 //	py-sequential   the plain loop

@@ -17,7 +17,7 @@ type Model struct {
 	single  bool
 }
 
-// Sequential is py-sequential: the notes' plain loop in one interpreter.
+// Sequential is py-sequential: the plain loop in one interpreter.
 func Sequential() Model {
 	return Model{pattern: "sequential", single: true,
 		doc: "Python: a plain loop `[f(x) for x in data]` in one interpreter at c = 1"}

@@ -1,4 +1,4 @@
-// Package sequential is the baseline model: the notes' plain loop, every
+// Package sequential is the baseline model: the plain loop of Python's examples, every
 // task on one goroutine at c = 1. Every speedup in mpbench is measured
 // against it, in the same run.
 package sequential
@@ -20,7 +20,7 @@ func (Model) Name() string { return "sequential" }
 
 // Doc implements models.Model.
 func (Model) Doc() string {
-	return "one loop on one goroutine at c = 1, the baseline of every speedup (the notes' `for x in data: f(x)`)"
+	return "one loop on one goroutine at c = 1, the baseline of every speedup (Python's `for x in data: f(x)`)"
 }
 
 // SingleCore implements models.SingleCore: the baseline runs at c = 1 only.

@@ -38,9 +38,9 @@ func (m Model) Name() string {
 // Doc implements models.Model.
 func (m Model) Doc() string {
 	if m.mode == modeLock {
-		return "as shm, and every task does `value += 1; array[w] = value` under a futex lock in the region (the notes' Value + Array + Lock)"
+		return "as shm, and every task does `value += 1; array[w] = value` under a futex lock in the region (multiprocessing's Value + Array + Lock)"
 	}
-	return "c worker processes share one memfd region of tasks and results and claim chunks by an atomic index (the notes' Value/Array shared memory)"
+	return "c worker processes share one memfd region of tasks and results and claim chunks by an atomic index (multiprocessing's Value/Array shared memory)"
 }
 
 // ErrLockCheck is wrapped when shm-lock's shared counter or array shows

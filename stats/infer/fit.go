@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// FitScaling fits stats.Amdahl's law and the stats.USL to speedups measured at cores
+// FitScaling fits Amdahl's law and the USL to speedups measured at cores
 // (one speedup per core count). Points at c = 1 hold no information for
 // either law (both pass through speedup 1 there) and do not count as
 // degrees of freedom, but they do count as core counts.

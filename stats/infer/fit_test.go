@@ -42,7 +42,7 @@ func TestFitRecoversAmdahl(t *testing.T) {
 			if se := f.Amdahl.SerialSE; se == nil || *se <= 0 || math.Abs(f.Amdahl.Serial-s) > 4**se || *f.Amdahl.CILow > f.Amdahl.Serial || *f.Amdahl.CIHigh < f.Amdahl.Serial {
 				t.Errorf("s=%v seed %d: SE %v, CI [%v, %v] does not hold s", s, seed, deref(f.Amdahl.SerialSE), deref(f.Amdahl.CILow), deref(f.Amdahl.CIHigh))
 			}
-			// An stats.Amdahl curve is a stats.USL curve with κ = 0 and σ = s: the
+			// An Amdahl curve is a USL curve with κ = 0 and σ = s: the
 			// coherency term stays below a tenth of the contention term
 			// at 16 cores.
 			if !within(f.USL.Sigma, s, 0.05) || f.USL.Kappa*16 > 0.1*s {
@@ -89,7 +89,7 @@ func TestFitRecoversUSL(t *testing.T) {
 }
 
 func TestKarpFlatt(t *testing.T) {
-	// For stats.Amdahl data the Karp–Flatt metric is s at every c.
+	// For Amdahl data the Karp–Flatt metric is s at every c.
 	f, err := FitScaling([]int{1, 2, 4}, []float64{1, stats.Amdahl(0.25, 2), stats.Amdahl(0.25, 4)})
 	if err != nil {
 		t.Fatal(err)
