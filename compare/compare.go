@@ -179,14 +179,14 @@ func matchKey(c *runfile.Cell) string {
 			params = p
 		}
 	}
-	return fmt.Sprintf("%s/%s/%d/%s/tasks=%d", c.Workload, c.Model, c.Cores, runfile.ParamsString(params), c.Tasks)
+	return fmt.Sprintf("%s/%s/%d/%s/tasks=%d", c.Workload, c.Model, c.Cores, workloads.FormatParams(params), c.Tasks)
 }
 
 // DisplayKey names a cell for people: workload/model/cores, with its
 // parameter overrides when it has any.
 func DisplayKey(c *runfile.Cell) string {
 	k := c.Key()
-	if p := runfile.ParamsString(c.Params); p != "" {
+	if p := workloads.FormatParams(c.Params); p != "" {
 		k += "/" + p
 	}
 	return k

@@ -6,6 +6,7 @@ import (
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
 	"github.com/mpbench/mpbench/stats/infer"
+	"github.com/mpbench/mpbench/workloads"
 )
 
 // computeFits fits every (workload, model, parameters) group of the run's
@@ -24,7 +25,7 @@ func computeFits(r *runfile.Run) []runfile.Fit {
 		if c.Model == "sequential" || c.Failed() || c.Summary == nil {
 			continue
 		}
-		k := c.Workload + "/" + c.Model + "/" + runfile.ParamsString(c.Params)
+		k := c.Workload + "/" + c.Model + "/" + workloads.FormatParams(c.Params)
 		g := byKey[k]
 		if g == nil {
 			g = &group{wl: c.Workload, model: c.Model, params: c.Params}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/mpbench/mpbench/stats"
@@ -161,21 +160,6 @@ func (r *Run) Baseline(workload string) *Cell {
 		}
 	}
 	return nil
-}
-
-// ParamsString formats workload parameters as "k=v,k=v" in key order; ""
-// for none.
-func ParamsString(p map[string]int64) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + strconv.FormatInt(p[k], 10)
-	}
-	return strings.Join(parts, ",")
 }
 
 // Trial is one timed execution of a cell.

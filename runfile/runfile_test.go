@@ -11,6 +11,7 @@ import (
 
 	"github.com/mpbench/mpbench/stats"
 	"github.com/mpbench/mpbench/stats/infer"
+	"github.com/mpbench/mpbench/workloads"
 )
 
 func cellWith(model string, cores, tasks int, ns ...int64) Cell {
@@ -142,8 +143,8 @@ func TestCellNames(t *testing.T) {
 			if got := c.cell.Variant(); got != c.variant {
 				t.Errorf("Variant() = %q, want %q", got, c.variant)
 			}
-			if got := ParamsString(c.cell.Params); got != c.params {
-				t.Errorf("ParamsString = %q, want %q", got, c.params)
+			if got := workloads.FormatParams(c.cell.Params); got != c.params {
+				t.Errorf("FormatParams = %q, want %q", got, c.params)
 			}
 		})
 	}

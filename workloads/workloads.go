@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -161,4 +162,29 @@ func (in *Instance) Run() []uint64 {
 	out := make([]uint64, len(in.Tasks))
 	in.Workload.Apply(in.Tasks, out)
 	return out
+}
+
+// FormatParams formats workload parameters as "k=v,k=v" in key order; ""
+// for none.
+func FormatParams(p map[string]int64) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.FormatInt(p[k], 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// NewInstance looks the workload name up and resolves an instance of it
+// (see Workload.New).
+func NewInstance(name string, overrides map[string]int64, scale int) (*Instance, error) {
+	w, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return w.New(overrides, scale)
 }

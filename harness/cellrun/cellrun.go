@@ -89,11 +89,7 @@ func serve(ctx context.Context, reg models.Registry, spec Spec, enc *json.Encode
 	if err != nil {
 		return err
 	}
-	w, err := workloads.Lookup(spec.Workload)
-	if err != nil {
-		return err
-	}
-	in, err := w.New(spec.Params, spec.Scale)
+	in, err := workloads.NewInstance(spec.Workload, spec.Params, spec.Scale)
 	if err != nil {
 		return err
 	}

@@ -298,11 +298,7 @@ func runCell(ctx context.Context, c *worker.Child) error {
 		if err != nil {
 			return err
 		}
-		w, err := workloads.Lookup(spec.Workload)
-		if err != nil {
-			return err
-		}
-		in, err := w.New(spec.Params, 1)
+		in, err := workloads.NewInstance(spec.Workload, spec.Params, 1)
 		if err != nil {
 			return err
 		}

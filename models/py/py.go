@@ -3,11 +3,10 @@ package py
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/scripts/pyref"
+	"github.com/mpbench/mpbench/workloads"
 )
 
 // Model is one Python multiprocessing pattern run by pyref.py.
@@ -108,25 +107,11 @@ func (m Model) setup(ctx context.Context, cfg models.Config, name string, script
 		chunk = cfg.ChunkSize()
 	}
 	args := []string{
-		"--pattern", m.pattern, "--workload", cfg.Workload.Workload.Name, "--params", paramSpec(params),
+		"--pattern", m.pattern, "--workload", cfg.Workload.Workload.Name, "--params", workloads.FormatParams(params),
 		"--cores", fmt.Sprint(cfg.Cores), "--chunk", fmt.Sprint(chunk),
 		"--trials", "1", "--wait", "--out-fd", "3",
 	}
 	where := fmt.Sprintf("%s --pattern %s, cell %s[%s] c=%d", name, m.pattern,
-		cfg.Workload.Workload.Name, paramSpec(params), cfg.Cores)
+		cfg.Workload.Workload.Name, workloads.FormatParams(params), cfg.Cores)
 	return start(ctx, in, name, script, args, where, m.pattern, len(cfg.Workload.Tasks))
-}
-
-// paramSpec formats params as the script's --params: "n=1000,tasks=48".
-func paramSpec(p map[string]int64) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%d", k, p[k])
-	}
-	return strings.Join(parts, ",")
 }

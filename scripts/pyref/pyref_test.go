@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -40,19 +39,6 @@ func writeScript(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func paramSpec(p map[string]int64) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%d", k, p[k]))
-	}
-	return strings.Join(parts, ",")
 }
 
 type line struct {
@@ -89,7 +75,7 @@ func TestChecksumsMatchGo(t *testing.T) {
 						t.Fatal(err)
 					}
 					lines := runScript(t, py, script, "--pattern", pattern, "--workload", wl.Name,
-						"--params", paramSpec(in.Params), "--cores", fmt.Sprint(cores), "--trials", "2")
+						"--params", workloads.FormatParams(in.Params), "--cores", fmt.Sprint(cores), "--trials", "2")
 					if len(lines) != 2 {
 						t.Fatalf("got %d JSON lines, want 2 (one per trial)", len(lines))
 					}
@@ -128,7 +114,7 @@ func TestCPUWrapsLikeUint64(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := runScript(t, py, script, "--pattern", "sequential", "--workload", "cpu", "--params", paramSpec(in.Params))
+	lines := runScript(t, py, script, "--pattern", "sequential", "--workload", "cpu", "--params", workloads.FormatParams(in.Params))
 	if len(lines) != 1 || lines[0].Checksum == nil || *lines[0].Checksum != in.Reference {
 		t.Fatalf("got %+v, want checksum %d", lines, in.Reference)
 	}
