@@ -88,6 +88,7 @@ func TestBadInputExits2AndWritesNothing(t *testing.T) {
 		{"rounds 0", []string{"--rounds", "0"}, "--rounds 0: at least 1"},
 		{"trials below rounds", []string{"--trials", "2", "--rounds", "3"}, "--trials 2: fewer than --rounds 3: every round needs a trial of every cell"},
 		{"param for absent workload", []string{"--workloads", "cpu", "--param", "pow.tasks=3"}, "--param: sets pow.*, but workload pow is not in this run (--workloads cpu)"},
+		{"max-time without target-ci", []string{"--max-time", "30s"}, "--max-time 30s: only with --target-ci"},
 		{"target-ci 200%", []string{"--target-ci", "200%"}, "want a percentage like 5% or a fraction like 0.05"},
 		{"backwards sweep", []string{"--param", "cpu.n=10..1/x2"}, `--param "cpu.n=10..1/x2": "10..1/x2": range runs backwards`},
 		{"sweep without step", []string{"--param", "cpu.n=10..100"}, `--param "cpu.n=10..100": "10..100": a range needs a step /xK or /+K`},

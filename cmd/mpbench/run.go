@@ -50,6 +50,9 @@ type runOptions struct {
 	// Progress says whether to draw the progress bar (stderr is a TTY and
 	// not --quiet).
 	Progress bool
+	// MaxTimeSet says whether --max-time was given: it only means
+	// something with --target-ci.
+	MaxTimeSet bool
 }
 
 func newCmdRun(stdout, stderr io.Writer, runF func(context.Context, *runOptions) error) *cobra.Command {
@@ -76,6 +79,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = append([]string{"mpbench"}, os.Args[1:]...)
 			opts.Progress = !opts.Quiet && isTerminal(stderr)
+			opts.MaxTimeSet = cmd.Flags().Changed("max-time")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -185,6 +189,11 @@ func (o *runOptions) harnessPlan(available int) (*harness.Plan, error) {
 	}
 	if o.TargetCI != "" && target == 0 {
 		return nil, &usageError{fmt.Errorf("--target-ci %q: must be above 0", o.TargetCI)}
+	}
+	if o.MaxTimeSet && o.TargetCI == "" {
+		// Without a CI target the trial count is fixed: a time limit
+		// would be silently ignored.
+		return nil, &usageError{fmt.Errorf("--max-time %s: only with --target-ci (use --cell-budget to cap a fixed --trials)", o.MaxTime)}
 	}
 	p := &harness.Plan{
 		Cores: cores, Models: mods, Workloads: wls, Params: params, Sweeps: sweeps, Scaling: o.Scaling,
