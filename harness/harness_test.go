@@ -485,3 +485,29 @@ func TestPhasesAreAttributed(t *testing.T) {
 		}
 	}
 }
+
+// TestRunFileSaysWhatRanUnderWeakScaling checks that a cell's params stay
+// what the run asked for while tasks and scale say what ran.
+func TestRunFileSaysWhatRanUnderWeakScaling(t *testing.T) {
+	cases := []struct {
+		name      string
+		scale     int
+		wantTasks int
+	}{
+		{"strong", 1, 8},
+		{"weak at c=2", 2, 16},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := spec("goroutines", "cpu", 1)
+			s.Scale = c.scale
+			cell, err := cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+			if err != nil || cell.Failed() {
+				t.Fatalf("%v %s", err, cell.Error)
+			}
+			if cell.Tasks != c.wantTasks || cell.Scale != c.scale || cell.Params["tasks"] != 8 {
+				t.Errorf("got tasks %d, scale %d, params.tasks %d; want %d, %d, 8", cell.Tasks, cell.Scale, cell.Params["tasks"], c.wantTasks, c.scale)
+			}
+		})
+	}
+}

@@ -82,6 +82,9 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 	if d.CV > stats.NoisyCV {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("noisy: CV %.1f%% > %.0f%%", 100*d.CV, 100*stats.NoisyCV))
 	}
+	if d.N == 1 {
+		c.Warnings = append(c.Warnings, "one trial: no confidence interval")
+	}
 	if d.N > 1 && d.CILevel < 0.95 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("too few trials for a 95%% CI (%d): interval is min..max, level %.1f%%", d.N, 100*d.CILevel))
 	}

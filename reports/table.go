@@ -4,12 +4,15 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/workloads"
 )
 
 // Formats are the accepted values of --format for a run's summary.
@@ -65,8 +68,8 @@ func Row(c *runfile.Cell) []string {
 		return append(row, note)
 	}
 	half := (s.CIHighNs - s.CILowNs) / 2
-	ci := "-"
-	if s.MedianNs > 0 {
+	ci := "-" // one trial has no confidence interval
+	if s.MedianNs > 0 && len(c.Trials) > 1 {
 		ci = fmt.Sprintf("±%.1f%%", 100*half/s.MedianNs)
 	}
 	row = append(row,
@@ -100,16 +103,93 @@ func groups(run *runfile.Run) []group {
 		if !ok {
 			j = len(out)
 			idx[key] = j
-			name := c.Workload
-			if sweeping {
-				name = c.Variant()
-			}
-			out = append(out, group{title: fmt.Sprintf("workload %s (%d tasks, %s scaling; compute phase, median of %d trials)",
-				name, c.Tasks, run.Config.Scaling, run.Config.Trials)})
+			out = append(out, group{title: variantLabel(run, c)})
 		}
 		out[j].cells = append(out[j].cells, c)
 	}
+	for i := range out {
+		out[i].title = groupTitle(run, out[i].title, out[i].cells)
+	}
 	return out
+}
+
+// variantLabel names the workload of c with the value of every parameter
+// the run sweeps or sets away from its default: "cpu[n=1000]". A swept
+// parameter is named even at its default value, so every block of a sweep
+// says which value it holds.
+func variantLabel(run *runfile.Run, c *runfile.Cell) string {
+	swept := run.Config.Sweeps[c.Workload]
+	if len(swept) == 0 {
+		return c.Variant()
+	}
+	var defaults map[string]int64
+	if w, err := workloads.Lookup(c.Workload); err == nil {
+		defaults, _ = w.Resolve(nil)
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(c.Params)) {
+		v := c.Params[k]
+		d, ok := defaults[k]
+		if _, sw := swept[k]; sw || !ok || d != v {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+		}
+	}
+	if len(parts) == 0 {
+		return c.Workload
+	}
+	return c.Workload + "[" + strings.Join(parts, ",") + "]"
+}
+
+// groupTitle says what the cells of one block ran: their task count (per
+// core under weak scaling) and how many trials each median is of, as a
+// range where cells differ (--target-ci, --cell-budget).
+func groupTitle(run *runfile.Run, label string, cells []*runfile.Cell) string {
+	var tasks, perCore, trials []int
+	for _, c := range cells {
+		if c.Tasks > 0 {
+			tasks = append(tasks, c.Tasks)
+			perCore = append(perCore, c.Tasks/max(1, c.Cores))
+		}
+		if !c.Failed() && len(c.Trials) > 0 {
+			trials = append(trials, len(c.Trials))
+		}
+	}
+	var what []string
+	switch lo, hi := span(tasks); {
+	case len(tasks) == 0:
+	case lo == hi:
+		what = append(what, fmt.Sprintf("%d tasks", lo))
+	case run.Config.Scaling == "weak" && slices.Min(perCore) == slices.Max(perCore):
+		what = append(what, fmt.Sprintf("%d tasks per core: %s", perCore[0], rangeOf(lo, hi)))
+	default:
+		what = append(what, rangeOf(lo, hi)+" tasks")
+	}
+	what = append(what, run.Config.Scaling+" scaling")
+	median := "compute phase"
+	if lo, hi := span(trials); len(trials) > 0 {
+		noun := "trials"
+		if hi == 1 {
+			noun = "trial"
+		}
+		median += fmt.Sprintf(", median of %s %s", rangeOf(lo, hi), noun)
+	}
+	return fmt.Sprintf("workload %s (%s; %s)", label, strings.Join(what, ", "), median)
+}
+
+// span returns the smallest and largest of xs (0, 0 when empty).
+func span(xs []int) (lo, hi int) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	return slices.Min(xs), slices.Max(xs)
+}
+
+// rangeOf writes "6" or "6–499".
+func rangeOf(lo, hi int) string {
+	if lo == hi {
+		return strconv.Itoa(lo)
+	}
+	return fmt.Sprintf("%d–%d", lo, hi)
 }
 
 func writeTable(w io.Writer, run *runfile.Run, md bool) error {
@@ -171,7 +251,9 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 	cw.Write([]string{"workload", "model", "cores", "tasks", "trials", "median_ns", "ci_low_ns", "ci_high_ns", "cv",
 		"speedup", "relative_speedup", "efficiency", "overhead_ns_per_task", "setup_median_ns", "teardown_median_ns",
 		"cpu_ns", "peak_rss_bytes", "oversubscribed", "warnings", "error"})
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	// Plain notation: nanoseconds that are integers stay integers
+	// (14375001, not 1.4375001e+07).
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 	p := func(x *float64) string {
 		if x == nil {
 			return ""

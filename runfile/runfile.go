@@ -97,13 +97,21 @@ type Config struct {
 
 // Cell is one (workload, model, cores) point of a sweep with its raw
 // trials and summary.
+//
+// Tasks is how many tasks each trial really ran. Params are the workload's
+// parameters as the run asked for them, before scaling: under weak scaling
+// Tasks is the task count the parameters give (params.tasks for cpu)
+// times Scale, the cell's cores.
 type Cell struct {
 	Workload string           `json:"workload"`
 	Model    string           `json:"model"`
 	Cores    int              `json:"cores"`
 	Tasks    int              `json:"tasks"`
 	Params   map[string]int64 `json:"params"`
-	Chunk    int              `json:"chunk"`
+	// Scale multiplies the task count of Params (weak scaling: the
+	// cores). Optional within version 1: absent means 1.
+	Scale int `json:"scale,omitempty"`
+	Chunk int `json:"chunk"`
 	// CPUs is the Cpus_allowed_list the cell runner really had.
 	CPUs           string `json:"cpus,omitempty"`
 	Oversubscribed bool   `json:"oversubscribed,omitempty"`

@@ -283,7 +283,7 @@ func Run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 
 func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 	cell := runfile.Cell{
-		Workload: spec.Workload, Model: spec.Model, Cores: spec.Cores, Params: spec.Params,
+		Workload: spec.Workload, Model: spec.Model, Cores: spec.Cores, Params: spec.Params, Scale: spec.Scale,
 		Oversubscribed: opt.Oversubscribed, TrialsPlanned: spec.Trials, Trials: []runfile.Trial{},
 	}
 
