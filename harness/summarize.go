@@ -11,8 +11,8 @@ import (
 
 // Summarize computes every cell's summary and warnings, the break-even
 // values and the scaling fits of r. Speedup, efficiency and overhead use
-// the run's own sequential cell of the same workload; relative speedup
-// uses the same model's c = 1 cell.
+// the run's own sequential cell of the same workload and parameters
+// (Run.Baseline); relative speedup uses the same model's c = 1 cell.
 func Summarize(r *runfile.Run) {
 	base := map[string]*runfile.Cell{}
 	for i := range r.Cells {
@@ -26,7 +26,7 @@ func Summarize(r *runfile.Run) {
 		for i := range r.Cells {
 			c := &r.Cells[i]
 			if (c.Cores == 1) == (pass == 0) {
-				summarizeCell(c, base[c.Variant()+"/sequential"], base[c.Variant()+"/"+c.Model])
+				summarizeCell(c, r.Baseline(c), base[c.Variant()+"/"+c.Model])
 			}
 		}
 	}

@@ -56,7 +56,7 @@ func WriteBenchfmt(w io.Writer, run *runfile.Run) error {
 			continue
 		}
 		var tseq float64
-		if seq := run.Baseline(c.Workload); seq != nil && seq.Summary != nil && seq.Tasks > 0 && c.Tasks > 0 {
+		if seq := run.Baseline(c); seq != nil && seq.Summary != nil && seq.Tasks > 0 && c.Tasks > 0 {
 			// Scaled to this cell's task count (weak scaling), as the
 			// summary's speedup is.
 			tseq = seq.Summary.MedianNs * float64(c.Tasks) / float64(seq.Tasks)

@@ -251,3 +251,47 @@ func TestCompareHolmOnlyRemovesFindings(t *testing.T) {
 	}
 	t.Logf("Holm–Bonferroni withdrew %d of benchstat's uncorrected findings", fewer)
 }
+
+// TestBenchfmtSweepSpeedupAgainstItsOwnValue checks that in a sweep each
+// value's speedup is taken against the sequential cell of that value.
+func TestBenchfmtSweepSpeedupAgainstItsOwnValue(t *testing.T) {
+	at := func(c runfile.Cell, n int64) runfile.Cell {
+		c.Params = map[string]int64{"tasks": 48, "n": n}
+		return c
+	}
+	r := testRun(
+		at(cell("cpu", "sequential", 1, 48, 1_000_000), 1000),
+		at(cell("cpu", "goroutines", 2, 48, 500_000), 1000),
+		at(cell("cpu", "sequential", 1, 48, 9_000_000), 1_000_000),
+		at(cell("cpu", "goroutines", 2, 48, 3_000_000), 1_000_000),
+	)
+	r.Config.Sweeps = map[string]map[string][]int64{"cpu": {"n": {1000, 1_000_000}}}
+	var buf bytes.Buffer
+	if err := WriteBenchfmt(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{
+		"BenchmarkCPU/model=goroutines/cores=2/n=1000/tasks=48-2":    2,
+		"BenchmarkCPU/model=goroutines/cores=2/n=1000000/tasks=48-2": 3,
+	}
+	got := map[string]float64{}
+	for _, res := range readBench(t, buf.String()) {
+		if v, ok := res.Value("speedup"); ok {
+			got["Benchmark"+string(res.Name.Full())] = v
+		}
+	}
+	for name, w := range want {
+		t.Run(name, func(t *testing.T) {
+			if g, ok := got[name]; !ok || g != w {
+				t.Errorf("got speedup %v (present %v), want %v; all %v", g, ok, w, got)
+			}
+		})
+	}
+	for _, c := range r.Cells {
+		if c.Model == "goroutines" {
+			if sp := c.Summary.Speedup; sp == nil || *sp != want[BenchName(&c)] {
+				t.Errorf("%s: summary speedup %v, want %v", BenchName(&c), sp, want[BenchName(&c)])
+			}
+		}
+	}
+}

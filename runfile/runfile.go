@@ -158,13 +158,17 @@ func (c *Cell) Variant() string {
 	return c.Workload + "[" + strings.Join(parts, ",") + "]"
 }
 
-// Baseline returns the sequential cell of workload, or nil.
-// With swept parameters it returns the first variant's.
-func (r *Run) Baseline(workload string) *Cell {
+// Baseline returns the baseline of c: the passing sequential cell at
+// c = 1 of the same workload with the same parameter values (the same
+// Variant), or nil. Under weak scaling that cell ran at scale 1; callers
+// scale its time to c's task count.
+func (r *Run) Baseline(c *Cell) *Cell {
+	variant := c.Variant()
 	for i := range r.Cells {
-		c := &r.Cells[i]
-		if c.Workload == workload && c.Model == "sequential" && c.Cores == 1 && !c.Failed() {
-			return c
+		b := &r.Cells[i]
+		if b.Workload == c.Workload && b.Model == "sequential" && b.Cores == 1 && !b.Failed() && len(b.Trials) > 0 &&
+			b.Variant() == variant {
+			return b
 		}
 	}
 	return nil

@@ -151,14 +151,39 @@ func TestCellNames(t *testing.T) {
 }
 
 func TestBaseline(t *testing.T) {
-	failed := cellWith("sequential", 1, 10, 5)
-	failed.Error = "boom"
-	r := &Run{Cells: []Cell{cellWith("goroutines", 1, 10, 5), failed}}
-	if b := r.Baseline("w"); b != nil {
-		t.Errorf("Baseline = %+v, want nil: the sequential cell failed", b)
+	// A two-value sweep of cpu.n whose sequential cells differ: each
+	// value's cells have the sequential cell of that value as baseline.
+	at := func(c Cell, n int64) Cell {
+		c.Workload, c.Params = "cpu", map[string]int64{"tasks": 48, "n": n}
+		return c
 	}
-	r.Cells = append(r.Cells, cellWith("sequential", 1, 10, 4))
-	if b := r.Baseline("w"); b == nil || b.Trials[0].ComputeNs != 4 {
-		t.Errorf("Baseline = %+v, want the passing sequential cell", b)
+	failed := at(cellWith("sequential", 1, 48, 5), 1000)
+	failed.Error = "boom"
+	seqSmall, seqBig := at(cellWith("sequential", 1, 48, 1_000), 1000), at(cellWith("sequential", 1, 48, 9_000), 1_000_000)
+	cases := []struct {
+		name  string
+		cells []Cell
+		of    Cell
+		want  int64 // the baseline's compute time; 0: none
+	}{
+		{"first value", []Cell{seqSmall, seqBig}, at(cellWith("goroutines", 2, 48, 600), 1000), 1_000},
+		{"second value", []Cell{seqSmall, seqBig}, at(cellWith("goroutines", 2, 48, 5_000), 1_000_000), 9_000},
+		{"second value, listed first", []Cell{seqBig, seqSmall}, at(cellWith("goroutines", 2, 48, 600), 1000), 1_000},
+		{"failed sequential cell", []Cell{failed, seqBig}, at(cellWith("goroutines", 2, 48, 600), 1000), 0},
+		{"failed one skipped", []Cell{failed, seqSmall}, at(cellWith("goroutines", 2, 48, 600), 1000), 1_000},
+		{"no cell of that value", []Cell{seqBig}, at(cellWith("goroutines", 2, 48, 600), 1000), 0},
+		{"other workload", []Cell{seqSmall}, cellWith("goroutines", 2, 48, 600), 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := &Run{Cells: append(c.cells, c.of)}
+			var got int64
+			if b := r.Baseline(&r.Cells[len(r.Cells)-1]); b != nil {
+				got = b.Trials[0].ComputeNs
+			}
+			if got != c.want {
+				t.Errorf("got baseline of %d ns, want %d ns", got, c.want)
+			}
+		})
 	}
 }

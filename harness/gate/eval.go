@@ -33,7 +33,7 @@ func evaluate(base, cur *runfile.Run, targets []target, contention map[string]fl
 				row.CILow, row.CIHigh = &lo, &hi
 			}
 		} else {
-			bs, cs := base.Baseline(c.Workload), cur.Baseline(c.Workload)
+			bs, cs := base.Baseline(bc), cur.Baseline(cc)
 			if bs == nil || cs == nil {
 				return nil, fmt.Errorf("cell %s: no sequential cell to take the ratio against", c.key())
 			}
