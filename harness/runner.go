@@ -37,6 +37,9 @@ type Progress struct {
 	Trial, Trials int
 	Done          bool // the cell finished (Err says how)
 	Err           string
+	// MedianNs is, once Done, the median compute time of the cell's
+	// trials so far (every round's); 0 when it has none.
+	MedianNs float64
 }
 
 // Options configure Execute.
@@ -170,7 +173,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 		if err := run.Save(opt.Dir); err != nil {
 			return run, err
 		}
-		report(Progress{Done: true, Err: cell.Error, Trial: len(cell.Trials), Trials: spec.Trials})
+		report(Progress{Done: true, Err: cell.Error, Trial: len(cell.Trials), Trials: spec.Trials, MedianNs: medianOf(run, cells, v.index)})
 	}
 	failed := 0
 	for _, c := range run.Cells {
@@ -189,6 +192,21 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 		return run, fmt.Errorf("%w: %d of %d", ErrCellsFailed, failed, len(specs))
 	}
 	return run, nil
+}
+
+// medianOf returns the summarized median of cells[i] as collected into
+// run.Cells (which keeps the non-nil cells in order), or 0.
+func medianOf(run *runfile.Run, cells []*runfile.Cell, i int) float64 {
+	j := 0
+	for _, c := range cells[:i] {
+		if c != nil {
+			j++
+		}
+	}
+	if j < len(run.Cells) && run.Cells[j].Summary != nil {
+		return run.Cells[j].Summary.MedianNs
+	}
+	return 0
 }
 
 // skipReasons says each reason once, with the models it left out.

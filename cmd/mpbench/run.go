@@ -47,9 +47,9 @@ type runOptions struct {
 
 	// Args is the whole command line, for the run file.
 	Args []string
-	// Progress says whether to draw the progress bar (stderr is a TTY and
-	// not --quiet).
-	Progress bool
+	// Progress is how to show progress on stderr: a bar on a terminal, a
+	// line per finished cell elsewhere, nothing with --quiet.
+	Progress progressMode
 	// MaxTimeSet says whether --max-time was given: it only means
 	// something with --target-ci.
 	MaxTimeSet bool
@@ -78,7 +78,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
   mpbench run --cores 1..2 --report                # and draw the charts into the run folder`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = append([]string{"mpbench"}, os.Args[1:]...)
-			opts.Progress = !opts.Quiet && isTerminal(stderr)
+			opts.Progress = progressModeOf(stderr, opts.Quiet)
 			opts.MaxTimeSet = cmd.Flags().Changed("max-time")
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -104,7 +104,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.StringVar(&opts.Out, "out", "", "run folder (default results/<UTC time>-<host>)")
 	f.StringVar(&opts.ResultsDir, "results", "results", "where run folders are made when --out is not given")
 	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
-	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bar")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress (a bar on a terminal, else a line per finished cell)")
 	f.StringVar(&opts.Python, "python", "", "Python 3.8+ interpreter for the py-* models (default: python3 in PATH)")
 	f.BoolVar(&opts.Report, "report", false, "draw the PNG report and index page into the run folder afterwards")
 	_ = cmd.RegisterFlagCompletionFunc("models", completeList(func() []string { return append(registry.Names(), "go", "py", "all") }))
