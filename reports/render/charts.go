@@ -636,19 +636,39 @@ func (v *view) overheadChart() *Chart {
 func (v *view) phasesChart() *Chart {
 	bars := LargestBars(v.runs, v.wl)
 	c := &Chart{Title: v.wl + ": phases at the largest core count"}
-	hi := 0.0
+	lo, hi := math.Inf(1), 0.0
 	for _, b := range bars {
-		hi = math.Max(hi, b.Setup+b.Compute+b.Teardown)
+		total := b.Setup + b.Compute + b.Teardown
+		lo, hi = math.Min(lo, total), math.Max(hi, total)
 	}
+	// As the time chart: a multi-second bar (manager) would flatten every
+	// other model against zero on a linear axis.
+	logX := lo > 0 && hi/lo > logRatio
 	div, unit := timeUnit(hi)
-	p := newPlot(v.title("where the time goes: phases at "+v.largestText()), "median time per trial ("+unit+"): setup + compute + teardown", "")
+	xlabel := "median time per trial (" + unit + "): setup + compute + teardown"
+	if logX {
+		xlabel = "median time per trial: setup + compute + teardown   (log scale)"
+	}
+	p := newPlot(v.title("where the time goes: phases at "+v.largestText()), xlabel, "")
 	var labels []string
 	for _, b := range bars {
 		labels = append(labels, v.category(b))
 	}
 	categoryAxis(p, labels)
-	p.X.Min, p.X.Max = 0, hi*1.6
-	p.X.Tick.Marker = linTicks{func(x float64) string { return num(x / div) }}
+	at := func(x float64) float64 { return x } // where a bar's end is drawn
+	if logX {
+		axMin, axMax := logRange(lo/4, hi)
+		// Room on the right for each bar's printed figures, as on the
+		// linear axis.
+		p.X.Scale = plot.LogScale{}
+		p.X.Min, p.X.Max = axMin, axMax*math.Pow(axMax/axMin, 0.6)
+		p.X.Tick.Marker = logTicks{durTick}
+		// A log axis has no zero: bars start at its left end.
+		at = func(x float64) float64 { return math.Max(x, axMin) }
+	} else {
+		p.X.Min, p.X.Max = 0, hi*1.6
+		p.X.Tick.Marker = linTicks{func(x float64) string { return num(x / div) }}
+	}
 	n := len(bars)
 	hb := &hbars{thickness: 0.62}
 	val := textStyle(sans, valueSize)
@@ -663,9 +683,9 @@ func (v *view) phasesChart() *Chart {
 		x := 0.0
 		st := v.style(b.Model)
 		hb.bars = append(hb.bars,
-			hbar{y: y, from: x, to: x + b.Setup, fill: setupFill, edge: sep},
-			hbar{y: y, from: x + b.Setup, to: x + b.Setup + b.Compute, fill: barFill(st, b.Hollow), edge: barEdge(st, b.Hollow)},
-			hbar{y: y, from: x + b.Setup + b.Compute, to: x + b.Setup + b.Compute + b.Teardown, fill: teardownFill, edge: sep},
+			hbar{y: y, from: at(x), to: at(x + b.Setup), fill: setupFill, edge: sep},
+			hbar{y: y, from: at(x + b.Setup), to: at(x + b.Setup + b.Compute), fill: barFill(st, b.Hollow), edge: barEdge(st, b.Hollow)},
+			hbar{y: y, from: at(x + b.Setup + b.Compute), to: at(x + b.Setup + b.Compute + b.Teardown), fill: teardownFill, edge: sep},
 		)
 		total := b.Setup + b.Compute + b.Teardown
 		ns = append(ns, note{total, y, fmt.Sprintf("%s  (setup %s, teardown %s)", reports.Duration(total), reports.Duration(b.Setup), reports.Duration(b.Teardown)), val, vg.Point{X: vg.Points(8)}, false})
@@ -686,6 +706,9 @@ func (v *view) phasesChart() *Chart {
 		c.fig.empty = "no passing cell"
 	}
 	c.Caption = []string{"Median setup (start workers, map memory), compute and teardown time per trial at the largest core count, sequential at c = 1 for reference; each bar is printed with its total and its setup and teardown."}
+	if logX {
+		c.Caption = append(c.Caption, "Log scale: the totals differ by more than 20×, so a segment's length is not proportional to its time; the printed figures are.")
+	}
 	c.note(v.barNotes(bars)...)
 	return c
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mpbench/mpbench/harness"
 	"github.com/mpbench/mpbench/reports"
 	"github.com/mpbench/mpbench/runfile"
+	"gonum.org/v1/plot"
 )
 
 // checkPNG decodes a chart and checks its size and that it is not blank.
@@ -336,5 +337,61 @@ func TestRenderWithoutBaseline(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkPNG(t, c.File, buf.Bytes())
+	}
+}
+
+// phasesRun is a run of cpu at c = 2 whose manager cell's compute phase
+// takes managerNs and every other cell's about 20 ms.
+func phasesRun(managerNs int64) *runfile.Run {
+	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Config: runfile.Config{Scaling: "strong"},
+		Env: runfile.Env{Host: "h", CPUModel: "Test CPU", LogicalCPUs: 2}}
+	add := func(model string, cores int, ns int64) {
+		c := runfile.Cell{Workload: "cpu", Model: model, Cores: cores, Tasks: 48}
+		for i := range 3 {
+			c.Trials = append(c.Trials, runfile.Trial{SetupNs: 10_000_000, ComputeNs: ns + int64(i), TeardownNs: 1_000_000})
+		}
+		r.Cells = append(r.Cells, c)
+	}
+	add("sequential", 1, 40_000_000)
+	add("goroutines", 2, 20_000_000)
+	add("manager", 2, managerNs)
+	harness.Summarize(r)
+	return r
+}
+
+// TestPhasesScale checks that the phases chart picks its axis as the time
+// chart does: log when the bars' totals differ by more than 20×.
+func TestPhasesScale(t *testing.T) {
+	cases := []struct {
+		name    string
+		manager int64
+		wantLog bool
+	}{
+		{"close totals: linear", 60_000_000, false},
+		{"multi-second manager: log", 3_000_000_000, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := phasesRun(c.manager)
+			v := &view{runs: []*runfile.Run{r}, labels: []string{"h"}, wl: "cpu"}
+			ch := v.phasesChart()
+			_, gotLog := ch.fig.plot.X.Scale.(plot.LogScale)
+			if gotLog != c.wantLog {
+				t.Errorf("got log scale %v, want %v", gotLog, c.wantLog)
+			}
+			if got := strings.Contains(strings.Join(ch.Caption, " "), "Log scale"); got != c.wantLog {
+				t.Errorf("got caption %q: says log scale %v, want %v", ch.Caption, got, c.wantLog)
+			}
+			// It draws (a log axis has no zero to start a bar at).
+			files, err := Render(context.Background(), []*runfile.Run{r}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				if f.Name == "cpu-phases.png" {
+					checkPNG(t, f.Name, f.Data)
+				}
+			}
+		})
 	}
 }
