@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -293,5 +294,55 @@ func TestBenchfmtSweepSpeedupAgainstItsOwnValue(t *testing.T) {
 				t.Errorf("%s: summary speedup %v, want %v", BenchName(&c), sp, want[BenchName(&c)])
 			}
 		}
+	}
+}
+
+// TestBenchfmtRoundTrip writes every result through benchfmt's Writer and
+// reads it back with its Reader: what benchstat reads is what mpbench meant.
+func TestBenchfmtRoundTrip(t *testing.T) {
+	sweep := func(c runfile.Cell, n int64) runfile.Cell {
+		c.Params = map[string]int64{"n": n, "tasks": 48}
+		return c
+	}
+	cases := []struct {
+		name string
+		run  *runfile.Run
+	}{
+		{"with a baseline", testRun(cell("cpu", "sequential", 1, 48, 48_000_000, 49_000_001), cell("cpu", "goroutines", 2, 48, 25_000_000, 26_000_000))},
+		{"without a baseline", testRun(cell("cpu", "goroutines", 2, 48, 7, 1_234_567_891))},
+		{"a sweep", testRun(sweep(cell("cpu", "sequential", 1, 48, 1_000), 10), sweep(cell("cpu", "procpool", 2, 48, 30_000), 10))},
+		{"no CPU model", func() *runfile.Run {
+			r := testRun(cell("square", "sequential", 1, 1000, 123_456))
+			r.Env.CPUModel = ""
+			return r
+		}()},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var want []*benchfmt.Result
+			config := benchConfig(c.run)
+			for i := range c.run.Cells {
+				want = append(want, benchResults(c.run, &c.run.Cells[i], config)...)
+			}
+			var buf bytes.Buffer
+			if err := WriteBenchfmt(&buf, c.run); err != nil {
+				t.Fatal(err)
+			}
+			got := readBench(t, buf.String())
+			if len(got) != len(want) {
+				t.Fatalf("got %d results, want %d:\n%s", len(got), len(want), buf.String())
+			}
+			for i := range got {
+				g, w := got[i], want[i]
+				if !bytes.Equal(g.Name, w.Name) || g.Iters != w.Iters || !slices.Equal(g.Values, w.Values) {
+					t.Errorf("result %d: got %s %d %v, want %s %d %v", i, g.Name, g.Iters, g.Values, w.Name, w.Iters, w.Values)
+				}
+				for _, cfg := range w.Config {
+					if got := g.GetConfig(cfg.Key); got != string(cfg.Value) {
+						t.Errorf("result %d: got config %s %q, want %q", i, cfg.Key, got, cfg.Value)
+					}
+				}
+			}
+		})
 	}
 }
