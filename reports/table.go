@@ -118,6 +118,9 @@ func groups(run *runfile.Run) []group {
 // parameter is named even at its default value, so every block of a sweep
 // says which value it holds.
 func variantLabel(run *runfile.Run, c *runfile.Cell) string {
+	if len(run.Config.Sweeps) == 0 {
+		return c.Workload // one block per workload
+	}
 	swept := run.Config.Sweeps[c.Workload]
 	if len(swept) == 0 {
 		return c.Variant()
