@@ -114,7 +114,7 @@ func TestExportBenchfmt(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if !strings.HasPrefix(stdout, "goos: linux\ngoarch: amd64\ncpu: c\npkg: github.com/mpbench/mpbench\n") ||
-		strings.Count(stdout, "BenchmarkCPU/model=goroutines/cores=2-2\t1\t") != 4 || !strings.Contains(stdout, " speedup\t") {
+		strings.Count(stdout, "BenchmarkCPU/model=goroutines/cores=2-2 1 ") != 4 || !strings.Contains(stdout, " speedup ") {
 		t.Errorf("export:\n%s", stdout)
 	}
 	if code, stdout, _ = runCLI(t, "export", run, "--format", "csv"); code != exitOK || !strings.Contains(stdout, "workload,model,cores") {
@@ -128,8 +128,8 @@ func TestRunFormatBenchfmt(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if strings.Count(stdout, "BenchmarkSquare/model=sequential/cores=1/tasks=1000\t1\t") != 3 ||
-		strings.Count(stdout, "BenchmarkSquare/model=goroutines/cores=1/tasks=1000\t1\t") != 3 || !strings.Contains(stdout, "goos: ") {
+	if strings.Count(stdout, "BenchmarkSquare/model=sequential/cores=1/tasks=1000 1 ") != 3 ||
+		strings.Count(stdout, "BenchmarkSquare/model=goroutines/cores=1/tasks=1000 1 ") != 3 || !strings.Contains(stdout, "goos: ") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 }
