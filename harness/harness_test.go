@@ -453,17 +453,43 @@ func TestParseParams(t *testing.T) {
 
 func TestPrepareDir(t *testing.T) {
 	root := t.TempDir()
-	dir, err := PrepareDir("", root, time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC), "host/x")
+	dir, err := PrepareDir("", root, time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC), "host/x", false)
 	if err != nil || dir != filepath.Join(root, "20261126T010203Z-host_x") {
 		t.Fatalf("PrepareDir = %q, %v", dir, err)
 	}
 	file := filepath.Join(root, "afile")
 	os.WriteFile(file, nil, 0o644)
-	_, err = PrepareDir(filepath.Join(file, "sub", "run"), root, time.Now(), "h")
+	_, err = PrepareDir(filepath.Join(file, "sub", "run"), root, time.Now(), "h", false)
 	checkInputError(t, err, InputOut, "run folder "+filepath.Join(file, "sub", "run")+": cannot write there")
 	// Without a folder given, the folder of run folders is to blame.
-	_, err = PrepareDir("", file, time.Now(), "h")
+	_, err = PrepareDir("", file, time.Now(), "h", false)
 	checkInputError(t, err, InputResults, "cannot write there")
+}
+
+func TestPrepareDirRefusesAnOldRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	os.Mkdir(dir, 0o755)
+	// An empty folder, or one with files that are not mpbench's, is fine.
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if _, err := PrepareDir(dir, "", time.Now(), "h", false); err != nil {
+		t.Fatalf("folder without a run: %v", err)
+	}
+	old := []string{"run.json", "cpu-speedup.png", "index.html", "index.md"}
+	for _, n := range old {
+		os.WriteFile(filepath.Join(dir, n), []byte("old"), 0o644)
+	}
+	_, err := PrepareDir(dir, "", time.Now(), "h", false)
+	checkInputError(t, err, InputOut, "run folder "+dir+": already holds a run (cpu-speedup.png, index.html, index.md and 1 more); give replace to replace it")
+	if got := RunFiles(dir); len(got) != len(old) {
+		t.Fatalf("refused, yet files went: %v", got)
+	}
+	if _, err := PrepareDir(dir, "", time.Now(), "h", true); err != nil {
+		t.Fatalf("replace: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "notes.txt" {
+		t.Fatalf("after replace the folder holds %v, want only notes.txt", entries)
+	}
 }
 
 // TestPhasesAreAttributed checks that time spent in setup and teardown, and
