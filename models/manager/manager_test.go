@@ -123,4 +123,3 @@ func TestNothingOnDiskAfterSetup(t *testing.T) {
 		t.Error(err)
 	}
 }
-
