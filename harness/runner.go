@@ -95,6 +95,9 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 		return nil, fmt.Errorf("%w: every model asked for was skipped: %s", ErrNothingRan, skipReasons(skipped))
 	}
 	plan.Models = keep
+	// Temporary folders of an earlier run whose processes were killed
+	// outright (SIGKILL) go now; a folder of a run still going stays.
+	worker.SweepStale(os.TempDir())
 	avail, err := worker.AllowedCPUs()
 	if err != nil {
 		return nil, err
