@@ -108,7 +108,9 @@ type Cell struct {
 	CPUs           string `json:"cpus,omitempty"`
 	Oversubscribed bool   `json:"oversubscribed,omitempty"`
 	// TrialsPlanned is how many trials were asked for; len(Trials) may be
-	// fewer when Stopped says why ("budget").
+	// fewer when Stopped says why: "budget", "max-time", "trial-cap", or
+	// "timeout" (the cell's time limit came after 3 or more trials had
+	// finished; they are kept and summarised, with a warning).
 	TrialsPlanned int      `json:"trials_planned"`
 	Stopped       string   `json:"stopped,omitempty"`
 	Warmups       int      `json:"warmups"`
