@@ -74,9 +74,20 @@ func ownerPID(name string) (int, bool) {
 	return pid, true
 }
 
+// pidAlive reports whether pid names a process that is not a zombie: an
+// owner killed outright may stay a zombie for long where its new parent
+// (PID 1 of a container, say) does not reap.
 func pidAlive(pid int) bool {
-	err := unix.Kill(pid, 0)
-	return err == nil || errors.Is(err, unix.EPERM)
+	if err := unix.Kill(pid, 0); err != nil && !errors.Is(err, unix.EPERM) {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true // cannot tell: leave its folder alone
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
 // OwnedDirName is the name MkdirOwned gives a folder of kind owned by pid,

@@ -4,7 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestSweepStale(t *testing.T) {
@@ -16,8 +19,18 @@ func TestSweepStale(t *testing.T) {
 	}
 	p.Wait()
 	stale := OwnedDirName("py", p.Pid) + "123"
+	// An owner killed outright may stay a zombie: its folder is stale too.
+	z, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Wait()
+	for !zombie(z.Pid) {
+		time.Sleep(time.Millisecond)
+	}
+	zombieOwned := OwnedDirName("py", z.Pid) + "789"
 	live := OwnedDirName("manager", os.Getppid()) + "456"
-	for _, d := range []string{stale, live, "unrelated", "mpbench-gate-789"} {
+	for _, d := range []string{stale, zombieOwned, live, "unrelated", "mpbench-gate-789"} {
 		if err := os.MkdirAll(filepath.Join(tmp, d), 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -32,6 +45,12 @@ func TestSweepStale(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Fatalf("after sweep: %v, want %v", names, want)
 	}
+}
+
+func zombie(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	s := string(b)
+	return err == nil && s[strings.LastIndexByte(s, ')')+2] == 'Z'
 }
 
 func TestMkdirOwned(t *testing.T) {
