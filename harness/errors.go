@@ -45,6 +45,9 @@ const (
 	// one is made when none is given.
 	InputOut     Input = "run folder"
 	InputResults Input = "results folder"
+	// InputReplace is the choice to replace the run in an existing run
+	// folder.
+	InputReplace Input = "replace"
 )
 
 // An InputError is an input of a plan that harness rejects. It wraps

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -71,11 +72,22 @@ var testRegistry = models.Registry{
 	testModel{name: "phases", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
 		return cfg.Workload.Run(), nil
 	}, setupDelay: 40 * time.Millisecond, teardownDelay: 40 * time.Millisecond},
+	// stall computes three trials, then blocks until cancelled.
+	testModel{name: "stall", compute: func(ctx context.Context, cfg models.Config) ([]uint64, error) {
+		if stalls.Add(1) > 3 {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return cfg.Workload.Run(), nil
+	}},
 	testModel{name: "slow", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
 		time.Sleep(20 * time.Millisecond)
 		return cfg.Workload.Run(), nil
 	}},
 }
+
+// stalls counts the stall model's trials in its cell runner.
+var stalls atomic.Int32
 
 func TestMain(m *testing.M) {
 	worker.Register(cellrun.RoleName, cellrun.Role(testRegistry))
@@ -307,6 +319,38 @@ func TestRunCellTimeoutKillsRunner(t *testing.T) {
 	}
 }
 
+// TestTimeoutKeepsFinishedTrials checks that a cell whose time limit comes
+// after 3 trials keeps them, is not failed, and is summarised with a
+// warning that says so.
+func TestTimeoutKeepsFinishedTrials(t *testing.T) {
+	s := spec("stall", "square", 1)
+	s.Warmup, s.Trials = 0, 10
+	cell, err := cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cell.Failed() || len(cell.Trials) != 3 || cell.Stopped != cellrun.StoppedTimeout {
+		t.Fatalf("error %q, %d trials, stopped %q; want no error, 3 trials, stopped %q", cell.Error, len(cell.Trials), cell.Stopped, cellrun.StoppedTimeout)
+	}
+	seq, err := cellrun.Run(context.Background(), spec("sequential", "square", 1), cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	if err != nil || seq.Failed() {
+		t.Fatal(err, seq.Error)
+	}
+	// As the baseline it was timed out, sequential still gives speedups.
+	seq.Stopped, seq.TrialsPlanned, seq.Trials = cellrun.StoppedTimeout, 10, seq.Trials[:3]
+	run := &runfile.Run{Cells: []runfile.Cell{seq, cell}}
+	Summarize(run)
+	c := run.Cells[1]
+	if c.Summary == nil || c.Summary.Speedup == nil {
+		t.Fatalf("timed-out cells: summary %+v, want one with a speedup", c.Summary)
+	}
+	for _, c := range run.Cells {
+		if !slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.HasPrefix(w, "timed out: 3 of 10 trials ran") }) {
+			t.Errorf("%s: warnings %q, want the timeout said", c.Key(), c.Warnings)
+		}
+	}
+}
+
 func TestRunCellCrashKeepsStderr(t *testing.T) {
 	cell, err := cellrun.Run(context.Background(), spec("crash", "square", 1), cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
 	if err != nil {
@@ -453,17 +497,43 @@ func TestParseParams(t *testing.T) {
 
 func TestPrepareDir(t *testing.T) {
 	root := t.TempDir()
-	dir, err := PrepareDir("", root, time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC), "host/x")
+	dir, err := PrepareDir("", root, time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC), "host/x", false)
 	if err != nil || dir != filepath.Join(root, "20261126T010203Z-host_x") {
 		t.Fatalf("PrepareDir = %q, %v", dir, err)
 	}
 	file := filepath.Join(root, "afile")
 	os.WriteFile(file, nil, 0o644)
-	_, err = PrepareDir(filepath.Join(file, "sub", "run"), root, time.Now(), "h")
+	_, err = PrepareDir(filepath.Join(file, "sub", "run"), root, time.Now(), "h", false)
 	checkInputError(t, err, InputOut, "run folder "+filepath.Join(file, "sub", "run")+": cannot write there")
 	// Without a folder given, the folder of run folders is to blame.
-	_, err = PrepareDir("", file, time.Now(), "h")
+	_, err = PrepareDir("", file, time.Now(), "h", false)
 	checkInputError(t, err, InputResults, "cannot write there")
+}
+
+func TestPrepareDirRefusesAnOldRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	os.Mkdir(dir, 0o755)
+	// An empty folder, or one with files that are not mpbench's, is fine.
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+	if _, err := PrepareDir(dir, "", time.Now(), "h", false); err != nil {
+		t.Fatalf("folder without a run: %v", err)
+	}
+	old := []string{"run.json", "cpu-speedup.png", "index.html", "index.md"}
+	for _, n := range old {
+		os.WriteFile(filepath.Join(dir, n), []byte("old"), 0o644)
+	}
+	_, err := PrepareDir(dir, "", time.Now(), "h", false)
+	checkInputError(t, err, InputOut, "run folder "+dir+": already holds a run (cpu-speedup.png, index.html, index.md and 1 more); give replace to replace it")
+	if got := RunFiles(dir); len(got) != len(old) {
+		t.Fatalf("refused, yet files went: %v", got)
+	}
+	if _, err := PrepareDir(dir, "", time.Now(), "h", true); err != nil {
+		t.Fatalf("replace: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || entries[0].Name() != "notes.txt" {
+		t.Fatalf("after replace the folder holds %v, want only notes.txt", entries)
+	}
 }
 
 // TestPhasesAreAttributed checks that time spent in setup and teardown, and

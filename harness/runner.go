@@ -98,6 +98,9 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 		return nil, fmt.Errorf("%w: every model asked for was skipped: %s", ErrNothingRan, skipReasons(skipped))
 	}
 	plan.Models = keep
+	// Temporary folders of an earlier run whose processes were killed
+	// outright (SIGKILL) go now; a folder of a run still going stays.
+	worker.SweepStale(os.TempDir())
 	avail, err := worker.AllowedCPUs()
 	if err != nil {
 		return nil, err
@@ -285,13 +288,26 @@ func mergeCell(c *runfile.Cell, v runfile.Cell) {
 
 // PrepareDir makes the run folder and proves it writable, so a bad folder
 // fails before any cell runs. With dir empty it makes
-// root/<UTC time>-<host>. It leaves nothing behind on failure; its errors
-// are *InputError of InputOut, or of InputResults when dir was empty.
-func PrepareDir(dir, root string, now time.Time, host string) (string, error) {
+// root/<UTC time>-<host>. A folder that already holds a run's files
+// (RunFiles) is refused unless replace is set; then those files, and no
+// others, are removed, so that no chart of the old run stays beside the new
+// run file. It leaves nothing behind on failure; its errors are *InputError
+// of InputOut, or of InputResults when dir was empty.
+func PrepareDir(dir, root string, now time.Time, host string, replace bool) (string, error) {
 	in := InputOut
 	if dir == "" {
 		in = InputResults
 		dir = filepath.Join(root, now.UTC().Format("20060102T150405Z")+"-"+sanitize(host))
+	}
+	if old := RunFiles(dir); len(old) > 0 {
+		if !replace {
+			return "", badInput(in, dir, "already holds a run (%s); give %s to replace it", describeFiles(old), InputReplace)
+		}
+		for _, name := range old {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return "", badInput(in, dir, "cannot remove the old run: %v", unwrapPath(err))
+			}
+		}
 	}
 	// Find the first folder that does not exist yet, to remove on failure.
 	created := ""
@@ -320,6 +336,35 @@ func PrepareDir(dir, root string, now time.Time, host string) (string, error) {
 	f.Close()
 	os.Remove(f.Name())
 	return dir, nil
+}
+
+// RunFiles returns the names of the files in dir that mpbench writes into
+// a run folder: run.json and its temporary files, and the report's PNG
+// charts, index.html and index.md. Other files are not mpbench's.
+func RunFiles(dir string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if n == "run.json" || n == "index.html" || n == "index.md" || strings.HasSuffix(n, ".png") || strings.HasPrefix(n, ".run.json.tmp") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// describeFiles names a few files and counts the rest.
+func describeFiles(names []string) string {
+	if len(names) <= 3 {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:3], ", "), len(names)-3)
 }
 
 func unwrapPath(err error) error {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
 )
@@ -42,6 +43,8 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 	switch c.Stopped {
 	case "budget":
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d of %d trials ran (stopped by the cell budget)", len(c.Trials), c.TrialsPlanned))
+	case cellrun.StoppedTimeout:
+		c.Warnings = append(c.Warnings, fmt.Sprintf("timed out: %d of %d trials ran before the cell's time limit (kept)", len(c.Trials), c.TrialsPlanned))
 	case "max-time", "trial-cap":
 		c.Warnings = append(c.Warnings, fmt.Sprintf("CI target not met after %d trials (stopped by %s)", len(c.Trials), c.Stopped))
 	}

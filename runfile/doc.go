@@ -7,7 +7,10 @@
 // skipped (Skip), the break-even task sizes (BreakEven) and the scaling
 // fits (Fit). Schema and SchemaVersion identify the file; Decode and Load
 // refuse a file of another schema or version with ErrSchema rather than
-// guess at it. Encode, Save and WriteFileAtomic write it; a reader never
+// guess at it; they also refuse a file over MaxBytes before reading it
+// (ErrTooLarge), and one whose numbers no run can have, a negative time or
+// a zero compute phase, naming the cell and the field (ErrInvalid, see
+// Run.Validate), so that no report divides by them. Encode, Save and WriteFileAtomic write it; a reader never
 // sees a half-written file.
 //
 // Package harness fills runs and computes their summaries; packages

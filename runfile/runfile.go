@@ -116,7 +116,9 @@ type Cell struct {
 	CPUs           string `json:"cpus,omitempty"`
 	Oversubscribed bool   `json:"oversubscribed,omitempty"`
 	// TrialsPlanned is how many trials were asked for; len(Trials) may be
-	// fewer when Stopped says why ("budget").
+	// fewer when Stopped says why: "budget", "max-time", "trial-cap", or
+	// "timeout" (the cell's time limit came after 3 or more trials had
+	// finished; they are kept and summarised, with a warning).
 	TrialsPlanned int      `json:"trials_planned"`
 	Stopped       string   `json:"stopped,omitempty"`
 	Warmups       int      `json:"warmups"`
@@ -271,11 +273,15 @@ func (r *Run) Encode(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// Decode reads a run file and checks its schema and version.
+// Decode reads a run file, checks its schema and version and validates
+// its numbers (Validate). It reads at most MaxBytes.
 func Decode(rd io.Reader) (*Run, error) {
-	data, err := io.ReadAll(rd)
+	data, err := io.ReadAll(io.LimitReader(rd, MaxBytes+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(data) > MaxBytes {
+		return nil, tooLarge()
 	}
 	var head struct {
 		Schema  string `json:"schema"`
@@ -295,10 +301,18 @@ func Decode(rd io.Reader) (*Run, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
 	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
-// Load reads a run from a run.json file or a run folder holding one.
+func tooLarge() error {
+	return fmt.Errorf("%w: over %d MiB, the most a run file may hold", ErrTooLarge, MaxBytes>>20)
+}
+
+// Load reads a run from a run.json file or a run folder holding one. A
+// file over MaxBytes is refused before it is read.
 func Load(path string) (*Run, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, "run.json")
@@ -308,6 +322,10 @@ func Load(path string) (*Run, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// Refuse a large file before reading any of it.
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > MaxBytes {
+		return nil, fmt.Errorf("%s: %w", path, tooLarge())
+	}
 	r, err := Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,4 +187,79 @@ func TestBaseline(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDecodeRejectsBadNumbers(t *testing.T) {
+	good := func() *Run {
+		c := cellWith("sequential", 1, 10, 5, 6, 7)
+		sp := 1.0
+		c.Summary = &Summary{MedianNs: 6, Compute: stats.Summarize([]float64{5, 6, 7}), Speedup: &sp}
+		return &Run{Schema: Schema, Version: SchemaVersion, Status: "complete", Cells: []Cell{c}}
+	}
+	neg, zero := -1.0, 0.0
+	for _, tc := range []struct {
+		name  string
+		edit  func(r *Run)
+		field string // "" = valid
+	}{
+		{"valid", func(*Run) {}, ""},
+		{"negative compute", func(r *Run) { r.Cells[0].Trials[1].ComputeNs = -5 }, "trial 2: compute_ns -5"},
+		{"zero compute", func(r *Run) { r.Cells[0].Trials[0].ComputeNs = 0 }, "trial 1: compute_ns 0"},
+		{"negative setup", func(r *Run) { r.Cells[0].Trials[0].SetupNs = -1 }, "setup_ns -1"},
+		{"zero median", func(r *Run) { r.Cells[0].Summary.MedianNs = 0 }, "summary: median_ns 0"},
+		{"negative speedup", func(r *Run) { r.Cells[0].Summary.Speedup = &neg }, "summary: speedup -1"},
+		{"zero efficiency", func(r *Run) { r.Cells[0].Summary.Efficiency = &zero }, "summary: efficiency 0"},
+		{"zero cores", func(r *Run) { r.Cells[0].Cores = 0 }, "cores 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := good()
+			tc.edit(r)
+			var buf bytes.Buffer
+			if err := r.Encode(&buf); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Decode(&buf)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "cell w/sequential/") || !strings.Contains(err.Error(), tc.field) {
+				t.Fatalf("got %v, want ErrInvalid naming the cell and %q", err, tc.field)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q is not one line", err)
+			}
+		})
+	}
+}
+
+func TestLoadRefusesLargeFileUnread(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sparse: a file over the cap that costs no disk.
+	if err := f.Truncate(MaxBytes + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = Load(path)
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "64 MiB") {
+		t.Fatalf("got %v, want ErrTooLarge naming the 64 MiB cap", err)
+	}
+	// Decode of a stream over the cap stops reading at the cap.
+	_, err = Decode(io.LimitReader(zeros{}, MaxBytes+10))
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Decode: got %v, want ErrTooLarge", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

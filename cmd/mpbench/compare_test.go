@@ -83,6 +83,7 @@ func TestCompareBadInputExits2(t *testing.T) {
 	run := saveRun(t, map[string][]int64{"sequential": times(10e6, 3)})
 	notRun := filepath.Join(t.TempDir(), "x.json")
 	os.WriteFile(notRun, []byte(`{"schema":"other"}`), 0o644)
+	badRun := saveRun(t, map[string][]int64{"sequential": {10e6, -5, 10e6}})
 	cases := []struct {
 		name string
 		args []string
@@ -96,6 +97,8 @@ func TestCompareBadInputExits2(t *testing.T) {
 		{"format", []string{"compare", run, run, "--format", "csv"}, "accepted: table, json, markdown"},
 		{"export format", []string{"export", run, "--format", "xml"}, "accepted: table, json, csv, markdown, benchfmt"},
 		{"export missing", []string{"export", filepath.Join(t.TempDir(), "nope")}, "no such file"},
+		{"export negative time", []string{"export", badRun}, "cell cpu/sequential/1: trial 2: compute_ns -5"},
+		{"compare negative time", []string{"compare", run, badRun}, "new run: " + badRun},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,19 +37,29 @@ func TestBadPythonSkipsPyModels(t *testing.T) {
 	}
 }
 
-// TestOnlyPyModelsWithoutPythonFails checks the exit status when nothing
-// but py-* models was asked for and none can run.
-func TestOnlyPyModelsWithoutPythonFails(t *testing.T) {
-	code, stdout, stderr := runCLI(t, "run", "--cores", "1", "--models", "py", "--workloads", "square",
-		"--param", "square.tasks=100", "--trials", "1", "--warmup", "0", "--out", t.TempDir(), "-q", "--python", "/nonexistent/python3")
-	if code != exitFailure {
-		t.Errorf("exit %d, want 1", code)
-	}
-	if !strings.Contains(stderr, "nothing ran") || !strings.Contains(stderr, "--python /nonexistent/python3: no such file") {
-		t.Errorf("stderr %q: want nothing ran, and why", stderr)
-	}
-	if stdout != "" {
-		t.Errorf("stdout %q, want nothing", stdout)
+// TestOnlyPyModelsWithBadPythonExits2 checks that a --python that cannot
+// run the only models asked for is a bad command line: exit 2, one line,
+// and no run folder.
+func TestOnlyPyModelsWithBadPythonExits2(t *testing.T) {
+	for _, models := range []string{"py", "py-sequential"} {
+		t.Run(models, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "run")
+			code, stdout, stderr := runCLI(t, "run", "--cores", "1", "--models", models, "--workloads", "square",
+				"--param", "square.tasks=100", "--trials", "1", "--warmup", "0", "--out", out, "-q", "--python", "/nonexistent/python3")
+			if code != exitUsage {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(stderr, "nothing ran") || !strings.Contains(stderr, "--python /nonexistent/python3: no such file") ||
+				strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("stderr %q: want one line: nothing ran, and why", stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("run folder %s was made (%v), want nothing written", out, err)
+			}
+		})
 	}
 }
 
@@ -95,5 +106,39 @@ func TestRunPrintsGoVsPython(t *testing.T) {
 		"--param", "square.tasks=100", "--trials", "1", "--warmup", "0", "--out", t.TempDir(), "-q", "--format", "json")
 	if code != exitOK || strings.Contains(stdout, "Go vs Python") {
 		t.Errorf("--format json: exit %d, pairs table in the JSON output", code)
+	}
+}
+
+// TestRunOutRefusesOldRun checks that --out into a folder that holds a run
+// is refused (exit 2, nothing touched) unless --force, which removes the
+// files mpbench wrote there, and only those, before the run.
+func TestRunOutRefusesOldRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	os.Mkdir(out, 0o755)
+	old := map[string]string{"run.json": "{}", "cpu-speedup.png": "old", "index.html": "old", "index.md": "old", "notes.txt": "mine"}
+	for n, s := range old {
+		os.WriteFile(filepath.Join(out, n), []byte(s), 0o644)
+	}
+	args := []string{"run", "--cores", "1", "--models", "goroutines", "--workloads", "square",
+		"--param", "square.tasks=100", "--trials", "1", "--warmup", "0", "--out", out, "-q"}
+	code, stdout, stderr := runCLI(t, args...)
+	if code != exitUsage || stdout != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 ||
+		!strings.Contains(stderr, "--out "+out+": already holds a run") || !strings.Contains(stderr, "give --force to replace it") {
+		t.Fatalf("exit %d, stdout %q, stderr %q: want 2 and one line naming --force", code, stdout, stderr)
+	}
+	for n, s := range old {
+		if b, _ := os.ReadFile(filepath.Join(out, n)); string(b) != s {
+			t.Errorf("%s changed to %q by a refused run", n, b)
+		}
+	}
+	code, _, stderr = runCLI(t, append(args, "--force")...)
+	if code != exitOK {
+		t.Fatalf("--force: exit %d: %s", code, stderr)
+	}
+	if got := names(t, out); !slices.Equal(got, []string{"notes.txt", "run.json"}) {
+		t.Errorf("after --force the folder holds %v, want notes.txt and the new run.json", got)
+	}
+	if _, err := runfile.Load(out); err != nil {
+		t.Errorf("new run file: %v", err)
 	}
 }

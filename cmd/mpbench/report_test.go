@@ -75,6 +75,8 @@ func TestReportBadInputExits2AndWritesNothing(t *testing.T) {
 				r.Cells[i].Error, r.Cells[i].Trials, r.Cells[i].Summary = "checksum mismatch", nil, nil
 			}
 		})}, "all 4 cells failed (first: pow/sequential/1: checksum mismatch): nothing to draw"},
+		{"negative compute time", []string{runFolder(t, func(r *runfile.Run) { r.Cells[0].Trials[0].ComputeNs = -3 })}, "cell pow/sequential/1: trial 1: compute_ns -3: must be at least 1"},
+		{"zero baseline median", []string{runFolder(t, func(r *runfile.Run) { r.Cells[0].Summary.MedianNs = 0 })}, "cell pow/sequential/1: summary: median_ns 0: must be above 0"},
 		{"several runs without -o", []string{good, good}, "give its folder with -o DIR"},
 		{"-o is a file", []string{good, "-o", plain}, "a file is in the way"},
 		{"labels do not match", []string{good, "-o", filepath.Join(emptyDir, "out"), "--label", "a", "--label", "b"}, "2 --label for 1 runs"},

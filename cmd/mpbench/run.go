@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/reports"
@@ -44,6 +45,7 @@ type runOptions struct {
 	Quiet         bool
 	Python        string
 	Report        bool
+	Force         bool
 
 	// Args is the whole command line, for the run file.
 	Args []string
@@ -102,6 +104,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.DurationVar(&opts.MaxTime, "max-time", time.Minute, "with --target-ci: the measured time a cell may spend trying")
 	f.BoolVar(&opts.Oversubscribe, "oversubscribe", false, "allow more cores than CPUs available (cells are marked oversubscribed)")
 	f.StringVar(&opts.Out, "out", "", "run folder (default results/<UTC time>-<host>)")
+	f.BoolVar(&opts.Force, "force", false, "replace the run in an existing run folder: first remove the files mpbench writes there (run.json, *.png, index.html, index.md), and no others")
 	f.StringVar(&opts.ResultsDir, "results", "results", "where run folders are made when --out is not given")
 	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress (a bar on a terminal, else a line per finished cell)")
@@ -139,6 +142,7 @@ var runFlags = map[harness.Input]string{
 	harness.InputMaxTime:       "--max-time",
 	harness.InputOut:           "--out",
 	harness.InputResults:       "--results",
+	harness.InputReplace:       "--force",
 }
 
 // flagError returns err, when it is a harness input error, as a usage
@@ -255,15 +259,21 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 			return fmt.Errorf("--report: %w", err)
 		}
 	}
-	ver, rev, modified := buildInfo()
-	env := harness.CollectEnv(ver, rev, modified, o.Args, exe)
-	dir, err := harness.PrepareDir(o.Out, o.ResultsDir, time.Now(), env.Host)
-	if err != nil {
-		return flagError(err)
-	}
 	if o.Python != "" {
 		// The cell runners inherit it: see py.EnvPython.
 		defer setenv(py.EnvPython, o.Python)()
+	}
+	// Models that cannot run here are found before anything is written: a
+	// --python that is not a usable Python is a bad command line, and a run
+	// of which nothing can run leaves no empty run folder.
+	if err := checkAvailable(plan, o.Python); err != nil {
+		return err
+	}
+	ver, rev, modified := buildInfo()
+	env := harness.CollectEnv(ver, rev, modified, o.Args, exe)
+	dir, err := harness.PrepareDir(o.Out, o.ResultsDir, time.Now(), env.Host, o.Force)
+	if err != nil {
+		return flagError(err)
 	}
 	prog := newProgress(stderr, o.Progress)
 	run, err := harness.Execute(ctx, plan, harness.Options{
@@ -298,6 +308,38 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	}
 	if errors.Is(err, harness.ErrInterrupted) {
 		fmt.Fprintf(stderr, "mpbench: interrupted; the %d completed cells are in the run file\n", len(run.Cells))
+	}
+	return err
+}
+
+// checkAvailable fails when no model of the plan can run here
+// (harness.ErrNothingRan, as Execute would say, but before the run folder
+// is made). When the --python given is why, that is a usage error.
+func checkAvailable(plan *harness.Plan, python string) error {
+	var reasons []string
+	pyOnly := true
+	for _, name := range plan.Models {
+		m, err := registry.Lookup(name)
+		if err != nil {
+			return err
+		}
+		a, ok := m.(models.Availability)
+		if !ok {
+			return nil
+		}
+		err = a.Available()
+		if err == nil {
+			return nil
+		}
+		reasons = append(reasons, name+": "+err.Error())
+		pyOnly = pyOnly && models.FamilyOf(m) == "py"
+	}
+	if len(reasons) == 0 {
+		return nil
+	}
+	err := fmt.Errorf("%w: every model asked for was skipped: %s", harness.ErrNothingRan, reasons[0])
+	if python != "" && pyOnly {
+		return &usageError{err}
 	}
 	return err
 }

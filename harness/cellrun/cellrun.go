@@ -47,8 +47,14 @@ type Spec struct {
 // it is killed.
 const RunnerGrace = time.Second
 
-// MinTrials is the fewest measured trials a time budget may leave.
+// MinTrials is the fewest measured trials a time budget may leave, and
+// the fewest a timed-out cell needs to keep them.
 const MinTrials = 3
+
+// StoppedTimeout is Cell.Stopped of a cell whose time limit (Options.Timeout)
+// ended its trials after MinTrials or more had finished: the cell keeps
+// them and does not fail. With fewer, the cell fails.
+const StoppedTimeout = "timeout"
 
 // cellMsg is one line the cell runner writes back.
 type cellMsg struct {
@@ -341,8 +347,12 @@ func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 	switch {
 	case ctx.Err() != nil:
 		return cell, ctx.Err()
+	case cctx.Err() != nil && len(cell.Trials) >= MinTrials:
+		// The trials that finished are as good as any: keep them, and say
+		// why there are not more (the summary warns).
+		cell.Stopped = StoppedTimeout
 	case cctx.Err() != nil:
-		cell.Error = fmt.Sprintf("timed out after %v (the cell's time limit) in trial %d of %d", opt.Timeout, len(cell.Trials)+1, spec.Trials)
+		cell.Error = fmt.Sprintf("timed out after %v (the cell's time limit) in trial %d of %d, with fewer than %d trials done", opt.Timeout, len(cell.Trials)+1, spec.Trials, MinTrials)
 	case runnerErr != "":
 		cell.Error = runnerErr
 	case werr != nil:

@@ -1,21 +1,13 @@
 package manager
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/mpbench/mpbench/worker"
 )
-
-// dirPrefix starts the name of every private folder; the owner's PID
-// follows, so that a later run can tell a stale folder from a live one.
-const dirPrefix = "mpbench-manager-"
 
 // maxSocketPath is the longest socket path sockaddr_un holds.
 const maxSocketPath = 107
@@ -24,17 +16,15 @@ const maxSocketPath = 107
 // socket (0600) in it, listening. It returns the folder, the socket's path
 // and the listener as a file to hand to the manager process.
 func listenPrivate() (dir, path string, lnFile *os.File, err error) {
-	dir, err = os.MkdirTemp("", dirPrefix+strconv.Itoa(os.Getpid())+"-*")
+	// The owner's PID is in the folder's name, so that a later run can
+	// tell a stale folder from a live one (worker.SweepStale).
+	dir, err = worker.MkdirOwned("manager")
 	if err != nil {
 		return "", "", nil, fmt.Errorf("private folder: %w", err)
 	}
 	fail := func(err error) (string, string, *os.File, error) {
 		os.RemoveAll(dir)
 		return "", "", nil, err
-	}
-	// MkdirTemp makes it 0700; say so rather than trust it.
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fail(err)
 	}
 	path = filepath.Join(dir, "manager.sock")
 	if len(path) > maxSocketPath {
@@ -54,39 +44,4 @@ func listenPrivate() (dir, path string, lnFile *os.File, err error) {
 		return fail(fmt.Errorf("listener fd: %w", err))
 	}
 	return dir, path, lnFile, nil
-}
-
-// sweepStale removes private folders under root that a manager run of this
-// user left when its process was killed outright (SIGKILL between the
-// folder's creation and the end of Setup, the only window in which one
-// exists). A folder whose owner PID is alive is left alone.
-func sweepStale(root string) {
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), dirPrefix)
-		if !ok || !e.IsDir() {
-			continue
-		}
-		pidStr, _, ok := strings.Cut(rest, "-")
-		pid, err := strconv.Atoi(pidStr)
-		if !ok || err != nil || pid <= 0 || pid == os.Getpid() || pidAlive(pid) {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
-			continue
-		}
-		os.RemoveAll(filepath.Join(root, e.Name()))
-	}
-}
-
-func pidAlive(pid int) bool {
-	err := unix.Kill(pid, 0)
-	return err == nil || errors.Is(err, unix.EPERM)
 }

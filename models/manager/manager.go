@@ -69,7 +69,7 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (sess models.Sessio
 	if cfg.Workload == nil || cfg.Cores < 1 {
 		return nil, fmt.Errorf("%s: need a workload and at least 1 core, got %d", name, cfg.Cores)
 	}
-	sweepStale(os.TempDir())
+	worker.SweepStale(os.TempDir())
 	dir, path, lnFile, err := listenPrivate()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

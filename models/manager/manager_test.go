@@ -123,27 +123,3 @@ func TestNothingOnDiskAfterSetup(t *testing.T) {
 		t.Error(err)
 	}
 }
-
-func TestSweepStale(t *testing.T) {
-	tmp := t.TempDir()
-	// A PID that is not running: a reaped child's.
-	p, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
-	if err != nil {
-		t.Skip("no /bin/true:", err)
-	}
-	p.Wait()
-	stale := fmt.Sprintf("%s/%s%d-123", tmp, dirPrefix, p.Pid)
-	live := fmt.Sprintf("%s/%s%d-456", tmp, dirPrefix, os.Getppid())
-	other := tmp + "/unrelated"
-	for _, d := range []string{stale, live, other} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sweepStale(tmp)
-	names, _ := leaks.Files(tmp)
-	want := []string{fmt.Sprintf("%s%d-456", dirPrefix, os.Getppid()), "unrelated"}
-	if !slices.Equal(names, want) {
-		t.Fatalf("after sweep: %v, want %v", names, want)
-	}
-}

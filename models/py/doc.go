@@ -29,6 +29,21 @@
 // start-up counts in no phase. Teardown waits for the script to exit and
 // removes the folder.
 //
+// # Nothing left behind
+//
+// The session's folder is made by worker.MkdirOwned (its name carries the
+// cell runner's PID) and is the interpreter's TMPDIR, so Python's own
+// temporary files (multiprocessing's pymp-* folder, the Manager's socket)
+// live in it; Teardown removes it on every way a trial ends, a cancelled
+// one included. The interpreter dies with the cell runner (Pdeathsig), and
+// pyref.py asks the same, prctl(PR_SET_PDEATHSIG), for every process it
+// starts: Pool workers, Process targets, the Manager's server process. So a
+// cell runner killed outright (SIGKILL of mpbench: the runner dies by its
+// own Pdeathsig) takes every Python process with it. What such a kill
+// leaves is the session's folder, with no process behind it: the next
+// session, or the next run (harness.Execute), removes it with
+// worker.SweepStale.
+//
 // The cell runner is confined to the cell's CPUs, and the interpreter and
 // its workers inherit that set. A script that prints garbage, exits early or
 // fails is reported with the script, the pattern, the cell and the last

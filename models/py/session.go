@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/worker"
 )
 
 // Bounds of the waits that do not belong to a measured phase (variables for
@@ -82,7 +83,9 @@ type trialLine struct {
 func start(ctx context.Context, in *Interpreter, name string, script []byte, args []string, where, pattern string, tasks int) (_ *session, err error) {
 	s := &session{in: in, where: where, pattern: pattern, tasks: tasks,
 		lines: make(chan line, 4), quit: make(chan struct{}), exited: make(chan struct{})}
-	if s.dir, err = os.MkdirTemp("", "mpbench-py-*"); err != nil {
+	// A folder left by a cell runner killed outright goes now.
+	worker.SweepStale(os.TempDir())
+	if s.dir, err = worker.MkdirOwned("py"); err != nil {
 		return nil, fmt.Errorf("%s: temporary folder: %w", where, err)
 	}
 	defer func() {
@@ -108,8 +111,16 @@ func start(ctx context.Context, in *Interpreter, name string, script []byte, arg
 	s.data = r
 	defer w.Close()
 
+	// Python's own temporary files (multiprocessing's pymp-* folder, the
+	// Manager's socket) go into the session's folder too, which Teardown
+	// removes however the script ended.
+	//
+	// Note: TMPDIR is the folder itself, not a folder in it: the Manager's
+	// socket path, TMPDIR/pymp-…/listener-…, must fit the 107 bytes of a
+	// unix socket address.
 	cmd := exec.Command(in.Path, append([]string{path}, args...)...)
 	cmd.Dir = s.dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+s.dir)
 	// Note: stdout and stderr go to a file, not a pipe: a worker process the
 	// script leaves behind cannot then hold up Wait. A stray print on
 	// stdout cannot corrupt results, which travel on fd 3.
@@ -117,7 +128,8 @@ func start(ctx context.Context, in *Interpreter, name string, script []byte, arg
 	cmd.ExtraFiles = []*os.File{w}
 	// The script stays in the cell runner's process group, so the harness's
 	// kill of a timed-out cell takes its workers too; Pdeathsig covers a
-	// cell runner that dies otherwise.
+	// cell runner that dies otherwise, and the script sets it in every
+	// process it starts (die_with_parent in pyref.py).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if s.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, fmt.Errorf("%s: stdin pipe: %w", where, err)

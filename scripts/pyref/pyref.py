@@ -36,11 +36,56 @@ import multiprocessing as mp
 import os
 import platform
 import resource
+import signal
 import sys
 import time
 
 MASK = (1 << 64) - 1
 now = time.perf_counter_ns
+
+# ------------------------------------------------------ nothing left behind
+#
+# Every process of a trial dies with the process that started it, however
+# that one dies (SIGKILL included): on Linux the kernel sends SIGKILL to a
+# process whose parent exits once it has asked for it with
+# prctl(PR_SET_PDEATHSIG). mpbench starts this script with it set; the
+# script sets it in every process it starts: a fork hook covers the fork
+# start method (Pool workers, Process targets, the Manager's server
+# process) and the forkserver's children, and the call at import covers
+# spawn children and the forkserver itself, which import this module. The
+# chain cell runner -> interpreter -> its children then dies as one.
+
+PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl():
+    # Loaded once, before any fork: a child must not dlopen.
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+_prctl = _load_prctl()
+
+
+def die_with_parent(parent=None):
+    """Have the kernel SIGKILL this process when its parent exits. When the
+    parent (its PID) is known and has already gone, die now: no signal
+    would come."""
+    if _prctl is None or _prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+        return
+    if parent is not None and os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_fork_parent = [0]
+os.register_at_fork(before=lambda: _fork_parent.__setitem__(0, os.getpid()),
+                    after_in_child=lambda: die_with_parent(_fork_parent[0]))
+die_with_parent()
 
 # ---------------------------------------------------------------- workloads
 

@@ -1,0 +1,89 @@
+package runfile
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// MaxBytes caps the size of a run file that Decode and Load read. A sweep
+// of every model and workload on 64 cores with 10,000 trials a cell is a
+// few MiB; a file over the cap is not a run file mpbench wrote.
+const MaxBytes = 64 << 20
+
+// ErrTooLarge is wrapped when a run file is larger than MaxBytes.
+var ErrTooLarge = errors.New("run file too large")
+
+// ErrInvalid is wrapped when a run file holds a number no run can have
+// (a negative time, a zero baseline): readers would draw and print
+// nonsense from it.
+var ErrInvalid = errors.New("invalid run file")
+
+// Validate checks the numbers of r that the reports divide by or draw:
+// every trial's phase times, CPU time and memory, every summary's medians
+// and speedups. Its error names the cell (its Key) and the field.
+//
+// Note: the compute time of a trial must be above 0, not only at least 0:
+// it is the denominator of every speedup, and a 0 ns compute phase cannot
+// be measured. Overhead per task may be negative (a superlinear speedup).
+func (r *Run) Validate() error {
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("%w: cell %s: %s", ErrInvalid, c.Key(), fmt.Sprintf(format, args...))
+		}
+		if c.Cores < 1 {
+			return bad("cores %d: must be at least 1", c.Cores)
+		}
+		if c.Tasks < 0 {
+			return bad("tasks %d: must be at least 0", c.Tasks)
+		}
+		for j, t := range c.Trials {
+			for _, f := range []struct {
+				name string
+				v    int64
+				min  int64
+			}{
+				{"compute_ns", t.ComputeNs, 1}, {"setup_ns", t.SetupNs, 0}, {"teardown_ns", t.TeardownNs, 0},
+				{"user_ns", t.UserNs, 0}, {"sys_ns", t.SysNs, 0}, {"peak_rss_bytes", t.PeakRSSBytes, 0},
+			} {
+				if f.v < f.min {
+					return bad("trial %d: %s %d: must be at least %d", j+1, f.name, f.v, f.min)
+				}
+			}
+		}
+		s := c.Summary
+		if s == nil {
+			continue
+		}
+		for _, f := range []struct {
+			name string
+			v    float64
+			pos  bool // must be above 0, not only at least 0
+		}{
+			{"median_ns", s.MedianNs, true}, {"ci_low_ns", s.CILowNs, false}, {"ci_high_ns", s.CIHighNs, false},
+			{"cv", s.CV, false}, {"setup_median_ns", s.SetupNs, false}, {"teardown_median_ns", s.TeardnNs, false},
+			{"cpu_ns", s.CPUNs, false}, {"peak_rss_bytes", float64(s.PeakRSSBytes), false},
+		} {
+			if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.pos && f.v == 0 {
+				want := "at least 0"
+				if f.pos {
+					want = "above 0"
+				}
+				return bad("summary: %s %v: must be %s", f.name, f.v, want)
+			}
+		}
+		for _, f := range []struct {
+			name string
+			v    *float64
+		}{{"speedup", s.Speedup}, {"relative_speedup", s.RelSpeedup}, {"efficiency", s.Efficiency}} {
+			if f.v != nil && !(*f.v > 0 && !math.IsInf(*f.v, 0)) {
+				return bad("summary: %s %v: must be above 0", f.name, *f.v)
+			}
+		}
+		if f := s.OverheadNsPerTask; f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0)) {
+			return bad("summary: overhead_ns_per_task %v: must be a finite number", *f)
+		}
+	}
+	return nil
+}
