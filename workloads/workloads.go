@@ -146,12 +146,13 @@ func (w *Workload) New(overrides map[string]int64, scale int) (*Instance, error)
 	}, nil
 }
 
-// Checksum returns the sum of results mod 2^64, the figure every trial is
-// validated by.
+// Checksum returns Σ (i+1)·results[i] mod 2^64, the figure every trial is
+// validated by. Each result is weighted by its position, so a result that
+// is dropped, repeated, or swapped with a different one changes it.
 func Checksum(results []uint64) uint64 {
 	var s uint64
-	for _, r := range results {
-		s += r
+	for i, r := range results {
+		s += uint64(i+1) * r
 	}
 	return s
 }

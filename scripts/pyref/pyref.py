@@ -16,12 +16,14 @@ setup    creating the pool / processes / manager and waiting until every
          worker process has started,
 compute  first task handed out -> last result back in this process,
 teardown close / join / shutdown,
-checksum the sum of all results mod 2**64, which mpbench compares with the
-         Go workload's reference.
+checksum sum((i + 1) * result_i) mod 2**64, every result weighted by its
+         position, which mpbench compares with the Go workload's reference
+         (workloads.Checksum).
 
 Task lists are exactly mpbench's (workloads/defs.go):
 
-    cpu     tasks copies of n; result = sum(i*i for i < n) mod 2**64
+    cpu     n_i = n + cpu_offset(n, i) for i = 0 .. tasks-1;
+            result = sum(j*j for j < n_i) mod 2**64
     square  x = 0 .. tasks-1;  result = x*x
     pow     (a, b) = (2 + i % 8, i % 20) for i = 0 .. tasks-1; result = a**b
 
@@ -60,6 +62,13 @@ def power(a, b):
     return a ** b
 
 
+def cpu_offset(n, i):
+    """Steps task i runs beyond n: +d for even i, -d for the odd i after it,
+    d = (i // 2 * 7919) % (n // 1000 + 1); workloads.CPUOffset in Go."""
+    d = (i // 2 * 7919) % (n // 1000 + 1)
+    return -d if i % 2 else d
+
+
 class Workload:
     """A workload: its task function, whether tasks are argument tuples
     (starmap), default parameters and task list."""
@@ -71,7 +80,7 @@ class Workload:
 
 WORKLOADS = {
     "cpu": Workload("cpu", cpu_intensive_task, False, {"tasks": 48, "n": 1_000_000},
-                    lambda p: [p["n"]] * p["tasks"]),
+                    lambda p: [p["n"] + cpu_offset(p["n"], i) for i in range(p["tasks"])]),
     "square": Workload("square", square, False, {"tasks": 100_000},
                        lambda p: list(range(p["tasks"]))),
     "pow": Workload("pow", power, True, {"tasks": 100_000},
@@ -88,7 +97,8 @@ def apply_chunk(wl, chunk):
 
 
 def checksum(results):
-    return sum(results) & MASK
+    """sum((i + 1) * r_i) mod 2**64: workloads.Checksum in Go."""
+    return sum(i * r for i, r in enumerate(results, 1)) & MASK
 
 
 def auto_chunk(n, workers):
