@@ -59,6 +59,11 @@ var testRegistry = models.Registry{
 		r[len(r)/2]++
 		return r, nil
 	}},
+	testModel{name: "swapped", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
+		r := cfg.Workload.Run()
+		r[1], r[2] = r[2], r[1]
+		return r, nil
+	}},
 	testModel{name: "block", compute: func(ctx context.Context, cfg models.Config) ([]uint64, error) {
 		<-ctx.Done()
 		select {} // ignore cancellation: only a kill ends this
@@ -280,8 +285,24 @@ func TestRunCellChecksumMismatch(t *testing.T) {
 			t.Errorf("error %q does not name %q", cell.Error, want)
 		}
 	}
-	if !strings.Contains(cell.Error, "expected "+itoa(in.Reference)) || !strings.Contains(cell.Error, "got "+itoa(in.Reference+1)) {
+	// The result in the middle is one too big; the checksum weighs it by
+	// its position.
+	if !strings.Contains(cell.Error, "expected "+itoa(in.Reference)) || !strings.Contains(cell.Error, "got "+itoa(in.Reference+uint64(len(in.Tasks)/2+1))) {
 		t.Errorf("error %q lacks the figures", cell.Error)
+	}
+}
+
+// TestRunCellSwappedResultsFail checks that a model whose results are all
+// right but two of them in each other's place fails its cell.
+func TestRunCellSwappedResultsFail(t *testing.T) {
+	for _, wl := range []string{"cpu", "square", "pow"} {
+		cell, err := cellrun.Run(context.Background(), spec("swapped", wl, 1), cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(cell.Error, "results do not match the workload's reference") {
+			t.Errorf("%s: cell error %q, want a checksum mismatch", wl, cell.Error)
+		}
 	}
 }
 
