@@ -43,7 +43,7 @@ func Pipe() Model {
 // Queue is py-queue: a producer and c consumers on multiprocessing.Queue.
 func Queue() Model {
 	return Model{pattern: "queue",
-		doc: "Python: producer + c consumers on a multiprocessing.Queue, a None sentinel each, a result Queue"}
+		doc: "Python: producer + c consumers on a multiprocessing.Queue, one item per task, a None sentinel each, a result Queue"}
 }
 
 // ShmLock is py-shm-lock: Value + Array guarded by a Lock.

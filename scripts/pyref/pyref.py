@@ -13,7 +13,7 @@ Standard library only, Python 3.8 or later. Every trial prints one JSON line:
      "python": "3.11.7", "pattern": "pool", ...}
 
 setup    creating the pool / processes / manager and waiting until every
-         worker process has started,
+         worker process has started and warmed up (see warm_up),
 compute  first task handed out -> last result back in this process,
 teardown close / join / shutdown,
 checksum sum((i + 1) * result_i) mod 2**64, every result weighted by its
@@ -37,6 +37,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import re
 import resource
 import sys
 import time
@@ -112,6 +113,47 @@ def split(n, parts):
     return [(w * n // parts, (w + 1) * n // parts) for w in range(parts)]
 
 
+# ------------------------------------------------------------------ warm-up
+
+DEFAULT_WARMUP = 0.010  # seconds, as worker.DefaultWarmup in Go
+_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_TERM = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def parse_go_duration(v):
+    """Seconds in a Go duration such as "10ms" or "1.5s"; None if v is not one."""
+    if v == "0":
+        return 0.0
+    pos, total = 0, 0.0
+    while pos < len(v):
+        m = _TERM.match(v, pos)
+        if not m:
+            return None
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    return total if v else None
+
+
+def warm_up():
+    """Burn CPU until this process has used MPBENCH_WORKER_WARMUP of CPU time
+    (a Go duration, default 10ms), counting its start, and return the
+    seconds it burned: worker.Warmup of the Go workers. Every worker calls it
+    before it says it is ready, so that a fresh process's slow start lands
+    in setup, as it does for the Go models, not in the first tasks."""
+    want = DEFAULT_WARMUP
+    v = os.environ.get("MPBENCH_WORKER_WARMUP")
+    if v is not None:
+        d = parse_go_duration(v)
+        if d is not None:
+            want = d
+    start = now()
+    x = 0
+    while time.process_time() < want:
+        for i in range(20_000):
+            x ^= i * 0x9E3779B97F4A7C15
+    return (now() - start) / 1e9
+
+
 class Trial:
     """The four clock readings of a trial and what it produced."""
 
@@ -147,6 +189,7 @@ def pattern_sequential(ctx, wl, tasks, cores, chunk):
 
 
 def pool_worker_ready(sem):
+    warm_up()
     sem.release()
 
 
@@ -205,6 +248,7 @@ def pipe_worker(conn, name):
     """Receive chunks until None, then send the results back chunk by chunk
     and None ("done")."""
     wl = WORKLOADS[name]
+    warm_up()
     conn.send("ready")
     out = []
     while True:
@@ -260,20 +304,25 @@ def pattern_pipe(ctx, wl, tasks, cores, chunk):
 
 
 def queue_consumer(task_q, result_q, name):
-    """Consume (index, chunk) items until the None sentinel."""
+    """Consume (index, task) items until the None sentinel; put one
+    (index, result) item per task."""
     wl = WORKLOADS[name]
+    f = wl.func
+    warm_up()
     result_q.put("ready")
     while True:
         item = task_q.get()
         if item is None:
             break
-        lo, chunk = item
-        result_q.put((lo, apply_chunk(wl, chunk)))
+        i, t = item
+        result_q.put((i, f(*t) if wl.star else f(t)))
 
 
 def pattern_queue(ctx, wl, tasks, cores, chunk):
-    """Producer-consumer: this process puts chunks and one None per consumer
-    on a Queue; consumers put results on a result Queue."""
+    """Producer-consumer: this process puts one item per task and one None
+    per consumer on a Queue; consumers put one result per task on a result
+    Queue. Like Go's queue model, it does not use chunk: every put and get
+    is one task or one result."""
     tr = Trial()
     tr.mark()
     task_q, result_q = ctx.Queue(), ctx.Queue()
@@ -286,17 +335,16 @@ def pattern_queue(ctx, wl, tasks, cores, chunk):
             raise RuntimeError("queue consumer did not say ready")
     tr.mark()
     n = len(tasks)
-    for lo in range(0, n, chunk):
-        task_q.put((lo, tasks[lo:lo + chunk]))
+    for i, t in enumerate(tasks):
+        task_q.put((i, t))
     for _ in procs:
         task_q.put(None)
     results = [None] * n
-    got = 0
-    while got < n:
-        lo, r = result_q.get()
-        results[lo:lo + len(r)] = r
-        got += len(r)
+    for _ in range(n):
+        i, r = result_q.get()
+        results[i] = r
     tr.results = results
+    tr.extra["queue_items"] = n
     tr.mark()
     tr.workers = [p.pid for p in procs]
     for p in procs:
@@ -314,6 +362,7 @@ def shm_worker(w, name, task_a, task_b, results, next_lo, chunk, value, array, l
     wl = WORKLOADS[name]
     f = wl.func
     n = len(results)
+    warm_up()
     ready.release()
     go.wait()
     while True:
@@ -379,6 +428,7 @@ def manager_worker(w, name, lo, part, d, lst, ready, go, done):
     """One d[i] = result call per task of a static share; then one append."""
     wl = WORKLOADS[name]
     f = wl.func
+    warm_up()
     ready.release()
     go.wait()
     for i, t in enumerate(part, lo):
