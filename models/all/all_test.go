@@ -64,6 +64,16 @@ func (m fakeModel) Setup(context.Context, models.Config) (models.Session, error)
 	return nil, nil
 }
 
+// TestEveryPairSaysHowItDiffers checks that the Go-vs-Python table has a
+// note for every pair it can show.
+func TestEveryPairSaysHowItDiffers(t *testing.T) {
+	for _, m := range Infos() {
+		if m.Family == "py" && m.Twin != "" && m.Differs == "" {
+			t.Errorf("%s (twin %s) does not say how its work differs (Entry.Differs)", m.Name, m.Twin)
+		}
+	}
+}
+
 func TestCheckCatches(t *testing.T) {
 	good := func() []Entry {
 		return []Entry{
