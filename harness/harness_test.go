@@ -17,6 +17,7 @@ import (
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/models/shm"
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
@@ -444,6 +445,8 @@ func TestPlanCheck(t *testing.T) {
 		{"param for absent workload", func(p *Plan) { p.Params["pow"] = map[string]int64{"tasks": 3} }, InputParams, "sets pow.*, but workload pow is not in this run (workloads "},
 		{"timeout", func(p *Plan) { p.Timeout = 0 }, InputTimeout, "timeout 0s: must be positive"},
 		{"target CI", func(p *Plan) { p.TargetCI = 2 }, InputTargetCI, "target CI 2: a fraction between 0 and 1"},
+		{"memory", func(p *Plan) { p.Params["square"]["tasks"] = 50_000_000; p.MemoryLimit = 1 << 30 }, InputParams,
+			"the sequential cell of square[tasks=50000000] at c=1 needs about 1.5 GiB of memory (50000000 tasks), more than the 1.0 GiB free here (the memory limit)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -451,6 +454,41 @@ func TestPlanCheck(t *testing.T) {
 			c.edit(p)
 			checkInputError(t, p.Check(testRegistry), c.input, c.want)
 		})
+	}
+}
+
+// TestPlanCheckMemory checks the case that swapped a 8 GiB machine,
+// square.tasks=50000000 under shm on 2 cores, against a 4 GiB limit, and
+// that a limit below 0 lets it through.
+func TestPlanCheckMemory(t *testing.T) {
+	reg := models.Registry{sequential.New(), shm.New()}
+	p := &Plan{
+		Cores: []int{2}, Models: []string{"shm"}, Workloads: []string{"square"},
+		Params:  map[string]map[string]int64{"square": {"tasks": 50_000_000}},
+		Scaling: "strong", Trials: 1, Timeout: time.Minute, Rounds: 1, MemoryLimit: 4 << 30,
+	}
+	checkInputError(t, p.Check(reg), InputParams, "the shm cell of square[tasks=50000000] at c=2 needs about 6.7 GiB of memory")
+	p.MemoryLimit = -1
+	if err := p.Check(reg); err != nil {
+		t.Errorf("no limit: %v", err)
+	}
+	p.MemoryLimit = 4 << 30
+	p.Params["square"]["tasks"] = 1_000_000
+	if err := p.Check(reg); err != nil {
+		t.Errorf("1,000,000 tasks: %v", err)
+	}
+}
+
+func TestParseMemAvailable(t *testing.T) {
+	in := "MemTotal:       32768000 kB\nMemFree:         1000 kB\nMemAvailable:   24275540 kB\n"
+	if got, err := parseMemAvailable(strings.NewReader(in)); err != nil || got != 24275540*1024 {
+		t.Errorf("got %d, %v; want %d", got, err, 24275540*1024)
+	}
+	if _, err := parseMemAvailable(strings.NewReader("MemTotal: 1 kB\n")); err == nil {
+		t.Error("no MemAvailable line: no error")
+	}
+	if _, err := MemAvailable(); err != nil {
+		t.Errorf("this machine: %v", err)
 	}
 }
 

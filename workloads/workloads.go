@@ -20,8 +20,12 @@ type Param struct {
 	Name    string
 	Default int64
 	Min     int64
-	Max     int64
-	Doc     string
+	// Max bounds what a run may ask: a task count bounds the task list
+	// (16 B a task) that every cell holds. Whether a cell also fits this
+	// machine's memory is harness's check (models.MemoryEstimate against
+	// MemAvailable), made before the run starts.
+	Max int64
+	Doc string
 }
 
 // Workload is a named family of tasks.
@@ -144,6 +148,12 @@ func (w *Workload) New(overrides map[string]int64, scale int) (*Instance, error)
 		Tasks:     w.gen(p, count),
 		Reference: w.reference(p, count),
 	}, nil
+}
+
+// Count returns how many tasks an instance with the resolved parameters p
+// and scale has, without making its task list.
+func (w *Workload) Count(p map[string]int64, scale int) int {
+	return w.count(p) * scale
 }
 
 // Checksum returns Σ (i+1)·results[i] mod 2^64, the figure every trial is
