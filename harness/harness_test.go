@@ -18,6 +18,7 @@ import (
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/goroutines"
 	"github.com/mpbench/mpbench/models/sequential"
+	"github.com/mpbench/mpbench/models/shm"
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
@@ -58,6 +59,11 @@ var testRegistry = models.Registry{
 	testModel{name: "wrong", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
 		r := cfg.Workload.Run()
 		r[len(r)/2]++
+		return r, nil
+	}},
+	testModel{name: "swapped", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
+		r := cfg.Workload.Run()
+		r[1], r[2] = r[2], r[1]
 		return r, nil
 	}},
 	testModel{name: "block", compute: func(ctx context.Context, cfg models.Config) ([]uint64, error) {
@@ -292,8 +298,24 @@ func TestRunCellChecksumMismatch(t *testing.T) {
 			t.Errorf("error %q does not name %q", cell.Error, want)
 		}
 	}
-	if !strings.Contains(cell.Error, "expected "+itoa(in.Reference)) || !strings.Contains(cell.Error, "got "+itoa(in.Reference+1)) {
+	// The result in the middle is one too big; the checksum weighs it by
+	// its position.
+	if !strings.Contains(cell.Error, "expected "+itoa(in.Reference)) || !strings.Contains(cell.Error, "got "+itoa(in.Reference+uint64(len(in.Tasks)/2+1))) {
 		t.Errorf("error %q lacks the figures", cell.Error)
+	}
+}
+
+// TestRunCellSwappedResultsFail checks that a model whose results are all
+// right but two of them in each other's place fails its cell.
+func TestRunCellSwappedResultsFail(t *testing.T) {
+	for _, wl := range []string{"cpu", "square", "pow"} {
+		cell, err := cellrun.Run(context.Background(), spec("swapped", wl, 1), cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(cell.Error, "results do not match the workload's reference") {
+			t.Errorf("%s: cell error %q, want a checksum mismatch", wl, cell.Error)
+		}
 	}
 }
 
@@ -467,6 +489,8 @@ func TestPlanCheck(t *testing.T) {
 		{"param for absent workload", func(p *Plan) { p.Params["pow"] = map[string]int64{"tasks": 3} }, InputParams, "sets pow.*, but workload pow is not in this run (workloads "},
 		{"timeout", func(p *Plan) { p.Timeout = 0 }, InputTimeout, "timeout 0s: must be positive"},
 		{"target CI", func(p *Plan) { p.TargetCI = 2 }, InputTargetCI, "target CI 2: a fraction between 0 and 1"},
+		{"memory", func(p *Plan) { p.Params["square"]["tasks"] = 50_000_000; p.MemoryLimit = 1 << 30 }, InputParams,
+			"the sequential cell of square[tasks=50000000] at c=1 needs about 1.5 GiB of memory (50000000 tasks), more than the 1.0 GiB free here (the memory limit)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -474,6 +498,41 @@ func TestPlanCheck(t *testing.T) {
 			c.edit(p)
 			checkInputError(t, p.Check(testRegistry), c.input, c.want)
 		})
+	}
+}
+
+// TestPlanCheckMemory checks the case that swapped a 8 GiB machine,
+// square.tasks=50000000 under shm on 2 cores, against a 4 GiB limit, and
+// that a limit below 0 lets it through.
+func TestPlanCheckMemory(t *testing.T) {
+	reg := models.Registry{sequential.New(), shm.New()}
+	p := &Plan{
+		Cores: []int{2}, Models: []string{"shm"}, Workloads: []string{"square"},
+		Params:  map[string]map[string]int64{"square": {"tasks": 50_000_000}},
+		Scaling: "strong", Trials: 1, Timeout: time.Minute, Rounds: 1, MemoryLimit: 4 << 30,
+	}
+	checkInputError(t, p.Check(reg), InputParams, "the shm cell of square[tasks=50000000] at c=2 needs about 6.7 GiB of memory")
+	p.MemoryLimit = -1
+	if err := p.Check(reg); err != nil {
+		t.Errorf("no limit: %v", err)
+	}
+	p.MemoryLimit = 4 << 30
+	p.Params["square"]["tasks"] = 1_000_000
+	if err := p.Check(reg); err != nil {
+		t.Errorf("1,000,000 tasks: %v", err)
+	}
+}
+
+func TestParseMemAvailable(t *testing.T) {
+	in := "MemTotal:       32768000 kB\nMemFree:         1000 kB\nMemAvailable:   24275540 kB\n"
+	if got, err := parseMemAvailable(strings.NewReader(in)); err != nil || got != 24275540*1024 {
+		t.Errorf("got %d, %v; want %d", got, err, 24275540*1024)
+	}
+	if _, err := parseMemAvailable(strings.NewReader("MemTotal: 1 kB\n")); err == nil {
+		t.Error("no MemAvailable line: no error")
+	}
+	if _, err := MemAvailable(); err != nil {
+		t.Errorf("this machine: %v", err)
 	}
 }
 

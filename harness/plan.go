@@ -35,6 +35,10 @@ type Plan struct {
 	Timeout       time.Duration
 	CellBudget    time.Duration
 	Oversubscribe bool
+	// MemoryLimit is the most memory one cell may need by its model's
+	// estimate (models.MemoryEstimate), in bytes: 0 means the MemAvailable
+	// of /proc/meminfo when the plan is checked, below 0 no limit.
+	MemoryLimit int64
 }
 
 // Scalings are the accepted values of Plan.Scaling.
@@ -290,7 +294,38 @@ func (p *Plan) Check(reg models.Registry) error {
 			return badInput(InputParams, "", "sets %s.*, but workload %s is not in this run (%s %s)", w, w, InputWorkloads, strings.Join(p.Workloads, ","))
 		}
 	}
+	return p.checkMemory(reg)
+}
+
+// checkMemory refuses the plan when a cell's memory estimate exceeds
+// MemoryLimit: the cell would swap, or be killed halfway through the run.
+// Cells run one at a time, so each is held against the whole limit.
+func (p *Plan) checkMemory(reg models.Registry) error {
+	limit, what := p.MemoryLimit, "the memory limit"
+	if limit == 0 {
+		avail, err := MemAvailable()
+		if err != nil {
+			return nil // no figure to hold cells against
+		}
+		limit, what = avail, "MemAvailable in /proc/meminfo"
+	}
+	if limit < 0 {
+		return nil
+	}
+	for _, s := range p.CellSpecs(reg) {
+		m, _ := reg.Lookup(s.Model)
+		wl, _ := workloads.Lookup(s.Workload)
+		tasks := wl.Count(s.Params, s.Scale)
+		if need := models.MemoryEstimate(m, tasks, s.Cores); need > limit {
+			return badInput(InputParams, "", "the %s cell of %s[%s] at c=%d needs about %s of memory (%d tasks), more than the %s free here (%s); lower the task count, the cores or leave %s out",
+				s.Model, s.Workload, workloads.FormatParams(s.Params), s.Cores, gib(need), tasks, gib(limit), what, s.Model)
+		}
+	}
 	return nil
+}
+
+func gib(b int64) string {
+	return strconv.FormatFloat(float64(b)/(1<<30), 'f', 1, 64) + " GiB"
 }
 
 // CellSpecs expands the plan into cell specs, in run order: per workload

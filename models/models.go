@@ -84,8 +84,9 @@ type Output struct {
 	Metrics map[string]float64
 
 	// Checksum, when set, stands for Results: a model whose results live in
-	// another runtime (the Python reference models) reports their sum mod
-	// 2^64, and the harness validates it like any other. Models that can
+	// another runtime (the Python reference models) reports their
+	// workloads.Checksum, and Validate compares it with the Go workload's
+	// reference like any other. Models that can
 	// hand back Results must do so.
 	Checksum *uint64
 	// Phases, when set, replaces the harness's own clock for this trial:

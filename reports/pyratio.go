@@ -45,14 +45,19 @@ type PyRatio struct {
 	Ratio *float64
 	// Note says why a figure is missing, or that Python was faster.
 	Note string
+	// Differs says how the pair's work differs beyond the language, as
+	// the run file records it (runfile.ModelInfo.Differs); empty in run
+	// files that do not.
+	Differs string
 }
 
 // PyRatios pairs every Python model cell of the run with its Go
 // counterpart's cell of the same workload (variant) and core count. Rows
 // come per workload in run order, then in PyPairs order, then by cores.
-// A Go counterpart that did not run, or failed, leaves the ratio nil with a
-// note. Runs without Python cells give no rows, and so do run files that
-// do not record their models' twins.
+// A Go counterpart that failed, or did not run at this core count, leaves
+// the ratio nil with a note; a pair whose Go model has no cell in the run
+// at all (`--models py`) gives no rows. Runs without Python cells give no
+// rows, and so do run files that do not record their models' twins.
 func PyRatios(run *runfile.Run) []PyRatio {
 	sweeping := len(run.Config.Sweeps) > 0
 	groupOf := func(c *runfile.Cell) string {
@@ -77,16 +82,24 @@ func PyRatios(run *runfile.Run) []PyRatio {
 		}
 		cells[key{g, c.Model, c.Cores}] = c
 	}
+	ran := map[string]bool{}
+	for _, c := range run.Cells {
+		ran[c.Model] = true
+	}
 	var rows []PyRatio
 	pairs := PyPairs(run)
 	for _, g := range groups {
 		for _, pair := range pairs {
+			if !ran[pair.Go] {
+				continue
+			}
+			info, _ := run.ModelInfo(pair.Py)
 			for i := range run.Cells {
 				pc := &run.Cells[i]
 				if pc.Model != pair.Py || groupOf(pc) != g {
 					continue
 				}
-				row := PyRatio{Workload: g, Cores: pc.Cores, Go: pair.Go, Py: pair.Py}
+				row := PyRatio{Workload: g, Cores: pc.Cores, Go: pair.Go, Py: pair.Py, Differs: info.Differs}
 				var notes []string
 				row.PyNs, notes = cellMedian(pc, pair.Py, notes)
 				if gc := cells[key{g, pair.Go, pc.Cores}]; gc != nil {
@@ -123,7 +136,8 @@ func cellMedian(c *runfile.Cell, model string, notes []string) (*float64, []stri
 var pyRatioHeader = []string{"workload", "cores", "go", "python", "go median", "python median", "python/go", "notes"}
 
 // WritePyRatios writes rows as the "Go vs Python" table: aligned text, or
-// markdown when md is set, followed by a line that counts the pairs the Go
+// markdown when md is set, followed by how each pair's work differs beyond
+// the language, once per pair, and a line that counts the pairs the Go
 // model won.
 func WritePyRatios(w io.Writer, rows []PyRatio, md bool) error {
 	const title = "Go vs Python (compute-phase medians; python/go above 1× means the Go model is faster)"
@@ -159,6 +173,9 @@ func WritePyRatios(w io.Writer, rows []PyRatio, md bool) error {
 			}
 		}
 	}
+	if err := writeDiffers(w, rows, md); err != nil {
+		return err
+	}
 	won, measured := 0, 0
 	for _, r := range rows {
 		if r.Ratio != nil {
@@ -170,6 +187,41 @@ func WritePyRatios(w io.Writer, rows []PyRatio, md bool) error {
 	}
 	_, err := fmt.Fprintf(w, "Go faster in %d of %d pairs measured (%d rows without a ratio)\n", won, measured, len(rows)-measured)
 	return err
+}
+
+// writeDiffers writes one line per pair of rows that records how its work
+// differs, in the order of the rows.
+func writeDiffers(w io.Writer, rows []PyRatio, md bool) error {
+	seen := map[PyPair]bool{}
+	first := true
+	for _, r := range rows {
+		p := PyPair{Go: r.Go, Py: r.Py}
+		if r.Differs == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		if first {
+			first = false
+			if _, err := fmt.Fprintln(w, "How each pair's work differs beyond the language (both run the same tasks, checked by the same checksum, with workers warmed up alike):"); err != nil {
+				return err
+			}
+			if md {
+				fmt.Fprintln(w)
+			}
+		}
+		bullet := "  "
+		if md {
+			bullet = "- "
+		}
+		if _, err := fmt.Fprintf(w, "%s%s vs %s: %s\n", bullet, r.Py, r.Go, r.Differs); err != nil {
+			return err
+		}
+	}
+	if md && !first {
+		_, err := fmt.Fprintln(w)
+		return err
+	}
+	return nil
 }
 
 func optDuration(ns *float64) string {

@@ -47,6 +47,7 @@ func pyRun() *runfile.Run {
 	add("cpu", "py-pool", 2, "", 70_000_000, 70_000_000, 70_000_000)
 	add("cpu", "py-queue", 1, "py-queue: compute: pyref.py exited | early")
 	add("cpu", "py-manager", 2, "", 500_000, 500_000, 500_000)
+	add("cpu", "py-pipe", 1, "", 5_000_000, 5_000_000, 5_000_000) // pipe never ran: no row
 	add("square", "sequential", 1, "", 100_000, 100_000, 100_000)
 	add("square", "goroutines", 1, "", 90_000, 90_000, 90_000)
 	add("square", "py-sequential", 1, "", 9_000_000, 9_000_000, 9_000_000)
@@ -86,6 +87,10 @@ func TestPyRatiosPairsCells(t *testing.T) {
 	}
 	for i, w := range wants {
 		r := rows[i]
+		i := slices.IndexFunc(all.Infos(), func(m runfile.ModelInfo) bool { return m.Name == w.py })
+		if want := all.Infos()[i].Differs; r.Differs == "" || r.Differs != want {
+			t.Errorf("row %d: differs %q, want the model table's %q", i, r.Differs, want)
+		}
 		if r.Workload != w.wl || r.Py != w.py || r.Cores != w.cores || r.Note != w.note {
 			t.Errorf("row %d: got %s %s c=%d note %q, want %s %s c=%d note %q", i, r.Workload, r.Py, r.Cores, r.Note, w.wl, w.py, w.cores, w.note)
 		}

@@ -23,6 +23,10 @@ type ModelInfo struct {
 	Color string `json:"color"`
 	// Marker is the model's marker on every chart, one of Markers.
 	Marker string `json:"marker"`
+	// Differs says how the model's work differs from its twin's beyond the
+	// language, so that their ratio is read for what it compares; set on
+	// the Python model's line only, empty when there is no twin.
+	Differs string `json:"differs,omitempty"`
 }
 
 // Markers are the marker shapes a ModelInfo may name; mpbench-draw draws

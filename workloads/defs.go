@@ -3,30 +3,76 @@ package workloads
 import "math/big"
 
 // CPU is cpu_intensive_task of the Python multiprocessing examples: Σ i·i for i in [0, n), in uint64
-// arithmetic, run on a list of equal tasks (pool.map(cpu_intensive_task,
-// [1000000] * 4) scaled up).
+// arithmetic, run on a list of nearly equal tasks (pool.map(cpu_intensive_task,
+// [1000000] * 4) scaled up). Task i runs n + CPUOffset(n, i) steps.
+//
+// Note: the offsets are at most n/1000 and sum to zero over every pair of
+// tasks, so the work per task and its mean are n's to 0.1 %; they make each
+// result differ from its neighbours', so that a model that puts a result in
+// the wrong slot fails the position-weighted checksum.
 var CPU = &Workload{
 	Name: "cpu",
-	Doc:  "cpu_intensive_task(n) = Σ i·i for i < n; coarse tasks, pure compute (defaults: 48 tasks, n = 1,000,000)",
+	Doc:  "cpu_intensive_task(n) = Σ i·i for i < n; coarse tasks, pure compute (defaults: 48 tasks, n = 1,000,000, each ±0.1 %)",
 	Params: []Param{
 		{Name: "tasks", Default: 48, Min: 1, Max: 10_000_000, Doc: "number of tasks"},
-		{Name: "n", Default: 1_000_000, Min: 1, Max: 10_000_000_000, Doc: "loop length of each task"},
+		{Name: "n", Default: 1_000_000, Min: 1, Max: 10_000_000_000, Doc: "loop length of each task (mean; each task varies by at most n/1000)"},
 	},
 	Apply: applyCPU,
 	count: func(p map[string]int64) int { return int(p["tasks"]) },
 	gen: func(p map[string]int64, count int) []Task {
+		n := uint64(p["n"])
 		tasks := make([]Task, count)
 		for i := range tasks {
-			tasks[i] = Task{A: uint64(p["n"])}
+			tasks[i] = Task{A: uint64(int64(n) + CPUOffset(n, i))}
 		}
 		return tasks
 	},
 	reference: func(p map[string]int64, count int) uint64 {
-		// count × (n−1)·n·(2n−1)/6, mod 2^64.
-		s := sumSquares(uint64(p["n"]))
-		s.Mul(s, new(big.Int).SetUint64(uint64(count)))
-		return mod64(s)
+		// Σ (i+1)·S(n_i) mod 2^64, with S(m) = (m−1)·m·(2m−1)/6 in closed
+		// form; uint64 arithmetic wraps mod 2^64 exactly.
+		n := uint64(p["n"])
+		var s uint64
+		for i := 0; i < count; i++ {
+			m := uint64(int64(n) + CPUOffset(n, i))
+			s += uint64(i+1) * sumSquaresMod64(m)
+		}
+		return s
 	},
+}
+
+// CPUOffset is how many steps task i of a cpu workload with loop length n
+// runs beyond n: +d for even i, −d for the odd i after it, where
+// d = (i/2 · 7919) mod (n/1000 + 1). scripts/pyref/pyref.py computes the same.
+func CPUOffset(n uint64, i int) int64 {
+	span := n/1000 + 1
+	d := int64(uint64(i/2) * 7919 % span)
+	if i%2 == 1 {
+		return -d
+	}
+	return d
+}
+
+// sumSquaresMod64 is (m−1)·m·(2m−1)/6 mod 2^64: each division is done on
+// the factor it divides, so the product of the rest wraps exactly.
+func sumSquaresMod64(m uint64) uint64 {
+	if m == 0 {
+		return 0
+	}
+	a, b, c := m-1, m, 2*m-1
+	if a%2 == 0 {
+		a /= 2
+	} else {
+		b /= 2
+	}
+	switch {
+	case a%3 == 0:
+		a /= 3
+	case b%3 == 0:
+		b /= 3
+	default:
+		c /= 3
+	}
+	return a * b * c
 }
 
 func applyCPU(tasks []Task, results []uint64) {
@@ -81,7 +127,12 @@ var Square = &Workload{
 		return tasks
 	},
 	reference: func(_ map[string]int64, count int) uint64 {
-		return mod64(sumSquares(uint64(count)))
+		// Σ (i+1)·i² for i < N = Σ i³ + Σ i² = ((N−1)·N/2)² + (N−1)·N·(2N−1)/6.
+		n := new(big.Int).SetUint64(uint64(count))
+		cubes := new(big.Int).Mul(n, new(big.Int).Sub(n, big.NewInt(1)))
+		cubes.Rsh(cubes, 1)
+		cubes.Mul(cubes, cubes)
+		return mod64(cubes.Add(cubes, sumSquares(uint64(count))))
 	},
 }
 
@@ -111,18 +162,21 @@ var Pow = &Workload{
 		return tasks
 	},
 	reference: func(_ map[string]int64, count int) uint64 {
-		// The pairs repeat with period lcm(8, 20) = 40.
+		// The pairs repeat with period lcm(8, 20) = 40: task i = 40k + j has
+		// the value v_j and the weight 40k + j + 1. Over K full periods
+		// that is v_j·(40·K(K−1)/2 + K·(j+1)); the R tasks after them weigh
+		// 40K + j + 1.
 		const period = 40
-		one := func(i int) *big.Int {
-			return new(big.Int).Exp(big.NewInt(int64(2+i%8)), big.NewInt(int64(i%20)), nil)
-		}
-		full := new(big.Int)
-		for i := 0; i < period; i++ {
-			full.Add(full, one(i))
-		}
-		s := new(big.Int).Mul(full, big.NewInt(int64(count/period)))
-		for i := 0; i < count%period; i++ {
-			s.Add(s, one(i))
+		K, R := int64(count/period), count%period
+		s := new(big.Int)
+		for j := 0; j < period; j++ {
+			v := new(big.Int).Exp(big.NewInt(int64(2+j%8)), big.NewInt(int64(j%20)), nil)
+			w := big.NewInt(period * K * (K - 1) / 2)
+			w.Add(w, big.NewInt(K*int64(j+1)))
+			if j < R {
+				w.Add(w, big.NewInt(period*K+int64(j+1)))
+			}
+			s.Add(s, w.Mul(w, v))
 		}
 		return mod64(s)
 	},

@@ -20,8 +20,12 @@ type Param struct {
 	Name    string
 	Default int64
 	Min     int64
-	Max     int64
-	Doc     string
+	// Max bounds what a run may ask: a task count bounds the task list
+	// (16 B a task) that every cell holds. Whether a cell also fits this
+	// machine's memory is harness's check (models.MemoryEstimate against
+	// MemAvailable), made before the run starts.
+	Max int64
+	Doc string
 }
 
 // Workload is a named family of tasks.
@@ -146,12 +150,19 @@ func (w *Workload) New(overrides map[string]int64, scale int) (*Instance, error)
 	}, nil
 }
 
-// Checksum returns the sum of results mod 2^64, the figure every trial is
-// validated by.
+// Count returns how many tasks an instance with the resolved parameters p
+// and scale has, without making its task list.
+func (w *Workload) Count(p map[string]int64, scale int) int {
+	return w.count(p) * scale
+}
+
+// Checksum returns Σ (i+1)·results[i] mod 2^64, the figure every trial is
+// validated by. Each result is weighted by its position, so a result that
+// is dropped, repeated, or swapped with a different one changes it.
 func Checksum(results []uint64) uint64 {
 	var s uint64
-	for _, r := range results {
-		s += r
+	for i, r := range results {
+		s += uint64(i+1) * r
 	}
 	return s
 }

@@ -68,10 +68,15 @@ func TestReferenceMatchesRun(t *testing.T) {
 		{CPU, map[string]int64{"tasks": 7, "n": 12345}, 1},
 		{CPU, map[string]int64{"tasks": 3, "n": 5_000_000}, 2},
 		{CPU, nil, 1},
+		{CPU, map[string]int64{"tasks": 11, "n": 5_000_001}, 1}, // results past 2^64, odd count
+		{CPU, map[string]int64{"tasks": 5, "n": 1}, 1},
 		{Square, nil, 1},
 		{Square, map[string]int64{"tasks": 3_000_001}, 1},
 		{Square, map[string]int64{"tasks": 1}, 3},
 		{Pow, map[string]int64{"tasks": 41}, 1},
+		{Pow, map[string]int64{"tasks": 40}, 1},
+		{Pow, map[string]int64{"tasks": 7}, 1},
+		{Square, map[string]int64{"tasks": 2}, 1},
 		{Pow, map[string]int64{"tasks": 99_999}, 2},
 		{Pow, nil, 1},
 	}
@@ -95,6 +100,60 @@ func TestReferenceDetectsWrongResult(t *testing.T) {
 	res[500]++
 	if Checksum(res) == in.Reference {
 		t.Fatal("a changed result still matches the reference")
+	}
+}
+
+// TestChecksumDetectsMisplacedResults checks that results in the wrong
+// slots fail the check even when the same values come back: two swapped,
+// one repeated in place of another, all shifted by one.
+func TestChecksumDetectsMisplacedResults(t *testing.T) {
+	for _, w := range All() {
+		in, err := w.New(map[string]int64{"tasks": 41}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := map[string]func(r []uint64){
+			"swap":      func(r []uint64) { r[3], r[4] = r[4], r[3] },
+			"duplicate": func(r []uint64) { r[5] = r[6] },
+			"rotate":    func(r []uint64) { copy(r, append(r[1:len(r):len(r)], r[0])) },
+		}
+		for name, mess := range cases {
+			t.Run(w.Name+"/"+name, func(t *testing.T) {
+				res := in.Run()
+				mess(res)
+				if got := Checksum(res); got == in.Reference {
+					t.Errorf("checksum %d of misplaced results matches the reference", got)
+				}
+			})
+		}
+	}
+}
+
+// TestCPUTasksVaryAroundN checks that cpu's tasks differ from their
+// neighbours by at most n/1000 and that their mean is n whenever the count
+// is even (one extra task at most n/1000 off otherwise).
+func TestCPUTasksVaryAroundN(t *testing.T) {
+	for _, c := range []struct{ tasks, n int64 }{{48, 1_000_000}, {7, 12345}, {2, 1}, {1000, 999}} {
+		in, err := CPU.New(map[string]int64{"tasks": c.tasks, "n": c.n}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		distinct := map[uint64]bool{}
+		for i, task := range in.Tasks {
+			d := int64(task.A) - c.n
+			if d < -c.n/1000 || d > c.n/1000 {
+				t.Errorf("tasks=%d n=%d: task %d runs %d steps, more than n/1000 off", c.tasks, c.n, i, task.A)
+			}
+			sum += d
+			distinct[task.A] = true
+		}
+		if c.tasks%2 == 0 && sum != 0 {
+			t.Errorf("tasks=%d n=%d: offsets sum to %d, want 0", c.tasks, c.n, sum)
+		}
+		if c.n >= 1000 && len(distinct) < 3 {
+			t.Errorf("tasks=%d n=%d: only %d distinct tasks", c.tasks, c.n, len(distinct))
+		}
 	}
 }
 

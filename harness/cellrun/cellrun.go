@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -194,7 +193,7 @@ func trial(ctx context.Context, m models.Model, cfg models.Config) (*runfile.Tri
 	out, err := sess.Compute(ctx)
 	t2 := time.Now()
 	if err == nil {
-		err = validate(out, cfg, m.Name())
+		err = models.Validate(out, cfg.Workload, m.Name())
 	} else {
 		err = fmt.Errorf("%s: compute: %w", m.Name(), err)
 	}
@@ -231,25 +230,8 @@ func trial(ctx context.Context, m models.Model, cfg models.Config) (*runfile.Tri
 	}, nil
 }
 
-// ErrChecksum is wrapped by every validation failure.
-var ErrChecksum = errors.New("results do not match the workload's reference")
-
-func validate(out models.Output, cfg models.Config, model string) error {
-	in := cfg.Workload
-	if out.Checksum != nil && out.Results == nil {
-		if *out.Checksum != in.Reference {
-			return fmt.Errorf("%s: %w: checksum expected %d, got %d", model, ErrChecksum, in.Reference, *out.Checksum)
-		}
-		return nil
-	}
-	if len(out.Results) != len(in.Tasks) {
-		return fmt.Errorf("%s: %w: %d results for %d tasks", model, ErrChecksum, len(out.Results), len(in.Tasks))
-	}
-	if got := workloads.Checksum(out.Results); got != in.Reference {
-		return fmt.Errorf("%s: %w: checksum expected %d, got %d", model, ErrChecksum, in.Reference, got)
-	}
-	return nil
-}
+// ErrChecksum is wrapped by every validation failure (models.ErrChecksum).
+var ErrChecksum = models.ErrChecksum
 
 type usage struct{ user, sys, maxRSS int64 }
 

@@ -64,6 +64,33 @@ func (m fakeModel) Setup(context.Context, models.Config) (models.Session, error)
 	return nil, nil
 }
 
+// TestEveryModelEstimatesItsMemory checks that no model of the table falls
+// back on models.DefaultFootprint, and that each estimate grows with tasks
+// and cores.
+func TestEveryModelEstimatesItsMemory(t *testing.T) {
+	for _, e := range Table {
+		est, ok := e.Model.(models.MemoryEstimator)
+		if !ok {
+			t.Errorf("%s has no MemoryEstimate", e.Model.Name())
+			continue
+		}
+		small, more, wider := est.MemoryEstimate(1000, 1), est.MemoryEstimate(1_000_000, 1), est.MemoryEstimate(1_000_000, 2)
+		if small <= 0 || more <= small || wider < more {
+			t.Errorf("%s: estimates %d (1,000 tasks), %d (1,000,000), %d (1,000,000 on 2 cores): want positive and growing", e.Model.Name(), small, more, wider)
+		}
+	}
+}
+
+// TestEveryPairSaysHowItDiffers checks that the Go-vs-Python table has a
+// note for every pair it can show.
+func TestEveryPairSaysHowItDiffers(t *testing.T) {
+	for _, m := range Infos() {
+		if m.Family == "py" && m.Twin != "" && m.Differs == "" {
+			t.Errorf("%s (twin %s) does not say how its work differs (Entry.Differs)", m.Name, m.Twin)
+		}
+	}
+}
+
 func TestCheckCatches(t *testing.T) {
 	good := func() []Entry {
 		return []Entry{

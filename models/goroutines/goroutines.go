@@ -25,6 +25,12 @@ func New() Model { return Model{} }
 // Name implements models.Model.
 func (Model) Name() string { return "goroutines" }
 
+// MemoryEstimate is the memory of a cell at its peak (models.MemoryEstimator):
+// the task list and the results, as sequential.
+func (Model) MemoryEstimate(tasks, cores int) int64 {
+	return models.Footprint{Base: 16 * models.MiB, PerTask: 32}.Bytes(tasks, cores)
+}
+
 // Doc implements models.Model.
 func (Model) Doc() string {
 	return "c goroutines in one process, chunks over a channel (Python's threading; Pool.map without processes)"

@@ -47,6 +47,12 @@ func (m Model) Name() string {
 	return "manager"
 }
 
+// MemoryEstimate is the memory of a cell at its peak (models.MemoryEstimator):
+// the manager's dict and list hold every result with its key and entry.
+func (Model) MemoryEstimate(tasks, cores int) int64 {
+	return models.Footprint{Base: 24 * models.MiB, Worker: 8 * models.MiB, PerTask: 240}.Bytes(tasks, cores)
+}
+
 // Doc implements models.Model.
 func (m Model) Doc() string {
 	if m.batch {

@@ -33,6 +33,12 @@ func New() Model { return Model{} }
 // Name implements models.Model.
 func (Model) Name() string { return "pipe" }
 
+// MemoryEstimate is the memory of a cell at its peak (models.MemoryEstimator):
+// the runner's tasks and results, and each worker's frames of its share.
+func (Model) MemoryEstimate(tasks, cores int) int64 {
+	return models.Footprint{Base: 16 * models.MiB, Worker: 8 * models.MiB, PerTask: 36, PerTaskCore: 28}.Bytes(tasks, cores)
+}
+
 // Doc implements models.Model.
 func (Model) Doc() string {
 	return "c worker processes, each streamed its static share over its own pair of pipes until a done frame (Pipe sender/receiver)"

@@ -17,6 +17,12 @@ func NewAsync() Async { return Async{} }
 // Name implements models.Model.
 func (Async) Name() string { return "procpool-async" }
 
+// MemoryEstimate is the memory of a cell at its peak (models.MemoryEstimator):
+// a future, a channel hand-off and a request per task on top of procpool's.
+func (Async) MemoryEstimate(tasks, cores int) int64 {
+	return models.Footprint{Base: 16 * models.MiB, Worker: 8 * models.MiB, PerTask: 220, PerTaskCore: 20}.Bytes(tasks, cores)
+}
+
 // Doc implements models.Model.
 func (Async) Doc() string {
 	return "the procpool workers, one pipelined request and future per task (Pool.apply_async + AsyncResult.get)"

@@ -20,6 +20,12 @@ func New() Model { return Model{} }
 // Name implements models.Model.
 func (Model) Name() string { return "procpool" }
 
+// MemoryEstimate is the memory of a cell at its peak (models.MemoryEstimator):
+// the runner's tasks and results, and each worker's chunks and results frames.
+func (Model) MemoryEstimate(tasks, cores int) int64 {
+	return models.Footprint{Base: 16 * models.MiB, Worker: 8 * models.MiB, PerTask: 48, PerTaskCore: 20}.Bytes(tasks, cores)
+}
+
 // Doc implements models.Model.
 func (Model) Doc() string {
 	return "c worker processes take chunks from one shared seqpacket socket, results back in task order (Pool.map / Pool.starmap)"

@@ -44,6 +44,17 @@
 // session, or the next run (harness.Execute), removes it with
 // worker.SweepStale.
 //
+// # Same work as the Go twins
+//
+// The script's task lists are the Go workload's (cpu's per-task n_i too),
+// and its checksum is workloads.Checksum, position-weighted, computed over
+// its results in task order. Its workers warm up like Go's: each burns
+// MPBENCH_WORKER_WARMUP of CPU time (a Go duration, default 10ms, counting
+// its start) before it says it is ready, so a fresh worker's slow start
+// lands in setup for both families. py-queue puts one item per task, as
+// the Go queue model does. The differences that remain are listed per pair
+// in models/all (Entry.Differs) and shown in the Go-vs-Python table.
+//
 // The cell runner is confined to the cell's CPUs, and the interpreter and
 // its workers inherit that set. A script that prints garbage, exits early or
 // fails is reported with the script, the pattern, the cell and the last

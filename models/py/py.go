@@ -43,7 +43,7 @@ func Pipe() Model {
 // Queue is py-queue: a producer and c consumers on multiprocessing.Queue.
 func Queue() Model {
 	return Model{pattern: "queue",
-		doc: "Python: producer + c consumers on a multiprocessing.Queue, a None sentinel each, a result Queue"}
+		doc: "Python: producer + c consumers on a multiprocessing.Queue, one item per task, a None sentinel each, a result Queue"}
 }
 
 // ShmLock is py-shm-lock: Value + Array guarded by a Lock.
@@ -75,6 +75,30 @@ func (Model) Family() string { return "py" }
 
 // SingleCore implements models.SingleCore: py-sequential runs at c = 1.
 func (m Model) SingleCore() bool { return m.single }
+
+// perTask is the memory each pattern needs per task beyond its base: the
+// task and result lists of Python ints (about 90 B a task), plus what the
+// pattern keeps per task: a pickled item on a Queue, a proxy call's entry
+// in the Manager's dict, an AsyncResult and its pending entry for
+// apply_async (about 2 KB).
+var perTask = map[string]int64{
+	"sequential": 128, "pool": 128, "pool-async": 2800, "pipe": 128,
+	"queue": 200, "shm-lock": 96, "manager": 220,
+}
+
+// MemoryEstimate implements models.MemoryEstimator: the interpreter and
+// its workers (about 25 MB and 10 MB each) and perTask.
+//
+// Note: peak_rss_bytes undercounts these models (the kernel reports the
+// largest of the script's descendants, not their sum), so the worker term
+// is taken generously rather than from it.
+func (m Model) MemoryEstimate(tasks, cores int) int64 {
+	pt, ok := perTask[m.pattern]
+	if !ok {
+		return models.DefaultFootprint.Bytes(tasks, cores)
+	}
+	return models.Footprint{Base: 48 * models.MiB, Worker: 16 * models.MiB, PerTask: pt}.Bytes(tasks, cores)
+}
 
 // Available implements models.Availability: it reports why no Python 3.8+
 // can be run here.

@@ -26,19 +26,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// needPython skips a test, saying why, when no Python 3.8+ can run here,
-// unless MPBENCH_REQUIRE_PYTHON is set.
+// needPython returns the interpreter the py-* models run; it skips the
+// test only when there is no python3 to find (py.RequirePython).
 func needPython(t *testing.T) *py.Interpreter {
 	t.Helper()
-	in, err := py.Find()
-	if err != nil {
-		msg := "the py-* models cannot run here, so this test is skipped: " + err.Error()
-		if os.Getenv("MPBENCH_REQUIRE_PYTHON") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return in
+	return py.RequirePython(t)
 }
 
 func TestNamesFamilyAndDocs(t *testing.T) {

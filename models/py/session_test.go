@@ -3,6 +3,7 @@ package py
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -44,13 +45,7 @@ func fake(body string) scripted {
 // hangs gives an error naming the script, the pattern, the cell and the last
 // lines of its stderr, and leaves no process behind.
 func TestMisbehavingScripts(t *testing.T) {
-	if _, err := Find(); err != nil {
-		msg := "the py-* models cannot run here, so this test is skipped: " + err.Error()
-		if os.Getenv("MPBENCH_REQUIRE_PYTHON") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	requirePython(t)
 	defer func(e, l time.Duration) { exitGrace, lineGrace = e, l }(exitGrace, lineGrace)
 	exitGrace, lineGrace = 300*time.Millisecond, 200*time.Millisecond
 
@@ -94,12 +89,24 @@ out.close()
 time.sleep(60)`, "compute", []string{"closed its output before sending its trial's result"}},
 		{"fails after its trial", `say(READY)
 sys.stdin.readline()
-say('{"setup_ns": 1, "compute_ns": 5, "teardown_ns": 1, "checksum": 285, "pattern": "pool", "tasks": 10}')
+say('{"setup_ns": 1, "compute_ns": 5, "teardown_ns": 1, "checksum": 2310, "pattern": "pool", "tasks": 10}')
 print("late failure", file=sys.stderr)
 sys.exit(4)`, "teardown", []string{"failed after its trial", "exit status 4", "late failure"}},
+		// Square's 10 results: their plain sum is 285, their weighted sum
+		// 2310, and 2307 with results 1 and 2 swapped.
+		{"plain sum for checksum", `say(READY)
+sys.stdin.readline()
+say('{"setup_ns": 1, "compute_ns": 5, "teardown_ns": 1, "checksum": 285, "pattern": "pool", "tasks": 10}')`, "validate",
+			[]string{"results do not match the workload's reference: checksum expected 2310, got 285"}},
+		{"checksum of the wrong order", `say(READY)
+sys.stdin.readline()
+r = [x * x for x in range(10)]
+r[1], r[2] = r[2], r[1]
+say('{"setup_ns": 1, "compute_ns": 5, "teardown_ns": 1, "checksum": %d, "pattern": "pool", "tasks": 10}' % sum(i * x for i, x in enumerate(r, 1)))`, "validate",
+			[]string{"checksum expected 2310, got 2307"}},
 		{"does not exit", `say(READY)
 sys.stdin.readline()
-say('{"setup_ns": 1, "compute_ns": 5, "teardown_ns": 1, "checksum": 285, "pattern": "pool", "tasks": 10}')
+say('{"setup_ns": 1, "compute_ns": 5, "teardown_ns": 1, "checksum": 2310, "pattern": "pool", "tasks": 10}')
 time.sleep(60)`, "teardown", []string{"did not exit within 300ms of its trial"}},
 	}
 	inst, err := workloads.Square.New(map[string]int64{"tasks": 10}, 1)
@@ -116,8 +123,12 @@ time.sleep(60)`, "teardown", []string{"did not exit within 300ms of its trial"}}
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if !strings.HasPrefix(err.Error(), c.phase+": "+where+": ") {
-				t.Errorf("error %q: want it to start with %q", err, c.phase+": "+where+": ")
+			want := c.phase + ": " + where + ": "
+			if c.phase == "validate" { // the harness's check names the model
+				want = "validate: py-pool: "
+			}
+			if !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error %q: want it to start with %q", err, want)
 			}
 			for _, w := range c.want {
 				if !strings.Contains(err.Error(), w) {
@@ -143,9 +154,7 @@ time.sleep(60)`, "teardown", []string{"did not exit within 300ms of its trial"}}
 // TestCancelDuringSetup checks that a cancelled context ends a script that
 // never gets ready, promptly.
 func TestCancelDuringSetup(t *testing.T) {
-	if _, err := Find(); err != nil {
-		t.Skip("the py-* models cannot run here: " + err.Error())
-	}
+	requirePython(t)
 	inst, _ := workloads.Square.New(map[string]int64{"tasks": 10}, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -159,16 +168,41 @@ func TestCancelDuringSetup(t *testing.T) {
 	}
 }
 
-// runTrial does what the harness's trial does, prefixing the phase.
+// requirePython returns the interpreter the py-* models would run. It
+// skips the test, saying why, only when there is no python3 to find (none
+// in PATH, no $MPBENCH_PYTHON) and MPBENCH_REQUIRE_PYTHON is not set; a
+// Python that is there but cannot run the models fails the test.
+func requirePython(t *testing.T) *Interpreter {
+	t.Helper()
+	in, err := Find()
+	if err == nil {
+		return in
+	}
+	msg := "the py-* models cannot run here: " + err.Error()
+	_, lookErr := exec.LookPath("python3")
+	if lookErr != nil && os.Getenv(EnvPython) == "" && os.Getenv("MPBENCH_REQUIRE_PYTHON") == "" {
+		t.Skip(msg + " (no python3 in PATH, so this test is skipped)")
+	}
+	t.Fatal(msg)
+	return nil
+}
+
+// runTrial does what the harness's trial does, prefixing the phase:
+// setup, compute, validation against the workload's reference, teardown.
 func runTrial(m models.Model, cfg models.Config) error {
 	sess, err := m.Setup(context.Background(), cfg)
 	if err != nil {
 		return prefix("setup", err)
 	}
-	_, err = sess.Compute(context.Background())
-	terr := sess.Teardown()
+	out, err := sess.Compute(context.Background())
 	if err != nil {
+		sess.Teardown()
 		return prefix("compute", err)
+	}
+	verr := models.Validate(out, cfg.Workload, m.Name())
+	terr := sess.Teardown()
+	if verr != nil {
+		return prefix("validate", verr)
 	}
 	return prefix("teardown", terr)
 }

@@ -123,6 +123,12 @@ func New() Model { return Model{} }
 // Name implements models.Model.
 func (Model) Name() string { return "queue" }
 
+// MemoryEstimate is the memory of a cell at its peak (models.MemoryEstimator):
+// the runner's tasks and results, the rings, and the producer.
+func (Model) MemoryEstimate(tasks, cores int) int64 {
+	return models.Footprint{Base: 24 * models.MiB, Worker: 8 * models.MiB, PerTask: 48, PerTaskCore: 20}.Bytes(tasks, cores)
+}
+
 // Doc implements models.Model.
 func (Model) Doc() string {
 	return "1 producer + c consumer processes on a shared-memory ring queue, None sentinels, a result queue the parent drains (Queue producer–consumer)"

@@ -26,6 +26,12 @@ func (Model) Doc() string {
 // SingleCore implements models.SingleCore: the baseline runs at c = 1 only.
 func (Model) SingleCore() bool { return true }
 
+// MemoryEstimate is the memory of a cell at its peak (models.MemoryEstimator):
+// the task list (16 B a task) and the results (8 B).
+func (Model) MemoryEstimate(tasks, cores int) int64 {
+	return models.Footprint{Base: 16 * models.MiB, PerTask: 32}.Bytes(tasks, cores)
+}
+
 // Setup implements models.Model.
 func (Model) Setup(_ context.Context, cfg models.Config) (models.Session, error) {
 	return &session{cfg: cfg, results: models.NewResults(len(cfg.Workload.Tasks))}, nil

@@ -35,6 +35,13 @@ func (m Model) Name() string {
 	return "shm"
 }
 
+// MemoryEstimate is the memory of a cell at its peak (models.MemoryEstimator):
+// the runner's tasks and results, and the region of tasks and results
+// (24 B a task), which the runner and every worker map and count.
+func (Model) MemoryEstimate(tasks, cores int) int64 {
+	return models.Footprint{Base: 16 * models.MiB, Worker: 8 * models.MiB, PerTask: 48, PerTaskCore: 48}.Bytes(tasks, cores)
+}
+
 // Doc implements models.Model.
 func (m Model) Doc() string {
 	if m.mode == modeLock {

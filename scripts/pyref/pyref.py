@@ -13,15 +13,17 @@ Standard library only, Python 3.8 or later. Every trial prints one JSON line:
      "python": "3.11.7", "pattern": "pool", ...}
 
 setup    creating the pool / processes / manager and waiting until every
-         worker process has started,
+         worker process has started and warmed up (see warm_up),
 compute  first task handed out -> last result back in this process,
 teardown close / join / shutdown,
-checksum the sum of all results mod 2**64, which mpbench compares with the
-         Go workload's reference.
+checksum sum((i + 1) * result_i) mod 2**64, every result weighted by its
+         position, which mpbench compares with the Go workload's reference
+         (workloads.Checksum).
 
 Task lists are exactly mpbench's (workloads/defs.go):
 
-    cpu     tasks copies of n; result = sum(i*i for i < n) mod 2**64
+    cpu     n_i = n + cpu_offset(n, i) for i = 0 .. tasks-1;
+            result = sum(j*j for j < n_i) mod 2**64
     square  x = 0 .. tasks-1;  result = x*x
     pow     (a, b) = (2 + i % 8, i % 20) for i = 0 .. tasks-1; result = a**b
 
@@ -35,6 +37,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import re
 import resource
 import signal
 import sys
@@ -105,6 +108,13 @@ def power(a, b):
     return a ** b
 
 
+def cpu_offset(n, i):
+    """Steps task i runs beyond n: +d for even i, -d for the odd i after it,
+    d = (i // 2 * 7919) % (n // 1000 + 1); workloads.CPUOffset in Go."""
+    d = (i // 2 * 7919) % (n // 1000 + 1)
+    return -d if i % 2 else d
+
+
 class Workload:
     """A workload: its task function, whether tasks are argument tuples
     (starmap), default parameters and task list."""
@@ -116,7 +126,7 @@ class Workload:
 
 WORKLOADS = {
     "cpu": Workload("cpu", cpu_intensive_task, False, {"tasks": 48, "n": 1_000_000},
-                    lambda p: [p["n"]] * p["tasks"]),
+                    lambda p: [p["n"] + cpu_offset(p["n"], i) for i in range(p["tasks"])]),
     "square": Workload("square", square, False, {"tasks": 100_000},
                        lambda p: list(range(p["tasks"]))),
     "pow": Workload("pow", power, True, {"tasks": 100_000},
@@ -133,7 +143,8 @@ def apply_chunk(wl, chunk):
 
 
 def checksum(results):
-    return sum(results) & MASK
+    """sum((i + 1) * r_i) mod 2**64: workloads.Checksum in Go."""
+    return sum(i * r for i, r in enumerate(results, 1)) & MASK
 
 
 def auto_chunk(n, workers):
@@ -145,6 +156,47 @@ def auto_chunk(n, workers):
 def split(n, parts):
     """Static split of range(n) into parts contiguous (lo, hi) ranges."""
     return [(w * n // parts, (w + 1) * n // parts) for w in range(parts)]
+
+
+# ------------------------------------------------------------------ warm-up
+
+DEFAULT_WARMUP = 0.010  # seconds, as worker.DefaultWarmup in Go
+_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_TERM = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def parse_go_duration(v):
+    """Seconds in a Go duration such as "10ms" or "1.5s"; None if v is not one."""
+    if v == "0":
+        return 0.0
+    pos, total = 0, 0.0
+    while pos < len(v):
+        m = _TERM.match(v, pos)
+        if not m:
+            return None
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    return total if v else None
+
+
+def warm_up():
+    """Burn CPU until this process has used MPBENCH_WORKER_WARMUP of CPU time
+    (a Go duration, default 10ms), counting its start, and return the
+    seconds it burned: worker.Warmup of the Go workers. Every worker calls it
+    before it says it is ready, so that a fresh process's slow start lands
+    in setup, as it does for the Go models, not in the first tasks."""
+    want = DEFAULT_WARMUP
+    v = os.environ.get("MPBENCH_WORKER_WARMUP")
+    if v is not None:
+        d = parse_go_duration(v)
+        if d is not None:
+            want = d
+    start = now()
+    x = 0
+    while time.process_time() < want:
+        for i in range(20_000):
+            x ^= i * 0x9E3779B97F4A7C15
+    return (now() - start) / 1e9
 
 
 class Trial:
@@ -182,6 +234,7 @@ def pattern_sequential(ctx, wl, tasks, cores, chunk):
 
 
 def pool_worker_ready(sem):
+    warm_up()
     sem.release()
 
 
@@ -240,6 +293,7 @@ def pipe_worker(conn, name):
     """Receive chunks until None, then send the results back chunk by chunk
     and None ("done")."""
     wl = WORKLOADS[name]
+    warm_up()
     conn.send("ready")
     out = []
     while True:
@@ -295,20 +349,25 @@ def pattern_pipe(ctx, wl, tasks, cores, chunk):
 
 
 def queue_consumer(task_q, result_q, name):
-    """Consume (index, chunk) items until the None sentinel."""
+    """Consume (index, task) items until the None sentinel; put one
+    (index, result) item per task."""
     wl = WORKLOADS[name]
+    f = wl.func
+    warm_up()
     result_q.put("ready")
     while True:
         item = task_q.get()
         if item is None:
             break
-        lo, chunk = item
-        result_q.put((lo, apply_chunk(wl, chunk)))
+        i, t = item
+        result_q.put((i, f(*t) if wl.star else f(t)))
 
 
 def pattern_queue(ctx, wl, tasks, cores, chunk):
-    """Producer-consumer: this process puts chunks and one None per consumer
-    on a Queue; consumers put results on a result Queue."""
+    """Producer-consumer: this process puts one item per task and one None
+    per consumer on a Queue; consumers put one result per task on a result
+    Queue. Like Go's queue model, it does not use chunk: every put and get
+    is one task or one result."""
     tr = Trial()
     tr.mark()
     task_q, result_q = ctx.Queue(), ctx.Queue()
@@ -321,17 +380,16 @@ def pattern_queue(ctx, wl, tasks, cores, chunk):
             raise RuntimeError("queue consumer did not say ready")
     tr.mark()
     n = len(tasks)
-    for lo in range(0, n, chunk):
-        task_q.put((lo, tasks[lo:lo + chunk]))
+    for i, t in enumerate(tasks):
+        task_q.put((i, t))
     for _ in procs:
         task_q.put(None)
     results = [None] * n
-    got = 0
-    while got < n:
-        lo, r = result_q.get()
-        results[lo:lo + len(r)] = r
-        got += len(r)
+    for _ in range(n):
+        i, r = result_q.get()
+        results[i] = r
     tr.results = results
+    tr.extra["queue_items"] = n
     tr.mark()
     tr.workers = [p.pid for p in procs]
     for p in procs:
@@ -349,6 +407,7 @@ def shm_worker(w, name, task_a, task_b, results, next_lo, chunk, value, array, l
     wl = WORKLOADS[name]
     f = wl.func
     n = len(results)
+    warm_up()
     ready.release()
     go.wait()
     while True:
@@ -414,6 +473,7 @@ def manager_worker(w, name, lo, part, d, lst, ready, go, done):
     """One d[i] = result call per task of a static share; then one append."""
     wl = WORKLOADS[name]
     f = wl.func
+    warm_up()
     ready.release()
     go.wait()
     for i, t in enumerate(part, lo):

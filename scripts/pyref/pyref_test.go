@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mpbench/mpbench/workloads"
 )
@@ -49,6 +50,7 @@ type line struct {
 	Python     string  `json:"python"`
 	Tasks      int     `json:"tasks"`
 	Workers    []int   `json:"workers"`
+	QueueItems *int    `json:"queue_items"`
 }
 
 // TestChecksumsMatchGo runs every pattern on every workload at small sizes
@@ -117,6 +119,51 @@ func TestCPUWrapsLikeUint64(t *testing.T) {
 	lines := runScript(t, py, script, "--pattern", "sequential", "--workload", "cpu", "--params", workloads.FormatParams(in.Params))
 	if len(lines) != 1 || lines[0].Checksum == nil || *lines[0].Checksum != in.Reference {
 		t.Fatalf("got %+v, want checksum %d", lines, in.Reference)
+	}
+}
+
+// TestQueuePutsOneItemPerTask checks that the queue pattern puts one item
+// per task, as Go's queue model does, whatever the chunk size.
+func TestQueuePutsOneItemPerTask(t *testing.T) {
+	py := python(t)
+	script := writeScript(t)
+	in, err := workloads.Square.New(map[string]int64{"tasks": 1000}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := runScript(t, py, script, "--pattern", "queue", "--workload", "square", "--params", "tasks=1000", "--cores", "2", "--chunk", "100")
+	if len(lines) != 1 || lines[0].QueueItems == nil || *lines[0].QueueItems != 1000 {
+		t.Fatalf("got %+v, want queue_items 1000", lines)
+	}
+	if *lines[0].Checksum != in.Reference {
+		t.Errorf("checksum %d, want %d", *lines[0].Checksum, in.Reference)
+	}
+}
+
+// TestWorkersWarmUpInSetup checks that every pattern's workers burn
+// MPBENCH_WORKER_WARMUP of CPU time before they say they are ready, as the
+// Go workers do, so that it lands in setup, not compute.
+func TestWorkersWarmUpInSetup(t *testing.T) {
+	py := python(t)
+	script := writeScript(t)
+	const warm = 300 * time.Millisecond
+	t.Setenv("MPBENCH_WORKER_WARMUP", warm.String())
+	for _, pattern := range Patterns {
+		if pattern == "sequential" {
+			continue // no workers
+		}
+		t.Run(pattern, func(t *testing.T) {
+			lines := runScript(t, py, script, "--pattern", pattern, "--workload", "square", "--params", "tasks=10", "--cores", "1")
+			if len(lines) != 1 {
+				t.Fatalf("got %d lines", len(lines))
+			}
+			if setup := time.Duration(*lines[0].SetupNs); setup < warm {
+				t.Errorf("setup %v, want at least the warm-up %v", setup, warm)
+			}
+			if compute := time.Duration(*lines[0].ComputeNs); compute > warm {
+				t.Errorf("compute %v holds the warm-up %v", compute, warm)
+			}
+		})
 	}
 }
 
