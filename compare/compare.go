@@ -19,6 +19,13 @@ const (
 	VerdictOnlyOld  = "only in old run"
 	VerdictOnlyNew  = "only in new run"
 	VerdictUntested = "not compared"
+	// VerdictInconclusive: not significant, but the cell's trials could
+	// not have shown a change of Threshold either (see Row.MinDetectable),
+	// so "no significant change" would claim more than they know.
+	VerdictInconclusive = "inconclusive"
+	// VerdictFailedNew: the cell passed in the old run and failed, or
+	// has no trials, in the new one. It counts as a regression.
+	VerdictFailedNew = "failed in new run"
 )
 
 // Options configure Runs.
@@ -27,7 +34,9 @@ type Options struct {
 	Alpha float64
 	// Threshold is the noise threshold as a fraction (0.05 = 5 %): a cell
 	// regresses only when the whole confidence interval of its change
-	// lies above +Threshold.
+	// lies above +Threshold, and a cell whose trials cannot detect a
+	// change of Threshold is inconclusive rather than unchanged. With 0,
+	// only cells that can detect no change at all are inconclusive.
 	Threshold float64
 }
 
@@ -79,14 +88,33 @@ type Row struct {
 	Verdict string  `json:"verdict"`
 	// Regression: significantly slower and the whole CI of the change
 	// above +Threshold. Improvement: the mirror image.
-	Regression  bool     `json:"regression,omitempty"`
-	Improvement bool     `json:"improvement,omitempty"`
-	Notes       []string `json:"notes,omitempty"`
+	//
+	// A cell that passed in the old run and is missing from the new one
+	// or failed there is a regression too (VerdictOnlyOld,
+	// VerdictFailedNew): a benchmark that stopped working has not got
+	// faster.
+	Regression  bool `json:"regression,omitempty"`
+	Improvement bool `json:"improvement,omitempty"`
+	// MinP is the smallest p-value the U test can give samples of OldN
+	// and NewN trials (infer.MinP). Holm–Bonferroni needs at least one
+	// cell at p ≤ Alpha/Tested before it declares anything, so a cell
+	// whose MinP is above that cannot show a change on its own.
+	MinP float64 `json:"min_p,omitempty"`
+	// MinDetectable is the smallest relative change (0.10 = 10 %) this
+	// cell could show as significant at Alpha/Tested, estimated from the
+	// spread of its samples (infer.MinDetectable). nil where it was not
+	// tested or where no outcome of its sample sizes can reach
+	// Alpha/Tested. A cell that is not significant and cannot detect
+	// Threshold is inconclusive.
+	MinDetectable *float64 `json:"min_detectable_change,omitempty"`
+	Notes         []string `json:"notes,omitempty"`
 
 	tested bool
+	xs, ys []float64 // compute times, old and new
 }
 
-// Regressions returns the rows that regressed.
+// Regressions returns the rows that regressed: significantly slower by
+// more than the threshold, or missing or failed in the new run.
 func (c *Comparison) Regressions() []Row {
 	var out []Row
 	for _, r := range c.Rows {
@@ -107,7 +135,11 @@ func (c *Comparison) Regressions() []Row {
 // chance of any false verdict in the whole table stays within alpha. A
 // cell is faster or slower when its adjusted p-value is at most alpha, and
 // a regression only when, on top of that, the whole confidence interval of
-// the change lies beyond the threshold.
+// the change lies beyond the threshold. A cell that is not significant is
+// "no significant change" only when its trials could have detected a
+// change of the threshold at alpha/Tested (Row.MinDetectable), else
+// inconclusive. A cell that passed in the old run and is missing or failed
+// in the new one is a regression.
 func Runs(old, new *runfile.Run, opt Options) (*Comparison, error) {
 	if opt.Alpha == 0 {
 		opt.Alpha = 0.05
@@ -147,10 +179,33 @@ func Runs(old, new *runfile.Run, opt Options) (*Comparison, error) {
 		}
 	}
 	cmp.Tested = len(ps)
+	perCell := opt.Alpha / float64(max(1, cmp.Tested))
+	inconclusive, trials := 0, 0
 	for j, p := range infer.Holm(ps) {
 		r := &cmp.Rows[idx[j]]
 		r.PHolm = p
+		r.MinP = infer.MinP(len(r.xs), len(r.ys))
+		if d, ok := infer.MinDetectable(r.xs, r.ys, perCell); ok {
+			r.MinDetectable = &d
+		}
 		judge(r, opt.Alpha, opt.Threshold)
+		if r.Verdict == VerdictInconclusive {
+			inconclusive++
+			trials = max(trials, min(len(r.xs), len(r.ys)))
+		}
+	}
+	if inconclusive > 0 {
+		need := infer.TrialsFor(cmp.Tested, opt.Alpha)
+		advice := fmt.Sprintf("at least %d trials per cell before any outcome can reach p ≤ %.2g", need, perCell)
+		if trials >= need {
+			advice = "more trials or a quieter machine"
+		}
+		size := "any change"
+		if opt.Threshold > 0 {
+			size = fmt.Sprintf("a change of %.3g%%", 100*opt.Threshold)
+		}
+		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("%d of %d cells tested are inconclusive: their trials cannot show %s at p ≤ %.2g (alpha %g, Holm–Bonferroni over %d cells); they need %s",
+			inconclusive, cmp.Tested, size, perCell, opt.Alpha, cmp.Tested, advice))
 	}
 	return cmp, nil
 }
@@ -160,6 +215,11 @@ func Runs(old, new *runfile.Run, opt Options) (*Comparison, error) {
 func judge(r *Row, alpha, threshold float64) {
 	r.Verdict = VerdictSame
 	if r.PHolm > alpha {
+		// With no threshold any change counts, so only a cell that can
+		// detect nothing at all is inconclusive.
+		if r.MinDetectable == nil || (threshold > 0 && *r.MinDetectable > threshold) {
+			r.Verdict = VerdictInconclusive
+		}
 		return
 	}
 	switch {
@@ -224,15 +284,24 @@ func compareCells(o, n *runfile.Cell, alpha float64) Row {
 		return r
 	case n == nil:
 		r.Verdict = VerdictOnlyOld
+		if r.Regression = !o.Failed() && len(o.Trials) > 0; r.Regression {
+			r.Notes = []string{"missing from the new run"}
+		}
 		return r
 	case o.Failed() || len(o.Trials) == 0:
 		r.Verdict, r.Notes = VerdictUntested, []string{"failed or empty in the old run"}
 		return r
 	case n.Failed() || len(n.Trials) == 0:
-		r.Verdict, r.Notes = VerdictUntested, []string{"failed or empty in the new run"}
+		r.Verdict, r.Regression = VerdictFailedNew, true
+		if n.Error != "" {
+			r.Notes = []string{n.Error}
+		} else {
+			r.Notes = []string{"no trials in the new run"}
+		}
 		return r
 	}
 	xs, ys := computeTimes(o), computeTimes(n)
+	r.xs, r.ys = xs, ys
 	r.OldMedianNs, r.NewMedianNs = stats.Summarize(xs).Median, stats.Summarize(ys).Median
 	r.Change = r.NewMedianNs/r.OldMedianNs - 1
 	t := infer.UTest(xs, ys, alpha)
@@ -262,7 +331,7 @@ func (c *Comparison) String() string {
 		counts[r.Verdict]++
 	}
 	var parts []string
-	for _, v := range []string{VerdictSlower, VerdictFaster, VerdictSame, VerdictOnlyOld, VerdictOnlyNew, VerdictUntested} {
+	for _, v := range []string{VerdictSlower, VerdictFaster, VerdictSame, VerdictInconclusive, VerdictOnlyOld, VerdictFailedNew, VerdictOnlyNew, VerdictUntested} {
 		if counts[v] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[v], v))
 		}

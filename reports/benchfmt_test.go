@@ -152,13 +152,14 @@ func benchstatDeltas(t *testing.T, old, new string, alpha float64) map[string]st
 
 // TestCompareAgreesWithBenchstat feeds the same samples to mpbench compare
 // and to benchstat's logic, and checks that the verdicts agree: benchstat
-// writes "~" exactly where compare says "no significant change", and a
-// delta of the same sign and size where it says faster or slower.
+// writes "~" exactly where compare says "no significant change" or, where
+// the trials could not have shown a change of the threshold, "inconclusive";
+// and a delta of the same sign and size where it says faster or slower.
 func TestCompareAgreesWithBenchstat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(42, 6))
 	shifts := []float64{0, 0, 0.005, -0.01, 0.02, -0.03, 0.05, 0.1, -0.2, 0.5}
 	spreads := []float64{0.002, 0.01, 0.05, 0.2}
-	agree, significant := 0, 0
+	agree, significant, inconclusive := 0, 0, 0
 	const scenarios = 300
 	for i := range scenarios {
 		m, n := 3+rng.IntN(18), 3+rng.IntN(18)
@@ -199,6 +200,13 @@ func TestCompareAgreesWithBenchstat(t *testing.T) {
 		default:
 			t.Fatalf("scenario %d: benchstat delta %q", i, delta)
 		}
+		if want == compare.VerdictSame && row.Verdict == compare.VerdictInconclusive {
+			if row.MinDetectable != nil && *row.MinDetectable <= 0.05 {
+				t.Errorf("scenario %d: inconclusive, but detects %.3f within the 5%% threshold", i, *row.MinDetectable)
+			}
+			inconclusive++
+			want = row.Verdict
+		}
 		if row.Verdict != want {
 			t.Errorf("scenario %d (m=%d n=%d shift %v spread %v): compare says %q (p %.4f), benchstat %q", i, m, n, shift, spread, row.Verdict, row.P, delta)
 			continue
@@ -211,7 +219,7 @@ func TestCompareAgreesWithBenchstat(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d verdicts agree (%d significant)", agree, scenarios, significant)
+	t.Logf("%d of %d verdicts agree (%d significant, %d of the others inconclusive)", agree, scenarios, significant, inconclusive)
 	if significant < scenarios/4 || significant > scenarios*3/4 {
 		t.Errorf("%d significant scenarios: the test data do not exercise both verdicts", significant)
 	}
@@ -243,7 +251,7 @@ func TestCompareHolmOnlyRemovesFindings(t *testing.T) {
 	for _, r := range cmp.Rows {
 		d := deltas[strings.TrimPrefix(BenchName(&runfile.Cell{Workload: r.Workload, Model: r.Model, Cores: r.Cores}), "Benchmark")]
 		switch {
-		case r.Verdict == compare.VerdictSame && d != "~":
+		case (r.Verdict == compare.VerdictSame || r.Verdict == compare.VerdictInconclusive) && d != "~":
 			fewer++
 		case r.Verdict == compare.VerdictSlower && !strings.HasPrefix(d, "+"),
 			r.Verdict == compare.VerdictFaster && !strings.HasPrefix(d, "-"):

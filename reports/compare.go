@@ -14,7 +14,7 @@ import (
 // CompareFormats are the accepted --format values of mpbench compare.
 var CompareFormats = []string{"table", "json", "markdown"}
 
-var compareHeader = []string{"cell", "old median", "new median", "change", "CI of change", "p", "p (Holm)", "verdict", "notes"}
+var compareHeader = []string{"cell", "old median", "new median", "change", "CI of change", "p", "p (Holm)", "detectable", "verdict", "notes"}
 
 // CompareRow returns the formatted columns of one compared cell, as in the
 // comparison table header.
@@ -34,13 +34,19 @@ func CompareRow(r *compare.Row) []string {
 		verdict += " (improvement)"
 	}
 	if r.OldN == 0 || r.NewN == 0 || r.Verdict == compare.VerdictUntested {
-		return append(row, "-", "-", "-", "-", verdict, strings.Join(r.Notes, "; "))
+		return append(row, "-", "-", "-", "-", "-", verdict, strings.Join(r.Notes, "; "))
 	}
 	ci := "-"
 	if r.ChangeLow != nil {
 		ci = fmt.Sprintf("[%s, %s]", signedPct(*r.ChangeLow), signedPct(*r.ChangeHigh))
 	}
-	return append(row, signedPct(r.Change), ci, pval(r.P), pval(r.PHolm), verdict, strings.Join(r.Notes, "; "))
+	// The smallest change the cell's trials could show: "none" where no
+	// outcome of their sizes reaches the Holm threshold.
+	detect := "none"
+	if r.MinDetectable != nil {
+		detect = fmt.Sprintf("±%.1f%%", 100**r.MinDetectable)
+	}
+	return append(row, signedPct(r.Change), ci, pval(r.P), pval(r.PHolm), detect, verdict, strings.Join(r.Notes, "; "))
 }
 
 func signedPct(x float64) string { return fmt.Sprintf("%+.1f%%", 100*x) }

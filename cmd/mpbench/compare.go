@@ -25,6 +25,13 @@ type compareOptions struct {
 // by more than the threshold.
 var errRegression = errors.New("significantly slower")
 
+// errFailedNew and errMissingNew are returned (exit 1) for cells that
+// passed in the old run and failed in, or are missing from, the new one.
+var (
+	errFailedNew  = errors.New("failed in the new run")
+	errMissingNew = errors.New("missing from the new run")
+)
+
 func newCmdCompare(stdout io.Writer, runF func(context.Context, *compareOptions) error) *cobra.Command {
 	opts := &compareOptions{}
 	cmd := &cobra.Command{
@@ -33,14 +40,17 @@ func newCmdCompare(stdout io.Writer, runF func(context.Context, *compareOptions)
 		Long: `compare matches the cells of two runs (run folders or run.json files) and,
 for each cell both have, gives the old and new median compute time, the change
 in %, its confidence interval, the Mann–Whitney U p-value (as benchstat
-computes it) and a verdict: faster, slower or no significant change. The
+computes it), the smallest change its trials could detect, and a verdict:
+faster, slower, no significant change, or inconclusive where the trials
+could not have shown a change of --threshold. The
 p-values are adjusted by Holm–Bonferroni over all the cells tested, and a
 cell is a regression only when it is significantly slower and the whole
 confidence interval of its change lies above --threshold. Cells present in
 only one run are listed.
 
 Exit status: 0 when no cell regressed, 1 when a cell is significantly slower
-by more than the threshold, 2 for bad input (unreadable runs, bad flags).`,
+by more than the threshold or a cell of the old run failed in, or is missing
+from, the new one, 2 for bad input (unreadable runs, bad flags).`,
 		Example: `  mpbench compare results/old results/new
   mpbench compare old/run.json new/run.json --threshold 10% --alpha 0.01
   mpbench compare results/baseline.json results/20260101T000000Z-host --format markdown`,
@@ -87,12 +97,26 @@ func compareRun(o *compareOptions, stdout io.Writer) error {
 	if err := reports.WriteComparison(stdout, cmp, o.Format); err != nil {
 		return err
 	}
-	if regs := cmp.Regressions(); len(regs) > 0 {
-		names := make([]string, len(regs))
-		for i, r := range regs {
-			names[i] = fmt.Sprintf("%s (%+.1f%%)", r.Key, 100*r.Change)
+	var slower, missing, failed []string
+	for _, r := range cmp.Regressions() {
+		switch r.Verdict {
+		case compare.VerdictOnlyOld:
+			missing = append(missing, r.Key)
+		case compare.VerdictFailedNew:
+			failed = append(failed, r.Key)
+		default:
+			slower = append(slower, fmt.Sprintf("%s (%+.1f%%)", r.Key, 100*r.Change))
 		}
-		return fmt.Errorf("%w by more than %s: %s", errRegression, o.Threshold, strings.Join(names, ", "))
 	}
-	return nil
+	var errs []error
+	if len(slower) > 0 {
+		errs = append(errs, fmt.Errorf("%w by more than %s: %s", errRegression, o.Threshold, strings.Join(slower, ", ")))
+	}
+	if len(failed) > 0 {
+		errs = append(errs, fmt.Errorf("%w: %s", errFailedNew, strings.Join(failed, ", ")))
+	}
+	if len(missing) > 0 {
+		errs = append(errs, fmt.Errorf("%w: %s", errMissingNew, strings.Join(missing, ", ")))
+	}
+	return errors.Join(errs...)
 }

@@ -51,14 +51,19 @@ func TestCompareExitCodes(t *testing.T) {
 	same := saveRun(t, map[string][]int64{"sequential": times(10e6, 10), "goroutines": times(5e6, 10)})
 	slower := saveRun(t, map[string][]int64{"sequential": times(10e6, 10), "goroutines": times(6e6, 10)})
 
+	// A cell of the old run missing from the new one fails the comparison.
 	code, stdout, stderr := runCLI(t, "compare", old, same)
-	if code != exitOK {
-		t.Fatalf("same: exit %d, %s", code, stderr)
+	if code != exitFailure || !strings.Contains(stderr, "missing from the new run: cpu/extra/2") {
+		t.Fatalf("same less a cell: exit %d, %s", code, stderr)
 	}
-	for _, want := range []string{"CELL", "OLD MEDIAN", "P (HOLM)", "cpu/goroutines/2", "no significant change", "cpu/extra/2", "only in old run", "2 cells tested"} {
+	for _, want := range []string{"CELL", "OLD MEDIAN", "P (HOLM)", "DETECTABLE", "cpu/goroutines/2", "no significant change", "cpu/extra/2", "only in old run (REGRESSION)", "2 cells tested"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}
+	}
+	old = saveRun(t, map[string][]int64{"sequential": times(10e6, 10), "goroutines": times(5e6, 10)})
+	if code, stdout, stderr = runCLI(t, "compare", old, same); code != exitOK {
+		t.Fatalf("same: exit %d, %s\n%s", code, stderr, stdout)
 	}
 
 	code, stdout, stderr = runCLI(t, "compare", filepath.Join(old, "run.json"), slower, "--threshold", "5%")
@@ -134,5 +139,35 @@ func TestRunFormatBenchfmt(t *testing.T) {
 	if strings.Count(stdout, "BenchmarkSquare/model=sequential/cores=1/tasks=1000 1 ") != 3 ||
 		strings.Count(stdout, "BenchmarkSquare/model=goroutines/cores=1/tasks=1000 1 ") != 3 || !strings.Contains(stdout, "goos: ") {
 		t.Errorf("stdout:\n%s", stdout)
+	}
+}
+
+func TestCompareFailedNewCellExits1(t *testing.T) {
+	old := saveRun(t, map[string][]int64{"sequential": times(10e6, 10), "goroutines": times(5e6, 10)})
+	r, err := runfile.Load(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Cells[1].Trials, r.Cells[1].Error = []runfile.Trial{}, "workload cpu, model goroutines, cores 2: checksum mismatch"
+	harness.Summarize(r)
+	broken := t.TempDir()
+	if err := r.Save(broken); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "compare", old, broken)
+	if code != exitFailure || !strings.Contains(stderr, "failed in the new run: cpu/goroutines/2") ||
+		!strings.Contains(stdout, "failed in new run (REGRESSION)") || !strings.Contains(stdout, "checksum mismatch") {
+		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+func TestCompareFewTrialsInconclusive(t *testing.T) {
+	// 3 trials: a U test of 3 against 3 cannot go below p = 0.1.
+	old := saveRun(t, map[string][]int64{"sequential": times(10e6, 3), "goroutines": times(5e6, 3)})
+	doubled := saveRun(t, map[string][]int64{"sequential": times(20e6, 3), "goroutines": times(10e6, 3)})
+	code, stdout, stderr := runCLI(t, "compare", old, doubled)
+	if code != exitOK || strings.Contains(stdout, "no significant change") || strings.Count(stdout, "inconclusive") < 2 ||
+		!strings.Contains(stdout, "warning: 2 of 2 cells tested are inconclusive") {
+		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
