@@ -119,6 +119,9 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 		Skipped: skipped,
 		Models:  modelsOf(opt.Table, append([]string{"sequential"}, plan.Models...)),
 	}
+	if w := plan.PowerWarning(opt.Registry); w != "" {
+		run.Warnings = append(run.Warnings, w)
+	}
 	if err := run.Save(opt.Dir); err != nil {
 		return nil, err
 	}

@@ -45,6 +45,9 @@ type Run struct {
 	// Fits are the scaling fits per (workload, model), computed by
 	// Summarize. Optional: files without it still read (schema version 1).
 	Fits []Fit `json:"fits,omitempty"`
+	// Warnings are about the run as a whole, e.g. too few trials for any
+	// comparison to find a change. Optional within version 1.
+	Warnings []string `json:"warnings,omitempty"`
 	// Status is "running" while cells are still being added, then
 	// "complete", "interrupted" or "failed" (some cells failed).
 	Status   string `json:"status"`

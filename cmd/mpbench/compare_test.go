@@ -171,3 +171,20 @@ func TestCompareFewTrialsInconclusive(t *testing.T) {
 		t.Errorf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
+
+func TestRunWarnsOfTooFewTrials(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCLI(t, "run", "--cores", "1", "--models", "goroutines", "--workloads", "square",
+		"--param", "square.tasks=1000", "--trials", "3", "--warmup", "0", "--out", dir, "-q")
+	const want = "with 3 trials per cell and 2 cells, no comparison of this run with another can reach p ≤ 0.05 after Holm–Bonferroni: use --trials 5 or more"
+	if code != exitOK || strings.Count(stderr, want) != 1 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	r, err := runfile.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Warnings) != 1 || r.Warnings[0] != want {
+		t.Errorf("run file warnings %q", r.Warnings)
+	}
+}

@@ -275,6 +275,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return flagError(err)
 	}
+	if w := plan.PowerWarning(registry); w != "" {
+		fmt.Fprintln(stderr, "mpbench: warning: "+w)
+	}
 	prog := newProgress(stderr, o.Progress)
 	run, err := harness.Execute(ctx, plan, harness.Options{
 		Registry: registry, Dir: dir, Env: env, Executable: exe, Progress: prog.update, Table: all.Infos(),
