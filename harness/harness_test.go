@@ -640,3 +640,46 @@ func TestRunFileSaysWhatRanUnderWeakScaling(t *testing.T) {
 		})
 	}
 }
+
+// TestExecuteRecordsOtherLoad: a cell long enough to measure (the phases
+// model spends 80 ms a trial in setup and teardown) records how much of
+// its CPU other processes took.
+func TestExecuteRecordsOtherLoad(t *testing.T) {
+	plan := testPlan("phases")
+	plan.Workloads, plan.Trials = []string{"square"}, 5
+	delete(plan.Params, "cpu")
+	run, err := Execute(context.Background(), plan, Options{Registry: testRegistry, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range run.Cells {
+		if c.Model != "phases" {
+			continue
+		}
+		if c.OtherLoad == nil || *c.OtherLoad < 0 || *c.OtherLoad > 1.5 {
+			t.Fatalf("phases cell: other_load %v, want a share of its CPU", c.OtherLoad)
+		}
+		busy := slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.HasPrefix(w, "machine busy") })
+		if busy != (*c.OtherLoad > cellrun.BusyLoad) {
+			t.Errorf("other_load %.3f, warnings %q", *c.OtherLoad, c.Warnings)
+		}
+		t.Logf("other_load %.3f", *c.OtherLoad)
+		return
+	}
+	t.Fatal("no phases cell")
+}
+
+func TestSummarizeWarnsOfABusyMachine(t *testing.T) {
+	load := func(x float64) *float64 { return &x }
+	r := &runfile.Run{Cells: []runfile.Cell{
+		{Workload: "square", Model: "sequential", Cores: 1, Tasks: 10, Trials: []runfile.Trial{{ComputeNs: 1e6}, {ComputeNs: 1e6}}, OtherLoad: load(0.3)},
+		{Workload: "square", Model: "goroutines", Cores: 1, Tasks: 10, Trials: []runfile.Trial{{ComputeNs: 1e6}, {ComputeNs: 1e6}}, OtherLoad: load(0.05)},
+	}}
+	Summarize(r)
+	if w := r.Cells[0].Warnings; !slices.Contains(w, "machine busy: other processes took 30% of the cell's CPUs") {
+		t.Errorf("busy cell: warnings %q", w)
+	}
+	if w := r.Cells[1].Warnings; slices.ContainsFunc(w, func(s string) bool { return strings.Contains(s, "busy") }) {
+		t.Errorf("quiet cell: warnings %q", w)
+	}
+}

@@ -287,6 +287,9 @@ func mergeCell(c *runfile.Cell, v runfile.Cell) {
 	if c.CPUs == "" {
 		c.CPUs = v.CPUs
 	}
+	if v.OtherLoad != nil && (c.OtherLoad == nil || *v.OtherLoad > *c.OtherLoad) {
+		c.OtherLoad = v.OtherLoad
+	}
 }
 
 // PrepareDir makes the run folder and proves it writable, so a bad folder

@@ -130,6 +130,13 @@ type Cell struct {
 	Warnings      []string `json:"warnings,omitempty"`
 	Error         string   `json:"error,omitempty"`
 	WallNs        int64    `json:"wall_ns"`
+	// OtherLoad is the share of the cell's CPUs that other processes took
+	// while its trials ran (from /proc/stat, less the cell's own CPU time;
+	// see cellrun.OtherLoad), from the end of its first measured trial to
+	// its last; the highest of its rounds. Optional within version 1:
+	// absent where it was not measured (fewer than 2 trials, no
+	// /proc/stat).
+	OtherLoad *float64 `json:"other_load,omitempty"`
 }
 
 // Failed reports whether the cell ended in an error.

@@ -300,6 +300,7 @@ func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 	}
 	var runnerErr string
 	done := false
+	var load loadWindow
 	sc := bufio.NewScanner(p.Data)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
@@ -315,12 +316,16 @@ func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 		case "trial":
 			if !msg.Warmup && msg.Trial != nil {
 				cell.Trials = append(cell.Trials, *msg.Trial)
+				if len(cell.Trials) == 1 {
+					load.mark()
+				}
 				if opt.OnTrial != nil {
 					opt.OnTrial(len(cell.Trials), spec.Trials)
 				}
 			}
 		case "done":
 			cell.Stopped, cell.Warmups, done = msg.Stopped, msg.Warmups, true
+			load.mark()
 		case "error":
 			runnerErr = msg.Err
 		}
@@ -342,6 +347,7 @@ func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 	case !done:
 		cell.Error = "cell runner exited before finishing its trials"
 	}
+	cell.OtherLoad = load.of(&cell)
 	if cell.Error != "" {
 		cell.Error = fmt.Sprintf("workload %s, model %s, cores %d: %s", spec.Workload, spec.Model, spec.Cores, cell.Error)
 	}

@@ -73,8 +73,10 @@
 //
 // gate.go holds the API (Options, Main, Check, Run, Report) and the loop
 // of runs and retries; plan.go turns options and the baseline into gated
-// targets and a harness.Plan; contention.go runs that plan and measures
-// each cell's CPU contention from /proc/stat; eval.go judges the figures
+// targets and a harness.Plan; contention.go runs that plan and reads
+// each cell's CPU contention as the cell runner recorded it
+// (runfile.Cell.OtherLoad, measured from /proc/stat by package cellrun,
+// as for every mpbench run); eval.go judges the figures
 // (U test, Holm, confidence intervals from package stats); table.go
 // formats a Report; record.go records a baseline.
 package gate
