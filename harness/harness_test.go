@@ -672,14 +672,20 @@ func TestExecuteRecordsOtherLoad(t *testing.T) {
 func TestSummarizeWarnsOfABusyMachine(t *testing.T) {
 	load := func(x float64) *float64 { return &x }
 	r := &runfile.Run{Cells: []runfile.Cell{
-		{Workload: "square", Model: "sequential", Cores: 1, Tasks: 10, Trials: []runfile.Trial{{ComputeNs: 1e6}, {ComputeNs: 1e6}}, OtherLoad: load(0.3)},
-		{Workload: "square", Model: "goroutines", Cores: 1, Tasks: 10, Trials: []runfile.Trial{{ComputeNs: 1e6}, {ComputeNs: 1e6}}, OtherLoad: load(0.05)},
+		{Workload: "square", Model: "sequential", Cores: 1, Tasks: 10, Trials: []runfile.Trial{{ComputeNs: 3e8}, {ComputeNs: 3e8}}, OtherLoad: load(0.3)},
+		{Workload: "square", Model: "goroutines", Cores: 1, Tasks: 10, Trials: []runfile.Trial{{ComputeNs: 3e8}, {ComputeNs: 3e8}}, OtherLoad: load(0.05)},
+		// Too short a window for /proc/stat's ticks: recorded, not warned of.
+		{Workload: "pow", Model: "sequential", Cores: 1, Tasks: 10, Trials: []runfile.Trial{{ComputeNs: 1e6}, {ComputeNs: 1e6}}, OtherLoad: load(0.3)},
 	}}
 	Summarize(r)
 	if w := r.Cells[0].Warnings; !slices.Contains(w, "machine busy: other processes took 30% of the cell's CPUs") {
 		t.Errorf("busy cell: warnings %q", w)
 	}
-	if w := r.Cells[1].Warnings; slices.ContainsFunc(w, func(s string) bool { return strings.Contains(s, "busy") }) {
+	busy := func(s string) bool { return strings.Contains(s, "busy") }
+	if w := r.Cells[1].Warnings; slices.ContainsFunc(w, busy) {
 		t.Errorf("quiet cell: warnings %q", w)
+	}
+	if w := r.Cells[2].Warnings; slices.ContainsFunc(w, busy) {
+		t.Errorf("a 1 ms window: warnings %q, want no busy warning from ticks of 10 ms", w)
 	}
 }

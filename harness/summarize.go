@@ -48,7 +48,7 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 	case "max-time", "trial-cap":
 		c.Warnings = append(c.Warnings, fmt.Sprintf("CI target not met after %d trials (stopped by %s)", len(c.Trials), c.Stopped))
 	}
-	if c.OtherLoad != nil && *c.OtherLoad > cellrun.BusyLoad {
+	if c.OtherLoad != nil && *c.OtherLoad > cellrun.BusyLoad && cellrun.LoadWindow(c) >= cellrun.MinLoadWindow {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("machine busy: other processes took %.0f%% of the cell's CPUs", 100**c.OtherLoad))
 	}
 	if c.Failed() || len(c.Trials) == 0 {

@@ -83,11 +83,23 @@ func OtherLoad(start, end CPUTimes, cpus []int, own, wall time.Duration) (load f
 	return math.Max(0, busy-own.Seconds()) / (wall.Seconds() * float64(len(cpus))), true
 }
 
-// minLoadWindow is the shortest window OtherLoad is recorded for:
-// /proc/stat counts in 10 ms ticks, so each CPU's busy time is off by up
-// to two ticks, 20 ms, which over 200 ms is the 10 % that BusyLoad warns
-// at. Shorter cells record no OtherLoad.
-const minLoadWindow = 200 * time.Millisecond
+// MinLoadWindow is the shortest window whose OtherLoad is precise enough
+// to warn on: /proc/stat counts in 10 ms ticks, so each CPU's busy time is
+// off by up to two ticks, 20 ms, which over 200 ms is the 10 % that
+// BusyLoad warns at. Shorter cells still record OtherLoad (the gates
+// judge contention on cells of any length, with their own limit), but
+// get no "machine busy" warning from it.
+const MinLoadWindow = 200 * time.Millisecond
+
+// LoadWindow is the span of c's trials that its OtherLoad was measured
+// over: every trial but the first.
+func LoadWindow(c *runfile.Cell) time.Duration {
+	var ns int64
+	for _, t := range c.Trials[min(1, len(c.Trials)):] {
+		ns += t.SetupNs + t.ComputeNs + t.TeardownNs
+	}
+	return time.Duration(ns)
+}
 
 // loadWindow measures a cell's OtherLoad from the end of its first
 // measured trial (so the runner's start and warm-ups are left out) to its
@@ -121,9 +133,6 @@ func (w *loadWindow) of(c *runfile.Cell) *float64 {
 		own += t.UserNs + t.SysNs
 	}
 	wall := w.at[1].Sub(w.at[0])
-	if wall < minLoadWindow {
-		return nil
-	}
 	load, ok := OtherLoad(w.cpu[0], w.cpu[1], cpus, time.Duration(own), wall)
 	if !ok {
 		return nil
