@@ -252,14 +252,6 @@ func DisplayKey(c *runfile.Cell) string {
 	return k
 }
 
-func computeTimes(c *runfile.Cell) []float64 {
-	xs := make([]float64, len(c.Trials))
-	for i, t := range c.Trials {
-		xs[i] = float64(t.ComputeNs)
-	}
-	return xs
-}
-
 func compareCells(o, n *runfile.Cell, alpha float64) Row {
 	c0 := o
 	if c0 == nil {
@@ -300,7 +292,7 @@ func compareCells(o, n *runfile.Cell, alpha float64) Row {
 		}
 		return r
 	}
-	xs, ys := computeTimes(o), computeTimes(n)
+	xs, ys := o.ComputeTimes(), n.ComputeTimes()
 	r.xs, r.ys = xs, ys
 	r.OldMedianNs, r.NewMedianNs = stats.Summarize(xs).Median, stats.Summarize(ys).Median
 	r.Change = r.NewMedianNs/r.OldMedianNs - 1

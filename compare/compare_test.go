@@ -18,7 +18,7 @@ func runOf(host string, cells ...runfile.Cell) *runfile.Run {
 	r := &runfile.Run{Schema: runfile.Schema, Version: runfile.SchemaVersion, Env: runfile.Env{Host: host, CPUModel: "cpu"}, Config: runfile.Config{Scaling: "strong"}, Cells: cells}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		c.Summary = &runfile.Summary{MedianNs: stats.Summarize(computeTimes(c)).Median}
+		c.Summary = &runfile.Summary{MedianNs: stats.Summarize(c.ComputeTimes()).Median}
 	}
 	return r
 }

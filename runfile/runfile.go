@@ -142,6 +142,15 @@ type Cell struct {
 // Failed reports whether the cell ended in an error.
 func (c *Cell) Failed() bool { return c.Error != "" }
 
+// ComputeTimes returns the compute time of each trial, in nanoseconds.
+func (c *Cell) ComputeTimes() []float64 {
+	xs := make([]float64, len(c.Trials))
+	for i, t := range c.Trials {
+		xs[i] = float64(t.ComputeNs)
+	}
+	return xs
+}
+
 // Key identifies a cell within a run: variant, model and cores.
 func (c *Cell) Key() string { return fmt.Sprintf("%s/%s/%d", c.Variant(), c.Model, c.Cores) }
 

@@ -23,7 +23,7 @@ func evaluate(base, cur *runfile.Run, targets []target, contention map[string]fl
 			return nil, fmt.Errorf("cell %s missing from the baseline or from this run", c.key())
 		}
 		row.Contention = contentionOf(contention, cc.Key())
-		bx, cx := times(bc), times(cc)
+		bx, cx := bc.ComputeTimes(), cc.ComputeTimes()
 		if g.figure == Time {
 			row.Baseline, row.Current = median(bx), median(cx)
 			row.Slowdown = row.Current/row.Baseline - 1
@@ -38,7 +38,7 @@ func evaluate(base, cur *runfile.Run, targets []target, contention map[string]fl
 				return nil, fmt.Errorf("cell %s: no sequential cell to take the ratio against", c.key())
 			}
 			row.Contention = math.Max(row.Contention, contentionOf(contention, cs.Key()))
-			bv, cv := ratioSample(g.figure, bx, times(bs), bc, bs), ratioSample(g.figure, cx, times(cs), cc, cs)
+			bv, cv := ratioSample(g.figure, bx, bs.ComputeTimes(), bc, bs), ratioSample(g.figure, cx, cs.ComputeTimes(), cc, cs)
 			row.Baseline, row.Current = median(bv), median(cv)
 			if g.figure == Overhead {
 				row.Slowdown = row.Current/row.Baseline - 1
@@ -49,7 +49,7 @@ func evaluate(base, cur *runfile.Run, targets []target, contention map[string]fl
 			// Slowdown of T(model)/T(sequential): the model's ratio over
 			// the sequential cell's ratio, each interval at 1 − α/2.
 			a, b, ok1 := infer.RatioCI(bx, cx, 1-opt.Alpha/2)
-			lo, hi, ok2 := infer.RatioCI(times(bs), times(cs), 1-opt.Alpha/2)
+			lo, hi, ok2 := infer.RatioCI(bs.ComputeTimes(), cs.ComputeTimes(), 1-opt.Alpha/2)
 			if ok1 && ok2 {
 				l, h := a/hi-1, b/lo-1
 				row.CILow, row.CIHigh = &l, &h
@@ -95,14 +95,6 @@ func ratioSample(f Figure, model, seq []float64, mc, sc *runfile.Cell) []float64
 		}
 	}
 	return out
-}
-
-func times(c *runfile.Cell) []float64 {
-	xs := make([]float64, len(c.Trials))
-	for i, t := range c.Trials {
-		xs[i] = float64(t.ComputeNs)
-	}
-	return xs
 }
 
 func median(xs []float64) float64 { return stats.Summarize(xs).Median }
