@@ -21,7 +21,7 @@ func breakEven(r *runfile.Run) []runfile.BreakEven {
 			param = k
 		}
 		for _, m := range r.Config.Models {
-			if m == "sequential" {
+			if r.IsBaseline(m) {
 				continue
 			}
 			// The largest core count this model has summaries for.

@@ -22,7 +22,7 @@ func computeFits(r *runfile.Run) []runfile.Fit {
 	byKey := map[string]*group{}
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		if c.Model == "sequential" || c.Failed() || c.Summary == nil {
+		if r.IsBaseline(c.Model) || c.Failed() || c.Summary == nil {
 			continue
 		}
 		k := c.Workload + "/" + c.Model + "/" + workloads.FormatParams(c.Params)

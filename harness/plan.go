@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/models"
+	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -328,11 +330,33 @@ func gib(b int64) string {
 	return strconv.FormatFloat(float64(b)/(1<<30), 'f', 1, 64) + " GiB"
 }
 
+// Baselines returns the baseline models the plan measures at c = 1 for
+// every workload, asked for or not: sequential always, and the baseline
+// of every other family the plan asks a model of (py-sequential for the
+// py-* models) where the registry has it. Each family's speedups are
+// measured against its own baseline (runfile.BaselineModel).
+func (p *Plan) Baselines(reg models.Registry) []string {
+	out := []string{"sequential"}
+	for _, name := range p.Models {
+		m, err := reg.Lookup(name)
+		if err != nil {
+			continue
+		}
+		base := runfile.BaselineModel(models.FamilyOf(m))
+		if _, err := reg.Lookup(base); err == nil && !slices.Contains(out, base) {
+			out = append(out, base)
+		}
+	}
+	return out
+}
+
 // CellSpecs expands the plan into cell specs, in run order: per workload
-// and per combination of its swept parameters, sequential at c = 1 first
-// (always), then each other model at each core count. Models that run at
-// c = 1 only get one cell. Params of every spec are fully resolved.
+// and per combination of its swept parameters, the baselines at c = 1
+// first (always, see Baselines), then each other model at each core
+// count. Models that run at c = 1 only get one cell. Params of every spec
+// are fully resolved.
 func (p *Plan) CellSpecs(reg models.Registry) []cellrun.Spec {
+	bases := p.Baselines(reg)
 	var specs []cellrun.Spec
 	for _, w := range p.Workloads {
 		wl, _ := workloads.Lookup(w)
@@ -357,9 +381,11 @@ func (p *Plan) CellSpecs(reg models.Registry) []cellrun.Spec {
 					TargetCI: p.TargetCI, MaxTimeNs: p.MaxTime.Nanoseconds(),
 				}
 			}
-			specs = append(specs, mk("sequential", 1))
+			for _, name := range bases {
+				specs = append(specs, mk(name, 1))
+			}
 			for _, name := range p.Models {
-				if name == "sequential" {
+				if slices.Contains(bases, name) {
 					continue
 				}
 				m, _ := reg.Lookup(name)

@@ -117,7 +117,7 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 		},
 		Cells:   []runfile.Cell{},
 		Skipped: skipped,
-		Models:  modelsOf(opt.Table, append([]string{"sequential"}, plan.Models...)),
+		Models:  modelsOf(opt.Table, append(plan.Baselines(opt.Registry), plan.Models...)),
 	}
 	if w := plan.PowerWarning(opt.Registry); w != "" {
 		run.Warnings = append(run.Warnings, w)

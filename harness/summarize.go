@@ -12,8 +12,13 @@ import (
 
 // Summarize computes every cell's summary and warnings, the break-even
 // values and the scaling fits of r. Speedup, efficiency and overhead use
-// the run's own sequential cell of the same workload and parameters
-// (Run.Baseline); relative speedup uses the same model's c = 1 cell.
+// the run's own baseline cell of the model's family (Run.Baseline:
+// sequential for Go, py-sequential for Python) with the same workload and
+// parameters; relative speedup uses the same model's c = 1 cell. A cell
+// whose family has no baseline in the run gets none of the three, and a
+// warning saying so; a cell whose speedup or overhead is beyond what a
+// sound baseline allows gets a warning that the baseline is suspect
+// (suspectWarning).
 func Summarize(r *runfile.Run) {
 	base := map[string]*runfile.Cell{}
 	for i := range r.Cells {
@@ -28,6 +33,9 @@ func Summarize(r *runfile.Run) {
 			c := &r.Cells[i]
 			if (c.Cores == 1) == (pass == 0) {
 				summarizeCell(c, r.Baseline(c), base[c.Variant()+"/"+c.Model])
+				if c.Summary != nil && c.Summary.Speedup == nil && c.Tasks > 0 {
+					c.Warnings = append(c.Warnings, noBaselineWarning(r, c))
+				}
 			}
 		}
 	}
@@ -80,6 +88,12 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 		eff := sp / float64(c.Cores)
 		ovh := (float64(c.Cores)*s.MedianNs - tseq) / float64(c.Tasks)
 		s.Speedup, s.Efficiency, s.OverheadNsPerTask = &sp, &eff, &ovh
+		if seq != c {
+			derivedCIs(s, seq.Summary, c, tseq/seq.Summary.MedianNs)
+			if s.Suspect(c.Cores) {
+				c.Warnings = append(c.Warnings, suspectWarning(s, c.Cores, seq.Model))
+			}
+		}
 	}
 	if one != nil && one.Summary != nil && s.MedianNs > 0 {
 		rel := one.Summary.MedianNs * float64(c.Tasks) / float64(one.Tasks) / s.MedianNs
@@ -97,6 +111,68 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 	if d.Outliers > 0 {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%d outlier trial(s) by Tukey's fences (kept)", d.Outliers))
 	}
+}
+
+// derivedCIs bounds the speedup and the overhead of a cell c (summary s)
+// against its baseline (summary b, its times multiplied by scale to c's
+// task count) by interval arithmetic on the confidence intervals of the
+// two medians: speedup in [Tb_low/T_high, Tb_high/T_low], overhead in
+// [(c·T_low − Tb_high)/tasks, (c·T_high − Tb_low)/tasks]. A median of one
+// trial has no interval, and its figures get none.
+//
+// Note: taking the extremes of two 95 % intervals is conservative: the
+// bounds cover the ratio at least as often as each interval covers its
+// median, and usually more, so a figure flagged beyond them is beyond
+// reasonable doubt. An exact interval of a ratio of medians needs the
+// trials paired or resampled, which a run of independent cells has not.
+func derivedCIs(s, b *runfile.Summary, c *runfile.Cell, scale float64) {
+	if s.Compute.N < 2 || b.Compute.N < 2 || s.CILowNs <= 0 || b.CILowNs <= 0 {
+		return
+	}
+	bLow, bHigh := b.CILowNs*scale, b.CIHighNs*scale
+	cores, tasks := float64(c.Cores), float64(c.Tasks)
+	spLow, spHigh := bLow/s.CIHighNs, bHigh/s.CILowNs
+	ovLow, ovHigh := (cores*s.CILowNs-bHigh)/tasks, (cores*s.CIHighNs-bLow)/tasks
+	s.SpeedupCILow, s.SpeedupCIHigh = &spLow, &spHigh
+	s.OverheadCILow, s.OverheadCIHigh = &ovLow, &ovHigh
+}
+
+// suspectWarning says why a cell's figures are not to be believed: its
+// speedup is above its core count, and so its overhead below zero, beyond
+// their intervals (runfile.Summary.Suspect). Under interval arithmetic the
+// two conditions are one (c·T_high < Tb_low either way), so one warning
+// names both figures.
+func suspectWarning(s *runfile.Summary, cores int, base string) string {
+	return fmt.Sprintf("speedup %.2f× above c = %d beyond its CI (%.2f–%.2f×), overhead %s per task below 0: the %s baseline is suspect (slower than this model at c = 1?)",
+		*s.Speedup, cores, *s.SpeedupCILow, *s.SpeedupCIHigh, signedDuration(*s.OverheadNsPerTask), base)
+}
+
+// noBaselineWarning says why a cell has no speedup, efficiency or
+// overhead: its family's baseline did not run or failed.
+func noBaselineWarning(r *runfile.Run, c *runfile.Cell) string {
+	fam := r.Family(c.Model)
+	base := runfile.BaselineModel(fam)
+	if fam == "go" {
+		return fmt.Sprintf("no %s baseline for %s in this run: speedup, efficiency and overhead not given", base, c.Variant())
+	}
+	return fmt.Sprintf("no %s baseline for %s in this run: speedup, efficiency and overhead not given (a %s model is measured against %s, never against sequential)", base, c.Variant(), fam, base)
+}
+
+// signedDuration formats ns with a unit and a minus sign where negative.
+func signedDuration(ns float64) string {
+	sign := ""
+	if ns < 0 {
+		sign, ns = "−", -ns
+	}
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%s%.3g s", sign, ns/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%s%.3g ms", sign, ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%s%.3g µs", sign, ns/1e3)
+	}
+	return fmt.Sprintf("%s%.3g ns", sign, ns)
 }
 
 func medianMetrics(trials []runfile.Trial) map[string]float64 {

@@ -77,3 +77,31 @@ func (r *Run) ModelInfo(name string) (info ModelInfo, ok bool) {
 	}
 	return ModelInfo{}, false
 }
+
+// Family returns the family of the model called name: the one the run file
+// records, else "py" for a name that starts with "py-" (run files made
+// before models were recorded), else "go".
+func (r *Run) Family(name string) string {
+	if m, ok := r.ModelInfo(name); ok && m.Family != "" {
+		return m.Family
+	}
+	if strings.HasPrefix(name, "py-") {
+		return "py"
+	}
+	return "go"
+}
+
+// BaselineModel returns the model every speedup, efficiency and overhead
+// of a family is measured against: "sequential" for Go, "py-sequential"
+// for Python ("<family>-sequential" for any other).
+func BaselineModel(family string) string {
+	if family == "" || family == "go" {
+		return "sequential"
+	}
+	return family + "-sequential"
+}
+
+// IsBaseline reports whether name is the baseline model of its family.
+func (r *Run) IsBaseline(name string) bool {
+	return name == BaselineModel(r.Family(name))
+}

@@ -52,3 +52,45 @@ func TestRunModelInfo(t *testing.T) {
 		t.Error("a run file without models recorded gives a model info")
 	}
 }
+
+func TestFamilyAndBaseline(t *testing.T) {
+	recorded := &Run{Models: []ModelInfo{{Name: "odd", Family: "py"}, {Name: "py-pool", Family: "py"}}}
+	old := &Run{}
+	tests := []struct {
+		name       string
+		run        *Run
+		model      string
+		family     string
+		baseline   string
+		isBaseline bool
+	}{
+		{"recorded family", recorded, "odd", "py", "py-sequential", false},
+		{"recorded py model", recorded, "py-pool", "py", "py-sequential", false},
+		{"unrecorded Go model", recorded, "pipe", "go", "sequential", false},
+		{"older file: py by prefix", old, "py-pool", "py", "py-sequential", false},
+		{"older file: py-sequential", old, "py-sequential", "py", "py-sequential", true},
+		{"older file: sequential", old, "sequential", "go", "sequential", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fam := tt.run.Family(tt.model)
+			if fam != tt.family || BaselineModel(fam) != tt.baseline || tt.run.IsBaseline(tt.model) != tt.isBaseline {
+				t.Errorf("got family %q, baseline %q, is baseline %v; want %q, %q, %v",
+					fam, BaselineModel(fam), tt.run.IsBaseline(tt.model), tt.family, tt.baseline, tt.isBaseline)
+			}
+		})
+	}
+}
+
+func TestBaselineIsTheFamilys(t *testing.T) {
+	cell := func(model string) Cell {
+		return Cell{Workload: "cpu", Model: model, Cores: 1, Trials: []Trial{{ComputeNs: 1}}}
+	}
+	r := &Run{Cells: []Cell{cell("sequential"), cell("py-sequential")}}
+	for model, want := range map[string]string{"pipe": "sequential", "py-pool": "py-sequential"} {
+		c := cell(model)
+		if b := r.Baseline(&c); b == nil || b.Model != want {
+			t.Errorf("Baseline(%s) = %v, want %s", model, b, want)
+		}
+	}
+}

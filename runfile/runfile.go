@@ -179,15 +179,17 @@ func (c *Cell) Variant() string {
 	return c.Workload + "[" + strings.Join(parts, ",") + "]"
 }
 
-// Baseline returns the baseline of c: the passing sequential cell at
-// c = 1 of the same workload with the same parameter values (the same
-// Variant), or nil. Under weak scaling that cell ran at scale 1; callers
-// scale its time to c's task count.
+// Baseline returns the baseline of c: the passing cell at c = 1 of its
+// family's baseline model (BaselineModel: sequential for Go models,
+// py-sequential for Python's) with the same workload and parameter values
+// (the same Variant), or nil. Under weak scaling that cell ran at scale 1;
+// callers scale its time to c's task count.
 func (r *Run) Baseline(c *Cell) *Cell {
 	variant := c.Variant()
+	model := BaselineModel(r.Family(c.Model))
 	for i := range r.Cells {
 		b := &r.Cells[i]
-		if b.Workload == c.Workload && b.Model == "sequential" && b.Cores == 1 && !b.Failed() && len(b.Trials) > 0 &&
+		if b.Workload == c.Workload && b.Model == model && b.Cores == 1 && !b.Failed() && len(b.Trials) > 0 &&
 			b.Variant() == variant {
 			return b
 		}
@@ -236,10 +238,32 @@ type Summary struct {
 	// OverheadNsPerTask is (c·T(model, c) − T(sequential)) / tasks: core
 	// time lost per task against the ideal.
 	OverheadNsPerTask *float64 `json:"overhead_ns_per_task"`
+	// SpeedupCILow..SpeedupCIHigh and OverheadCILow..OverheadCIHigh bound
+	// Speedup and OverheadNsPerTask, from the confidence intervals of the
+	// two medians they divide or subtract (see Suspect). Optional within
+	// version 1: absent in older files, and for a baseline against itself.
+	SpeedupCILow   *float64 `json:"speedup_ci_low,omitempty"`
+	SpeedupCIHigh  *float64 `json:"speedup_ci_high,omitempty"`
+	OverheadCILow  *float64 `json:"overhead_ci_low,omitempty"`
+	OverheadCIHigh *float64 `json:"overhead_ci_high,omitempty"`
 
 	CPUNs        float64            `json:"cpu_ns"`
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Suspect reports whether the summary of a cell at cores c holds a figure
+// that no model can reach against a sound baseline: a speedup above c, or
+// a negative overhead, beyond its confidence interval (the whole interval
+// past the bound). Its baseline was then slower than the model itself
+// would be at c = 1. Such a cell is flagged and never ranked best. Without
+// the intervals (older files) it is never suspect.
+func (s *Summary) Suspect(cores int) bool {
+	if s == nil {
+		return false
+	}
+	return (s.SpeedupCILow != nil && *s.SpeedupCILow > float64(cores)) ||
+		(s.OverheadCIHigh != nil && *s.OverheadCIHigh < 0)
 }
 
 // Skip is a model left out of a run.

@@ -145,7 +145,7 @@ func (v *view) who(run int, model string) string {
 // category is a bar chart's row label.
 func (v *view) category(b Bar) string {
 	s := b.Model
-	if b.Model == "sequential" {
+	if v.runs[b.Run].IsBaseline(b.Model) {
 		s += " (c = 1)"
 	}
 	if v.multi() {
@@ -155,9 +155,9 @@ func (v *view) category(b Bar) string {
 }
 
 // legendModels returns one legend entry per model drawn, then one per run
-// (its line style) when runs are overlaid, then the hollow marker when a
-// cell is hollow.
-func (v *view) legendModels(models []string, withLine, anyHollow bool) []legendItem {
+// (its line style) when runs are overlaid, then the hollow marker, labelled
+// hollow, when a cell is hollow (hollow is not empty).
+func (v *view) legendModels(models []string, withLine bool, hollow string) []legendItem {
 	var items []legendItem
 	for _, m := range models {
 		if withLine {
@@ -171,8 +171,8 @@ func (v *view) legendModels(models []string, withLine, anyHollow bool) []legendI
 			items = append(items, legendItem{"run " + l, lineThumb{line: draw.LineStyle{Color: darkGray, Width: lineWidth, Dashes: runDash(i)}}})
 		}
 	}
-	if anyHollow {
-		items = append(items, legendItem{"hollow: noisy (CV > 10%) or oversubscribed", hollowThumb()})
+	if hollow != "" {
+		items = append(items, legendItem{hollow, hollowThumb()})
 	}
 	return items
 }
@@ -181,8 +181,10 @@ func (v *view) legendModels(models []string, withLine, anyHollow bool) []legendI
 // missing core counts of series.
 func (v *view) seriesNotes(ss []Series) []string {
 	var hol, miss []string
+	suspect := false
 	for _, s := range ss {
 		for _, p := range s.Points {
+			suspect = suspect || p.Suspect
 			if p.Hollow {
 				hol = append(hol, fmt.Sprintf("%s at c = %d (%s)", v.who(s.Run, s.Model), p.Cores, p.Why))
 			}
@@ -197,7 +199,7 @@ func (v *view) seriesNotes(ss []Series) []string {
 	}
 	var out []string
 	if len(hol) > 0 {
-		out = append(out, "Hollow (noisy or oversubscribed): "+strings.Join(hol, "; ")+".")
+		out = append(out, hollowWhat(suspect)+strings.Join(hol, "; ")+".")
 	}
 	if len(miss) > 0 {
 		out = append(out, "Missing: "+strings.Join(miss, "; ")+".")
@@ -209,7 +211,9 @@ func (v *view) seriesNotes(ss []Series) []string {
 // without a cell at the largest core count.
 func (v *view) barNotes(bars []Bar) []string {
 	var hol, miss []string
+	suspect := false
 	for _, b := range bars {
+		suspect = suspect || b.Suspect
 		if b.Hollow {
 			hol = append(hol, fmt.Sprintf("%s at c = %d (%s)", v.who(b.Run, b.Model), b.Cores, b.Why))
 		}
@@ -221,7 +225,7 @@ func (v *view) barNotes(bars []Bar) []string {
 	}
 	var out []string
 	if len(hol) > 0 {
-		out = append(out, "Hollow (noisy or oversubscribed): "+strings.Join(hol, "; ")+".")
+		out = append(out, hollowWhat(suspect)+strings.Join(hol, "; ")+".")
 	}
 	if len(miss) > 0 {
 		out = append(out, "Missing: "+strings.Join(miss, "; ")+".")
@@ -364,24 +368,42 @@ func drawnModels(ss []Series) []string {
 	return out
 }
 
-func anyHollowPoint(ss []Series) bool {
-	for _, s := range ss {
-		for _, p := range s.Points {
-			if p.Hollow {
-				return true
-			}
-		}
+// hollowLegend is the legend's entry for hollow cells: "" without any,
+// and naming a suspect baseline only where one is drawn.
+func hollowLegend(any, suspect bool) string {
+	switch {
+	case !any:
+		return ""
+	case suspect:
+		return "hollow: noisy (CV > 10%), oversubscribed or suspect baseline"
 	}
-	return false
+	return "hollow: noisy (CV > 10%) or oversubscribed"
 }
 
-func anyHollowBar(bs []Bar) bool {
-	for _, b := range bs {
-		if b.Hollow {
-			return true
+// hollowWhat says in a caption what hollow means in a chart.
+func hollowWhat(suspect bool) string {
+	if suspect {
+		return "Hollow (noisy, oversubscribed or suspect baseline): "
+	}
+	return "Hollow (noisy or oversubscribed): "
+}
+
+func anyHollowPoint(ss []Series) string {
+	any, suspect := false, false
+	for _, s := range ss {
+		for _, p := range s.Points {
+			any, suspect = any || p.Hollow, suspect || p.Suspect
 		}
 	}
-	return false
+	return hollowLegend(any, suspect)
+}
+
+func anyHollowBar(bs []Bar) string {
+	any, suspect := false, false
+	for _, b := range bs {
+		any, suspect = any || b.Hollow, suspect || b.Suspect
+	}
+	return hollowLegend(any, suspect)
 }
 
 // coresAxis sets the x axis of a chart over core counts.
@@ -472,11 +494,42 @@ func (v *view) speedupChart() *Chart {
 		legendItem{"ideal: speedup = c", lineThumb{line: ideal}},
 		legendItem{"sequential baseline (1×)", lineThumb{line: base}})
 	c.Caption = []string{"Speedup of each model over the sequential loop of the same run; the dashed diagonal is ideal scaling, the dotted line at 1× is the sequential baseline. Higher is better; below 1× a model is slower than the plain loop."}
+	if fam := v.familyBaselines(); fam != "" {
+		p.Y.Label.Text = "speedup over its family's baseline (×)"
+		c.fig.legend[len(c.fig.legend)-1].label = "each family's baseline (1×)"
+		c.Caption = append(c.Caption, fam)
+	}
 	if len(models) == 0 {
 		c.fig.empty = "no speedup: no passing sequential cell to compare with"
 	}
 	c.note(v.seriesNotes(ss)...)
 	return c
+}
+
+// familyBaselines is the caption sentence that says which baseline each
+// family of the drawn models is measured against, or "" when every model
+// is of the Go family (the captions already say sequential).
+func (v *view) familyBaselines() string {
+	var fams, parts []string
+	for ri, r := range v.runs {
+		for _, m := range Models(v.runs[ri:ri+1], v.wl) {
+			if f := r.Family(m); !slices.Contains(fams, f) {
+				fams = append(fams, f)
+			}
+		}
+	}
+	if len(fams) == 1 && fams[0] == "go" || len(fams) == 0 {
+		return ""
+	}
+	slices.Sort(fams)
+	for _, f := range fams {
+		name := map[string]string{"go": "Go models", "py": "Python models (py-*)"}[f]
+		if name == "" {
+			name = f + " models"
+		}
+		parts = append(parts, name+" against "+runfile.BaselineModel(f))
+	}
+	return "Each family is measured against its own baseline in the same run: " + strings.Join(parts, ", ") + "."
 }
 
 // endLabels prints each series' figure at its largest core count to the
@@ -485,7 +538,7 @@ func (v *view) speedupChart() *Chart {
 func (v *view) endLabels(p *plot.Plot, ss []Series, format func(float64) string) stackedNotes {
 	var out stackedNotes
 	for _, s := range ss {
-		if s.Model == "sequential" || len(s.Points) == 0 {
+		if v.runs[s.Run].IsBaseline(s.Model) || len(s.Points) == 0 {
 			continue
 		}
 		last := s.Points[len(s.Points)-1]
@@ -569,7 +622,7 @@ func barFill(st Style, hollow bool) color.Color {
 func (v *view) overheadChart() *Chart {
 	var bars []Bar
 	for _, b := range LargestBars(v.runs, v.wl) {
-		if b.Model != "sequential" && b.Overhead != nil {
+		if !v.runs[b.Run].IsBaseline(b.Model) && b.Overhead != nil {
 			bars = append(bars, b)
 		}
 	}
@@ -626,6 +679,9 @@ func (v *view) overheadChart() *Chart {
 	c.fig.plot = p
 	c.fig.legend = v.legendModels(modelsIn(bars, func(b Bar) string { return b.Model }), false, anyHollowBar(bars))
 	c.Caption = []string{"Core time lost per task against ideal scaling, at the largest core count measured: (c · T(model, c) − T(sequential)) / tasks. Lower is better; log scale. Sequential is the baseline (0 by definition) and not drawn."}
+	if fam := v.familyBaselines(); fam != "" {
+		c.Caption = append(c.Caption, fam)
+	}
 	if len(nonPos) > 0 {
 		c.note("At or below zero (faster than ideal, no bar on a log scale): " + strings.Join(nonPos, "; ") + ".")
 	}
@@ -699,8 +755,8 @@ func (v *view) phasesChart() *Chart {
 	for _, m := range modelsIn(bars, func(b Bar) string { return b.Model }) {
 		c.fig.legend = append(c.fig.legend, legendItem{m, barThumb(v.style(m))})
 	}
-	if anyHollowBar(bars) {
-		c.fig.legend = append(c.fig.legend, legendItem{"hollow: noisy (CV > 10%) or oversubscribed", swatchThumb{fill: white, edge: draw.LineStyle{Color: darkGray, Width: vg.Points(3)}}})
+	if h := anyHollowBar(bars); h != "" {
+		c.fig.legend = append(c.fig.legend, legendItem{h, swatchThumb{fill: white, edge: draw.LineStyle{Color: darkGray, Width: vg.Points(3)}}})
 	}
 	if n == 0 {
 		c.fig.empty = "no passing cell"

@@ -27,13 +27,13 @@ func SweptParam(run *runfile.Run, workload string) string {
 	return ""
 }
 
-// SweepSeries returns, per model but sequential, the speedup over
-// sequential against the swept parameter's value at the largest core
+// SweepSeries returns, per model but the baselines, the speedup over its
+// family's baseline against the swept parameter's value at the largest core
 // count the model ran. Point.Cores holds the parameter's value.
 func SweepSeries(run *runfile.Run, workload, param string) []Series {
 	var out []Series
 	for _, model := range Models([]*runfile.Run{run}, workload) {
-		if model == "sequential" {
+		if run.IsBaseline(model) {
 			continue
 		}
 		top := 0
@@ -51,7 +51,7 @@ func SweepSeries(run *runfile.Run, workload, param string) []Series {
 			}
 			p := Point{Cores: int(c.Params[param]), Y: *c.Summary.Speedup}
 			p.Low, p.High = p.Y, p.Y
-			p.Hollow, p.Why = hollow(c)
+			p.Hollow, p.Why, p.Suspect = hollow(c)
 			s.Points = append(s.Points, p)
 		}
 		sort.Slice(s.Points, func(i, j int) bool { return s.Points[i].Cores < s.Points[j].Cores })

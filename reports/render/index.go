@@ -194,28 +194,43 @@ func summary(r *runfile.Run, wl, label string, multi bool) summaryTable {
 
 // Verdict is one sentence on a workload of a run: the fastest model at
 // the largest core count and the model with the lowest overhead per task.
+// A cell whose baseline is suspect (runfile.Summary.Suspect: a speedup
+// above c beyond its interval) is never named either; the sentence says
+// which cells it passed over.
 func Verdict(r *runfile.Run, wl string) string {
 	top := Largest(r, wl)
 	var fast, low *runfile.Cell
+	var suspect []string
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		if c.Workload != wl || c.Cores != top || !reports.Drawable(c) {
 			continue
 		}
+		if c.Summary.Suspect(c.Cores) {
+			suspect = append(suspect, fmt.Sprintf("%s (%s× against %s)", c.Model, reports.Sig3(*c.Summary.Speedup), runfile.BaselineModel(r.Family(c.Model))))
+			continue
+		}
 		if fast == nil || c.Summary.MedianNs < fast.Summary.MedianNs {
 			fast = c
 		}
-		if c.Model != "sequential" && c.Summary.OverheadNsPerTask != nil &&
+		if !r.IsBaseline(c.Model) && c.Summary.OverheadNsPerTask != nil &&
 			(low == nil || *c.Summary.OverheadNsPerTask < *low.Summary.OverheadNsPerTask) {
 			low = c
 		}
 	}
+	skipped := ""
+	if len(suspect) > 0 {
+		skipped = fmt.Sprintf(" Not ranked, their speedup above c beyond its CI (suspect baseline): %s.", strings.Join(suspect, ", "))
+	}
 	if fast == nil {
+		if len(suspect) > 0 {
+			return fmt.Sprintf("%s at c = %d: no cell to rank.", wl, top) + skipped
+		}
 		return fmt.Sprintf("%s: no cell passed.", wl)
 	}
 	s := fmt.Sprintf("%s at c = %d: %s is fastest (median %s", wl, top, fast.Model, reports.Duration(fast.Summary.MedianNs))
-	if sp := fast.Summary.Speedup; sp != nil && fast.Model != "sequential" {
-		s += fmt.Sprintf(", %s× sequential", reports.Sig3(*sp))
+	if sp := fast.Summary.Speedup; sp != nil && !r.IsBaseline(fast.Model) {
+		s += fmt.Sprintf(", %s× %s", reports.Sig3(*sp), runfile.BaselineModel(r.Family(fast.Model)))
 	}
 	s += ")"
 	if low != nil {
@@ -223,7 +238,7 @@ func Verdict(r *runfile.Run, wl string) string {
 	} else {
 		s += "; no model has an overhead figure (no parallel model with a sequential baseline)."
 	}
-	return s
+	return s + skipped
 }
 
 func (idx *index) markdown() ([]byte, error) {

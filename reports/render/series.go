@@ -30,10 +30,12 @@ type Point struct {
 	// Y is the figure drawn; Low and High bound its confidence interval
 	// (compute time) and equal Y where a figure has none.
 	Y, Low, High float64
-	// Hollow marks a noisy (CV over 10 %) or oversubscribed cell; Why
-	// says which.
-	Hollow bool
-	Why    string
+	// Hollow marks a noisy (CV over 10 %) or oversubscribed cell, or one
+	// whose baseline is suspect (runfile.Summary.Suspect); Why says which,
+	// and Suspect whether the last.
+	Hollow  bool
+	Why     string
+	Suspect bool
 }
 
 // Series is one model of one run over core counts.
@@ -65,13 +67,15 @@ type Bar struct {
 	Setup, Compute, Teardown float64
 	// Trials are the compute times of every measured trial (ns), in the
 	// order they ran.
-	Trials []float64
-	Hollow bool
-	Why    string
+	Trials  []float64
+	Hollow  bool
+	Why     string
+	Suspect bool
 }
 
-// hollow says whether a cell is drawn hollow, and why.
-func hollow(c *runfile.Cell) (bool, string) {
+// hollow says whether a cell is drawn hollow, why, and whether its
+// baseline is suspect (one of the reasons).
+func hollow(c *runfile.Cell) (bool, string, bool) {
 	var why []string
 	if c.Oversubscribed {
 		why = append(why, "oversubscribed")
@@ -79,7 +83,11 @@ func hollow(c *runfile.Cell) (bool, string) {
 	if c.Summary != nil && c.Summary.CV > stats.NoisyCV {
 		why = append(why, fmt.Sprintf("noisy, CV %.1f%%", 100*c.Summary.CV))
 	}
-	return len(why) > 0, strings.Join(why, ", ")
+	suspect := c.Summary.Suspect(c.Cores)
+	if suspect {
+		why = append(why, "suspect baseline: speedup above c beyond its CI")
+	}
+	return len(why) > 0, strings.Join(why, ", "), suspect
 }
 
 // Models returns the models of a workload over all runs, in the order
@@ -136,10 +144,11 @@ func Largest(r *runfile.Run, workload string) int {
 
 // CoreSeries returns, per run and model, the metric at each core count of
 // the workload. A model with a cell that failed or is missing at one of
-// the run's core counts says so in Missing; sequential, measured at c = 1
-// only, is never missing elsewhere. Speedup and efficiency points exist
-// only where the run has a sequential baseline; sequential's own are 1 by
-// definition (the run file leaves them null).
+// the run's core counts says so in Missing; a baseline (sequential,
+// py-sequential), measured at c = 1 only, is never missing elsewhere.
+// Speedup and efficiency points exist only where the run has the model's
+// family baseline (runfile.Run.Baseline); a baseline's own are 1 by
+// definition.
 func CoreSeries(runs []*runfile.Run, workload string, m Metric) []Series {
 	var out []Series
 	for ri, r := range runs {
@@ -170,14 +179,14 @@ func CoreSeries(runs []*runfile.Run, workload string, m Metric) []Series {
 					switch {
 					case v != nil:
 						p.Y = *v
-					case model == "sequential" && c.Cores == 1:
+					case r.IsBaseline(model) && c.Cores == 1:
 						p.Y = 1 // the baseline against itself, by definition
 					default:
 						continue
 					}
 					p.Low, p.High = p.Y, p.Y
 				}
-				p.Hollow, p.Why = hollow(c)
+				p.Hollow, p.Why, p.Suspect = hollow(c)
 				have[c.Cores] = true
 				s.Points = append(s.Points, p)
 			}
@@ -185,7 +194,7 @@ func CoreSeries(runs []*runfile.Run, workload string, m Metric) []Series {
 				continue // this run has no cell of the model at all
 			}
 			slices.SortFunc(s.Points, func(a, b Point) int { return a.Cores - b.Cores })
-			if model != "sequential" {
+			if !r.IsBaseline(model) {
 				for _, c := range cores {
 					switch {
 					case have[c]:
@@ -203,7 +212,7 @@ func CoreSeries(runs []*runfile.Run, workload string, m Metric) []Series {
 }
 
 // LargestBars returns every model's cell at its run's largest core count
-// of the workload, and sequential's cell (c = 1) as the reference, model
+// of the workload, and each baseline's cell (c = 1) as the reference, model
 // by model in first-seen order and, within a model, run by run. Models
 // without a passing cell there are left out: Absent names them.
 func LargestBars(runs []*runfile.Run, workload string) []Bar {
@@ -219,7 +228,7 @@ func LargestBars(runs []*runfile.Run, workload string) []Bar {
 				if c.Workload != workload || c.Model != model || !reports.Drawable(c) {
 					continue
 				}
-				if c.Cores != top && !(model == "sequential" && c.Cores == 1) {
+				if c.Cores != top && !(r.IsBaseline(model) && c.Cores == 1) {
 					continue
 				}
 				b := Bar{
@@ -229,7 +238,7 @@ func LargestBars(runs []*runfile.Run, workload string) []Bar {
 				for _, t := range c.Trials {
 					b.Trials = append(b.Trials, float64(t.ComputeNs))
 				}
-				b.Hollow, b.Why = hollow(c)
+				b.Hollow, b.Why, b.Suspect = hollow(c)
 				out = append(out, b)
 			}
 		}
@@ -238,13 +247,13 @@ func LargestBars(runs []*runfile.Run, workload string) []Bar {
 }
 
 // Absent returns, per run, the models of the workload that have no
-// passing cell at the run's largest core count (sequential aside).
+// passing cell at the run's largest core count (baselines aside).
 func Absent(runs []*runfile.Run, workload string) [][]string {
 	out := make([][]string, len(runs))
 	for ri, r := range runs {
 		top := Largest(r, workload)
 		for _, model := range Models(runs, workload) {
-			if model == "sequential" {
+			if r.IsBaseline(model) {
 				continue
 			}
 			found, any := false, false

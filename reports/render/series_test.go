@@ -63,7 +63,7 @@ func TestCoreSeriesAreTheFile(t *testing.T) {
 						if p.Y != want || p.Low != lo || p.High != hi {
 							t.Errorf("%s %s metric %d: got %v [%v, %v], want %v [%v, %v]", name, key, m, p.Y, p.Low, p.High, want, lo, hi)
 						}
-						hol, _ := hollow(c)
+						hol, _, _ := hollow(c)
 						if p.Hollow != hol {
 							t.Errorf("%s %s: hollow %v, want %v", name, key, p.Hollow, hol)
 						}
