@@ -73,6 +73,11 @@ type Env struct {
 	// linked one starts every worker process slower.
 	Cgo         bool     `json:"cgo"`
 	CommandLine []string `json:"command_line"`
+	// ProbeStart and ProbeEnd are the machine's primitive costs measured
+	// before the first cell and after the last (mpbench run --probe on).
+	// Optional within version 1.
+	ProbeStart *Probe `json:"probe_start,omitempty"`
+	ProbeEnd   *Probe `json:"probe_end,omitempty"`
 }
 
 // Config is the resolved plan of a run.
