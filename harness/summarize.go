@@ -80,6 +80,7 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 		s.PeakRSSBytes = max(s.PeakRSSBytes, t.PeakRSSBytes)
 	}
 	s.Metrics = medianMetrics(c.Trials)
+	s.Counters = medianCounters(c.Trials)
 	c.Summary = s // the baseline cell is its own baseline: speedup 1
 	if seq != nil && seq.Summary != nil && c.Tasks > 0 && s.MedianNs > 0 {
 		// Scale the baseline to this cell's task count (weak scaling).

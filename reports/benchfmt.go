@@ -104,6 +104,11 @@ func benchResults(run *runfile.Run, c *runfile.Cell, config []benchfmt.Config) [
 			vals = append(vals, benchValue(round4(tseq/ns), "speedup"),
 				benchValue(round4((float64(c.Cores)*ns-tseq)/float64(c.Tasks)), "ns/task-overhead"))
 		}
+		if t.HasCounters() {
+			// Per trial, that is per op; benchstat compares each unit.
+			vals = append(vals, benchValue(float64(t.MinFlt), "minor-faults/op"), benchValue(float64(t.MajFlt), "major-faults/op"),
+				benchValue(float64(t.Nvcsw), "vol-ctxsw/op"), benchValue(float64(t.Nivcsw), "invol-ctxsw/op"))
+		}
 		out = append(out, &benchfmt.Result{Config: slices.Clone(config), Name: name, Iters: 1, Values: vals})
 	}
 	return out

@@ -253,7 +253,10 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"workload", "model", "cores", "tasks", "trials", "median_ns", "ci_low_ns", "ci_high_ns", "cv",
 		"speedup", "relative_speedup", "efficiency", "overhead_ns_per_task", "setup_median_ns", "teardown_median_ns",
-		"cpu_ns", "peak_rss_bytes", "oversubscribed", "warnings", "error"})
+		"cpu_ns", "peak_rss_bytes", "oversubscribed", "warnings", "error",
+		// The counters come last, so that readers of the older columns
+		// find them where they were.
+		"minflt", "majflt", "nvcsw", "nivcsw"})
 	// Plain notation: nanoseconds that are integers stay integers
 	// (14375001, not 1.4375001e+07).
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
@@ -272,6 +275,13 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 			rec = append(rec, make([]string, 12)...)
 		}
 		rec = append(rec, strconv.FormatBool(c.Oversubscribed), strings.Join(c.Warnings, "; "), c.Error)
+		for _, name := range runfile.CounterNames {
+			v := ""
+			if c.Summary != nil && c.Summary.Counters != nil {
+				v = f(c.Summary.Counters[name])
+			}
+			rec = append(rec, v)
+		}
 		cw.Write(rec)
 	}
 	cw.Flush()

@@ -76,6 +76,11 @@ type Env struct {
 	// linked one starts every worker process slower.
 	Cgo         bool     `json:"cgo"`
 	CommandLine []string `json:"command_line"`
+	// ProbeStart and ProbeEnd are the machine's primitive costs measured
+	// before the first cell and after the last (mpbench run --probe on).
+	// Optional within version 1.
+	ProbeStart *Probe `json:"probe_start,omitempty"`
+	ProbeEnd   *Probe `json:"probe_end,omitempty"`
 }
 
 // Config is the resolved plan of a run.
@@ -214,6 +219,14 @@ type Trial struct {
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
 	// Info is what the model said of itself (e.g. the Python version).
 	Info map[string]string `json:"info,omitempty"`
+	// MinFlt, MajFlt, Nvcsw and Nivcsw count the minor and major page
+	// faults and the voluntary and involuntary context switches of the
+	// trial's whole process tree, as UserNs and SysNs are counted
+	// (getrusage). Optional within version 1: absent in older files.
+	MinFlt int64 `json:"minflt,omitempty"`
+	MajFlt int64 `json:"majflt,omitempty"`
+	Nvcsw  int64 `json:"nvcsw,omitempty"`
+	Nivcsw int64 `json:"nivcsw,omitempty"`
 }
 
 // Summary is the statistics of a cell. Derived figures that need the
@@ -250,6 +263,9 @@ type Summary struct {
 	CPUNs        float64            `json:"cpu_ns"`
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
+	// Counters is the median per trial of each of Trial's counters
+	// (minflt, majflt, nvcsw, nivcsw); nil when the trials have none.
+	Counters map[string]float64 `json:"counters,omitempty"`
 }
 
 // Suspect reports whether the summary of a cell at cores c holds a figure

@@ -16,6 +16,7 @@ import (
 	"os"
 
 	"github.com/mpbench/mpbench/harness/cellrun"
+	"github.com/mpbench/mpbench/harness/probe"
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/worker"
 )
@@ -27,5 +28,6 @@ func main() {
 	}
 	// Model packages register their workers' roles in their init.
 	worker.Register(cellrun.RoleName, cellrun.Role(all.Registry()))
+	probe.Register()
 	os.Exit(worker.RunChild())
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness/cellrun"
+	"github.com/mpbench/mpbench/harness/probe"
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/reports/render"
 	"github.com/mpbench/mpbench/runfile"
@@ -47,6 +48,8 @@ func TestMain(m *testing.M) {
 		os.Setenv(envWorker, exe)
 	}
 	worker.Register(cellrun.RoleName, cellrun.Role(testRegistry))
+	probe.Register()
+	probeSize, runProbeSize = tinyProbe, tinyProbe
 	if worker.IsChild() {
 		os.Exit(worker.RunChild())
 	}

@@ -120,6 +120,7 @@ and reports medians, confidence intervals, speedup, efficiency and overhead.`,
 	root.AddCommand(newCmdRun(stdout, stderr, nil), newCmdList(stdout), newCmdVersion(stdout))
 	root.AddCommand(newCmdReport(stdout, nil))
 	root.AddCommand(newCmdCompare(stdout, nil), newCmdExport(stdout, nil))
+	root.AddCommand(newCmdProbe(stdout, nil))
 	// Unknown commands and wrong argument counts are usage errors too.
 	for _, c := range append(root.Commands(), root) {
 		if c.Args == nil {

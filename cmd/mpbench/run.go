@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/harness/probe"
 	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/models/py"
@@ -46,6 +47,9 @@ type runOptions struct {
 	Python        string
 	Report        bool
 	Force         bool
+	// Probe is "on" or "off": record the machine probe at the start and
+	// end of the run (env.probe_start, env.probe_end).
+	Probe string
 
 	// Args is the whole command line, for the run file.
 	Args []string
@@ -109,6 +113,7 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress (a bar on a terminal, else a line per finished cell)")
 	f.StringVar(&opts.Python, "python", "", "Python 3.8+ interpreter for the py-* models (default: python3 in PATH)")
+	f.StringVar(&opts.Probe, "probe", "on", "on|off: measure the machine's primitive costs (mpbench probe, shorter) before and after the cells, into the run file")
 	f.BoolVar(&opts.Report, "report", false, "draw the PNG report and index page into the run folder afterwards")
 	_ = cmd.RegisterFlagCompletionFunc("models", completeList(func() []string { return append(registry.Names(), "go", "py", "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("workloads", completeList(func() []string { return append(workloads.Names(), "all") }))
@@ -238,6 +243,9 @@ func contains(list []string, s string) bool {
 }
 
 func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error {
+	if o.Probe != "on" && o.Probe != "off" {
+		return &usageError{fmt.Errorf("--probe %q: want on or off", o.Probe)}
+	}
 	avail, err := worker.AllowedCPUs()
 	if err != nil {
 		return err
@@ -278,6 +286,9 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	if w := plan.PowerWarning(registry); w != "" {
 		fmt.Fprintln(stderr, "mpbench: warning: "+w)
 	}
+	if o.Probe == "on" {
+		env.ProbeStart = runProbe(ctx, exe, avail)
+	}
 	prog := newProgress(stderr, o.Progress)
 	run, err := harness.Execute(ctx, plan, harness.Options{
 		Registry: registry, Dir: dir, Env: env, Executable: exe, Progress: prog.update, Table: all.Infos(),
@@ -285,6 +296,12 @@ func runRun(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error 
 	prog.finish()
 	if run == nil {
 		return err
+	}
+	if o.Probe == "on" && ctx.Err() == nil {
+		run.Env.ProbeEnd = runProbe(ctx, exe, avail)
+		if serr := run.Save(dir); serr != nil {
+			err = errors.Join(err, serr)
+		}
 	}
 	printSkipped(stderr, run.Skipped)
 	if werr := reports.WriteSummary(stdout, run, o.Format); werr != nil {
@@ -406,3 +423,13 @@ func setenv(key, value string) (restore func()) {
 }
 
 func goVersion() string { return runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH }
+
+// runProbe measures the machine for the run file on the CPUs the cells
+// use; a probe that fails is recorded with why, and the run goes on.
+func runProbe(ctx context.Context, exe string, cpus []int) *runfile.Probe {
+	p, err := probe.Run(ctx, exe, cpus, runProbeSize)
+	if err != nil {
+		return &runfile.Probe{CPUs: worker.FormatCPUList(cpus), Error: err.Error()}
+	}
+	return p
+}

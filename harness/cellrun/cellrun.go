@@ -227,20 +227,29 @@ func trial(ctx context.Context, m models.Model, cfg models.Config) (*runfile.Tri
 		PeakRSSBytes: u1.maxRSS + childRSS,
 		Workers:      out.Workers,
 		Metrics:      out.Metrics,
+		MinFlt:       u1.minflt - u0.minflt + k1.minflt - k0.minflt,
+		MajFlt:       u1.majflt - u0.majflt + k1.majflt - k0.majflt,
+		Nvcsw:        u1.nvcsw - u0.nvcsw + k1.nvcsw - k0.nvcsw,
+		Nivcsw:       u1.nivcsw - u0.nivcsw + k1.nivcsw - k0.nivcsw,
 	}, nil
 }
 
 // ErrChecksum is wrapped by every validation failure (models.ErrChecksum).
 var ErrChecksum = models.ErrChecksum
 
-type usage struct{ user, sys, maxRSS int64 }
+// usage is one getrusage reading. The counters (faults, context
+// switches) are taken as CPU time is: RUSAGE_SELF plus RUSAGE_CHILDREN,
+// which already holds every child reaped in the trial, worker.Wait's
+// included, so adding worker.ReapedUsage would count those twice.
+type usage struct{ user, sys, maxRSS, minflt, majflt, nvcsw, nivcsw int64 }
 
 func rusage(who int) usage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(who, &ru); err != nil {
 		return usage{}
 	}
-	return usage{user: ru.Utime.Nano(), sys: ru.Stime.Nano(), maxRSS: ru.Maxrss * 1024}
+	return usage{user: ru.Utime.Nano(), sys: ru.Stime.Nano(), maxRSS: ru.Maxrss * 1024,
+		minflt: ru.Minflt, majflt: ru.Majflt, nvcsw: ru.Nvcsw, nivcsw: ru.Nivcsw}
 }
 
 // Options configure how the parent runs one cell.
