@@ -291,7 +291,7 @@ func TestFaultTour(t *testing.T) {
 			for len(r.procs()) > 0 && time.Now().Before(deadline) {
 				time.Sleep(20 * time.Millisecond)
 			}
-			later := exec.Command(r.cmd.Path, "run", "-q", "--out", r.out+"-later", "--models", "goroutines", "--cores", "1",
+			later := exec.Command(r.cmd.Path, "run", "-q", "--probe", "off", "--out", r.out+"-later", "--models", "goroutines", "--cores", "1",
 				"--workloads", "square", "--param", "square.tasks=100", "--trials", "1", "--warmup", "0")
 			later.Env = r.cmd.Env
 			if out, err := later.CombinedOutput(); err != nil {
