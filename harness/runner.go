@@ -413,8 +413,11 @@ func CollectEnv(version, revision string, modified bool, args []string, exe stri
 	}
 	if bi, err := buildinfo.ReadFile(exe); err == nil {
 		for _, kv := range bi.Settings {
-			if kv.Key == "CGO_ENABLED" {
+			switch kv.Key {
+			case "CGO_ENABLED":
 				env.Cgo = kv.Value == "1"
+			case "vcs.revision":
+				env.WorkerRevision = kv.Value
 			}
 		}
 	}

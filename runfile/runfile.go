@@ -72,6 +72,16 @@ type Env struct {
 	// process was started from (mpbench-worker), and WorkerBytes its size.
 	WorkerExecutable string `json:"worker_executable,omitempty"`
 	WorkerBytes      int64  `json:"worker_bytes,omitempty"`
+	// WorkerRevision is the commit that executable was built from, as its
+	// build info says (empty when it was built outside a repository).
+	// Optional within version 1.
+	WorkerRevision string `json:"worker_revision,omitempty"`
+	// Side and WorkerSource are set on the two runs of an A/B run
+	// (mpbench ab): Side is "old" or "new", and WorkerSource what the
+	// command line named that side's worker by (an executable's path or a
+	// git revision). Optional within version 1.
+	Side         string `json:"side,omitempty"`
+	WorkerSource string `json:"worker_source,omitempty"`
 	// Cgo says whether that executable was built with cgo: a dynamically
 	// linked one starts every worker process slower.
 	Cgo         bool     `json:"cgo"`
