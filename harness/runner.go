@@ -70,6 +70,37 @@ type Options struct {
 // is cancelled and ErrCellsFailed when any cell failed; the run is returned
 // (and saved) in both cases.
 func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error) {
+	runs, err := ExecuteSides(ctx, plan, opt, []Side{{Dir: opt.Dir, Env: opt.Env, Executable: opt.Executable}})
+	if runs == nil {
+		return nil, err
+	}
+	return runs[0], err
+}
+
+// Side is one build of an A/B run: its cells run in cell runners started
+// from Executable, and its run file, with Env, is kept in Dir.
+type Side struct {
+	// Name tells the side's visits apart in progress ("old", "new").
+	Name       string
+	Dir        string
+	Env        runfile.Env
+	Executable string
+}
+
+// ExecuteSides runs the plan once for every side, in one sweep, and
+// returns a run per side, in the order of sides. Each round visits the
+// cells in a shuffled order (plan order with one round), and each cell's
+// visits to the sides come back to back, the side that goes first taking
+// turns from cell to cell and round to round: a drift in the machine's
+// speed then falls on every side alike, and so does whatever the first of
+// two back-to-back visits leaves the second (a warm page cache, a hot or
+// cooling CPU); a comparison of the sides' runs measures the builds, not
+// the hour. Options.Dir, Env and Executable are not used; errors are
+// Execute's.
+func ExecuteSides(ctx context.Context, plan *Plan, opt Options, sides []Side) ([]*runfile.Run, error) {
+	if len(sides) == 0 {
+		return nil, errors.New("harness: no side to run")
+	}
 	if _, err := opt.Registry.Lookup("sequential"); err != nil {
 		return nil, fmt.Errorf("harness: the registry has no sequential baseline")
 	}
@@ -105,32 +136,48 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 	if err != nil {
 		return nil, err
 	}
-	run := &runfile.Run{
-		Schema: runfile.Schema, Version: runfile.SchemaVersion, Env: opt.Env, Status: "running",
-		Started: time.Now().UTC().Format(time.RFC3339),
-		Config: runfile.Config{
-			Cores: plan.Cores, Models: plan.Models, Workloads: plan.Workloads, Params: plan.Params,
-			Scaling: plan.Scaling, Warmup: plan.Warmup, Trials: plan.Trials, Chunk: plan.Chunk,
-			TimeoutNs: plan.Timeout.Nanoseconds(), CellBudgetNs: plan.CellBudget.Nanoseconds(),
-			Oversubscribe: plan.Oversubscribe, Sweeps: plan.Sweeps, Rounds: plan.Rounds,
-			TargetCI: plan.TargetCI, MaxTimeNs: plan.MaxTime.Nanoseconds(), Seed: plan.Seed,
-		},
-		Cells:   []runfile.Cell{},
-		Skipped: skipped,
-		Models:  modelsOf(opt.Table, append(plan.Baselines(opt.Registry), plan.Models...)),
+	runs := make([]*runfile.Run, len(sides))
+	for s, side := range sides {
+		run := &runfile.Run{
+			Schema: runfile.Schema, Version: runfile.SchemaVersion, Env: side.Env, Status: "running",
+			Started: time.Now().UTC().Format(time.RFC3339),
+			Config: runfile.Config{
+				Cores: plan.Cores, Models: plan.Models, Workloads: plan.Workloads, Params: plan.Params,
+				Scaling: plan.Scaling, Warmup: plan.Warmup, Trials: plan.Trials, Chunk: plan.Chunk,
+				TimeoutNs: plan.Timeout.Nanoseconds(), CellBudgetNs: plan.CellBudget.Nanoseconds(),
+				Oversubscribe: plan.Oversubscribe, Sweeps: plan.Sweeps, Rounds: plan.Rounds,
+				TargetCI: plan.TargetCI, MaxTimeNs: plan.MaxTime.Nanoseconds(), Seed: plan.Seed,
+			},
+			Cells:   []runfile.Cell{},
+			Skipped: skipped,
+			Models:  modelsOf(opt.Table, append(plan.Baselines(opt.Registry), plan.Models...)),
+		}
+		if w := plan.PowerWarning(opt.Registry); w != "" {
+			run.Warnings = append(run.Warnings, w)
+		}
+		if err := run.Save(side.Dir); err != nil {
+			return nil, err
+		}
+		runs[s] = run
 	}
-	if w := plan.PowerWarning(opt.Registry); w != "" {
-		run.Warnings = append(run.Warnings, w)
-	}
-	if err := run.Save(opt.Dir); err != nil {
-		return nil, err
+	// saveAll saves every side's run, whatever fails.
+	saveAll := func() error {
+		var errs []error
+		for s, run := range runs {
+			errs = append(errs, run.Save(sides[s].Dir))
+		}
+		return errors.Join(errs...)
 	}
 	specs := plan.CellSpecs(opt.Registry)
-	visits := planVisits(specs, plan.Rounds, rand.New(rand.NewPCG(uint64(plan.Seed), 0)))
-	cells := make([]*runfile.Cell, len(specs))
-	collect := func() {
+	visits := planVisits(specs, plan.Rounds, len(sides), rand.New(rand.NewPCG(uint64(plan.Seed), 0)))
+	cells := make([][]*runfile.Cell, len(sides))
+	for s := range cells {
+		cells[s] = make([]*runfile.Cell, len(specs))
+	}
+	collect := func(s int) {
+		run := runs[s]
 		run.Cells = run.Cells[:0]
-		for _, c := range cells {
+		for _, c := range cells[s] {
 			if c != nil {
 				run.Cells = append(run.Cells, *c)
 			}
@@ -138,8 +185,8 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 		Summarize(run)
 	}
 	for i, v := range visits {
-		spec := v.spec
-		if prev := cells[v.index]; prev != nil && prev.Failed() {
+		spec, side := v.spec, sides[v.side]
+		if prev := cells[v.side][v.index]; prev != nil && prev.Failed() {
 			continue // a failed cell is not visited again
 		}
 		cpus, over := avail, spec.Cores > len(avail)
@@ -147,6 +194,9 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 			cpus = avail[:spec.Cores]
 		}
 		name := fmt.Sprintf("%s %s c=%d", spec.Workload, spec.Model, spec.Cores)
+		if side.Name != "" {
+			name += " [" + side.Name + "]"
+		}
 		if plan.Rounds > 1 {
 			name += fmt.Sprintf(" (round %d/%d)", v.round+1, plan.Rounds)
 		}
@@ -158,46 +208,52 @@ func Execute(ctx context.Context, plan *Plan, opt Options) (*runfile.Run, error)
 		}
 		report(Progress{Trials: spec.Trials})
 		cell, err := cellrun.Run(ctx, spec, cellrun.Options{
-			Executable: opt.Executable, CPUs: cpus, Oversubscribed: over, Timeout: plan.Timeout, OnStart: opt.OnCellStart,
+			Executable: side.Executable, CPUs: cpus, Oversubscribed: over, Timeout: plan.Timeout, OnStart: opt.OnCellStart,
 			OnTrial: func(done, planned int) { report(Progress{Trial: done, Trials: planned}) },
 		})
 		if err != nil { // cancelled: the visit in flight is not recorded
-			run.Status, run.Finished = "interrupted", time.Now().UTC().Format(time.RFC3339)
-			collect()
-			if serr := run.Save(opt.Dir); serr != nil {
-				return run, errors.Join(ErrInterrupted, serr)
+			for s, run := range runs {
+				run.Status, run.Finished = "interrupted", time.Now().UTC().Format(time.RFC3339)
+				collect(s)
 			}
-			return run, ErrInterrupted
+			if serr := saveAll(); serr != nil {
+				return runs, errors.Join(ErrInterrupted, serr)
+			}
+			return runs, ErrInterrupted
 		}
-		if prev := cells[v.index]; prev != nil {
+		if prev := cells[v.side][v.index]; prev != nil {
 			mergeCell(prev, cell)
 		} else {
 			cell.TrialsPlanned = v.total
-			cells[v.index] = &cell
+			cells[v.side][v.index] = &cell
 		}
-		collect()
-		if err := run.Save(opt.Dir); err != nil {
-			return run, err
+		collect(v.side)
+		if err := runs[v.side].Save(side.Dir); err != nil {
+			return runs, err
 		}
-		report(Progress{Done: true, Err: cell.Error, Trial: len(cell.Trials), Trials: spec.Trials, MedianNs: medianOf(run, cells, v.index)})
+		report(Progress{Done: true, Err: cell.Error, Trial: len(cell.Trials), Trials: spec.Trials, MedianNs: medianOf(runs[v.side], cells[v.side], v.index)})
 	}
 	failed := 0
-	for _, c := range run.Cells {
-		if c.Failed() {
-			failed++
+	for _, run := range runs {
+		run.Status, run.Finished = "complete", time.Now().UTC().Format(time.RFC3339)
+		n := 0
+		for _, c := range run.Cells {
+			if c.Failed() {
+				n++
+			}
 		}
+		if n > 0 {
+			run.Status = "failed"
+		}
+		failed += n
 	}
-	run.Status, run.Finished = "complete", time.Now().UTC().Format(time.RFC3339)
+	if err := saveAll(); err != nil {
+		return runs, err
+	}
 	if failed > 0 {
-		run.Status = "failed"
+		return runs, fmt.Errorf("%w: %d of %d", ErrCellsFailed, failed, len(specs)*len(sides))
 	}
-	if err := run.Save(opt.Dir); err != nil {
-		return run, err
-	}
-	if failed > 0 {
-		return run, fmt.Errorf("%w: %d of %d", ErrCellsFailed, failed, len(specs))
-	}
-	return run, nil
+	return runs, nil
 }
 
 // medianOf returns the summarized median of cells[i] as collected into
@@ -236,6 +292,7 @@ func skipReasons(s []runfile.Skip) string {
 type visit struct {
 	index int // into the specs
 	round int
+	side  int // into the sides of ExecuteSides
 	total int // trials planned for the cell over all rounds
 	spec  cellrun.Spec
 }
@@ -243,8 +300,12 @@ type visit struct {
 // planVisits splits every cell's trials over rounds. With one round the
 // cells are visited in plan order; with more, each round visits every cell
 // once in a fresh shuffled order, so a drift in the machine's speed spreads
-// over all cells instead of biasing the last ones.
-func planVisits(specs []cellrun.Spec, rounds int, rng *rand.Rand) []visit {
+// over all cells instead of biasing the last ones. With more than one side
+// a cell's visits to the sides follow each other, the first side taking
+// turns: it is (round + cell index) mod sides, so over the rounds each
+// cell goes to each side first equally often (when the rounds are a
+// multiple of the sides), and within a round the cells share it out.
+func planVisits(specs []cellrun.Spec, rounds, sides int, rng *rand.Rand) []visit {
 	var out []visit
 	for r := range rounds {
 		order := make([]int, len(specs))
@@ -267,7 +328,10 @@ func planVisits(specs []cellrun.Spec, rounds int, rng *rand.Rand) []visit {
 			s.Trials = share
 			s.BudgetNs /= int64(rounds)
 			s.MaxTimeNs /= int64(rounds)
-			out = append(out, visit{index: i, round: r, total: total, spec: s})
+			for k := range sides {
+				side := (r + i + k) % sides
+				out = append(out, visit{index: i, round: r, side: side, total: total, spec: s})
+			}
 		}
 	}
 	return out

@@ -97,7 +97,7 @@ func TestBreakEven(t *testing.T) {
 
 func TestPlanVisitsSplitTrialsOverShuffledRounds(t *testing.T) {
 	specs := []cellrun.Spec{{Model: "a", Trials: 10}, {Model: "b", Trials: 10}, {Model: "c", Trials: 10}, {Model: "d", Trials: 10}}
-	visits := planVisits(specs, 3, rand.New(rand.NewPCG(1, 0)))
+	visits := planVisits(specs, 3, 1, rand.New(rand.NewPCG(1, 0)))
 	total := map[string]int{}
 	var orders [3][]string
 	for _, v := range visits {
@@ -115,7 +115,7 @@ func TestPlanVisitsSplitTrialsOverShuffledRounds(t *testing.T) {
 	if slices.Equal(orders[0], orders[1]) && slices.Equal(orders[1], orders[2]) {
 		t.Errorf("every round visits in the same order: %v", orders)
 	}
-	one := planVisits(specs, 1, rand.New(rand.NewPCG(1, 0)))
+	one := planVisits(specs, 1, 1, rand.New(rand.NewPCG(1, 0)))
 	for i, v := range one {
 		if v.index != i || v.spec.Trials != 10 {
 			t.Fatalf("one round must keep plan order and all trials: %+v", v)
@@ -157,5 +157,73 @@ func TestTargetCIStops(t *testing.T) {
 	cell, _ = cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
 	if cell.Stopped != "max-time" || len(cell.Trials) != cellrun.MinTrials {
 		t.Fatalf("stopped %q after %d trials", cell.Stopped, len(cell.Trials))
+	}
+}
+
+func TestPlanVisitsPairSidesAndTakeTurns(t *testing.T) {
+	specs := []cellrun.Spec{{Model: "a", Trials: 4}, {Model: "b", Trials: 4}, {Model: "c", Trials: 4}}
+	visits := planVisits(specs, 4, 2, rand.New(rand.NewPCG(1, 0)))
+	if len(visits) != 2*4*len(specs) {
+		t.Fatalf("%d visits, want %d", len(visits), 2*4*len(specs))
+	}
+	first := [2]int{}
+	firstOf := map[string][2]int{} // per cell: how often each side went first
+	for i := 0; i < len(visits); i += 2 {
+		a, b := visits[i], visits[i+1]
+		if a.index != b.index || a.round != b.round || a.side == b.side {
+			t.Fatalf("visits %d and %d are not one cell's two sides: %+v, %+v", i, i+1, a, b)
+		}
+		first[a.side]++
+		f := firstOf[a.spec.Model]
+		f[a.side]++
+		firstOf[a.spec.Model] = f
+	}
+	if first[0] == 0 || first[1] == 0 {
+		t.Errorf("one side always goes first: %v", first)
+	}
+	for m, f := range firstOf {
+		if f[0] != f[1] {
+			t.Errorf("cell %s: side 0 first %d times, side 1 %d times over 4 rounds, want 2 and 2", m, f[0], f[1])
+		}
+	}
+}
+
+func TestExecuteSidesWritesARunPerSide(t *testing.T) {
+	p := testPlan("goroutines")
+	p.Rounds, p.Trials = 2, 4
+	var names []string
+	sides := []Side{
+		{Name: "old", Dir: t.TempDir(), Env: runfile.Env{Side: "old"}},
+		{Name: "new", Dir: t.TempDir(), Env: runfile.Env{Side: "new"}},
+	}
+	runs, err := ExecuteSides(context.Background(), p, Options{
+		Registry: testRegistry, Progress: func(pr Progress) {
+			if pr.Done {
+				names = append(names, pr.Cell)
+			}
+		},
+	}, sides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, side := range sides {
+		saved, err := runfile.Load(side.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved.Env.Side != side.Name || runs[s].Env.Side != side.Name || saved.Status != "complete" {
+			t.Errorf("side %s: saved side %q, status %q", side.Name, saved.Env.Side, saved.Status)
+		}
+		if len(saved.Cells) != 4 {
+			t.Fatalf("side %s: %d cells, want 4", side.Name, len(saved.Cells))
+		}
+		for _, c := range saved.Cells {
+			if len(c.Trials) != 4 || c.Summary == nil {
+				t.Errorf("side %s, %s: %d trials, want 4", side.Name, c.Key(), len(c.Trials))
+			}
+		}
+	}
+	if len(names) != 16 || !strings.Contains(names[0], "[") || strings.Contains(names[0], "[old]") == strings.Contains(names[1], "[old]") {
+		t.Errorf("visits %q: want 16, a cell's two sides back to back", names)
 	}
 }
