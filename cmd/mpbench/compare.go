@@ -63,23 +63,21 @@ from, the new one, 2 for bad input (unreadable runs, bad flags).`,
 			return compareRun(opts, stdout)
 		},
 	}
+	addCompareFlags(cmd, opts)
+	return cmd
+}
+
+// addCompareFlags adds the flags of a comparison to cmd.
+func addCompareFlags(cmd *cobra.Command, opts *compareOptions) {
 	f := cmd.Flags()
 	f.Float64Var(&opts.Alpha, "alpha", 0.05, "family-wise significance level (Holm–Bonferroni over the cells)")
 	f.StringVar(&opts.Threshold, "threshold", "5%", `noise threshold: a change whose CI lies within it is not a regression ("5%" or 0.05)`)
 	f.StringVarP(&opts.Format, "format", "f", "table", "output format: "+strings.Join(reports.CompareFormats, "|"))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(reports.CompareFormats, cobra.ShellCompDirectiveNoFileComp))
-	return cmd
 }
 
 func compareRun(o *compareOptions, stdout io.Writer) error {
-	if !contains(reports.CompareFormats, o.Format) {
-		return &usageError{fmt.Errorf("--format %q: accepted: %s", o.Format, strings.Join(reports.CompareFormats, ", "))}
-	}
-	if !(o.Alpha > 0 && o.Alpha < 1) {
-		return &usageError{fmt.Errorf("--alpha %v: must be between 0 and 1, e.g. 0.05", o.Alpha)}
-	}
-	th, err := parseFraction("threshold", o.Threshold)
-	if err != nil {
+	if err := o.check(); err != nil {
 		return err
 	}
 	old, err := runfile.Load(o.Old)
@@ -89,6 +87,30 @@ func compareRun(o *compareOptions, stdout io.Writer) error {
 	new, err := runfile.Load(o.New)
 	if err != nil {
 		return &usageError{fmt.Errorf("new run: %w", err)}
+	}
+	return compareAndJudge(old, new, o, stdout)
+}
+
+// check checks the flags of a comparison (mpbench compare, mpbench ab).
+func (o *compareOptions) check() error {
+	if !contains(reports.CompareFormats, o.Format) {
+		return &usageError{fmt.Errorf("--format %q: accepted: %s", o.Format, strings.Join(reports.CompareFormats, ", "))}
+	}
+	if !(o.Alpha > 0 && o.Alpha < 1) {
+		return &usageError{fmt.Errorf("--alpha %v: must be between 0 and 1, e.g. 0.05", o.Alpha)}
+	}
+	_, err := parseFraction("threshold", o.Threshold)
+	return err
+}
+
+// compareAndJudge writes the comparison of two runs to stdout in
+// o.Format and returns what its verdicts add to the exit status: nil, or
+// errRegression, errFailedNew and errMissingNew joined, each naming its
+// cells. o's flags must have been checked.
+func compareAndJudge(old, new *runfile.Run, o *compareOptions, stdout io.Writer) error {
+	th, err := parseFraction("threshold", o.Threshold)
+	if err != nil {
+		return err
 	}
 	cmp, err := compare.Runs(old, new, compare.Options{Alpha: o.Alpha, Threshold: th})
 	if err != nil {

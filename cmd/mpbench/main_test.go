@@ -42,12 +42,17 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	// It is also mpbench-worker: it serves the cell runner of
-	// testRegistry and, through the model packages, their workers.
+	// testRegistry and, through the model packages, their workers; started
+	// as slowWorkerName, it is a worker whose goroutines is slower.
 	if exe, err := os.Executable(); err == nil {
 		os.Setenv(envDraw, exe)
 		os.Setenv(envWorker, exe)
 	}
-	worker.Register(cellrun.RoleName, cellrun.Role(testRegistry))
+	reg := testRegistry
+	if filepath.Base(os.Args[0]) == slowWorkerName {
+		reg = slowGoroutines(testRegistry)
+	}
+	worker.Register(cellrun.RoleName, cellrun.Role(reg))
 	probe.Register()
 	probeSize, runProbeSize = tinyProbe, tinyProbe
 	if worker.IsChild() {

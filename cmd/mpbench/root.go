@@ -119,7 +119,7 @@ and reports medians, confidence intervals, speedup, efficiency and overhead.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newCmdRun(stdout, stderr, nil), newCmdList(stdout), newCmdVersion(stdout))
 	root.AddCommand(newCmdReport(stdout, nil))
-	root.AddCommand(newCmdCompare(stdout, nil), newCmdExport(stdout, nil))
+	root.AddCommand(newCmdCompare(stdout, nil), newCmdExport(stdout, nil), newCmdAB(stdout, stderr, nil))
 	root.AddCommand(newCmdProbe(stdout, nil))
 	// Unknown commands and wrong argument counts are usage errors too.
 	for _, c := range append(root.Commands(), root) {

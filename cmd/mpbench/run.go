@@ -92,6 +92,18 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 			return runRun(cmd.Context(), opts, stdout, stderr)
 		},
 	}
+	addPlanFlags(cmd, opts)
+	f := cmd.Flags()
+	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
+	f.StringVar(&opts.Probe, "probe", "on", "on|off: measure the machine's primitive costs (mpbench probe, shorter) before and after the cells, into the run file")
+	f.BoolVar(&opts.Report, "report", false, "draw the PNG report and index page into the run folder afterwards")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(reports.Formats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// addPlanFlags adds to cmd the flags of a run's plan and folder, and
+// --quiet and --python: those mpbench run and mpbench ab share.
+func addPlanFlags(cmd *cobra.Command, opts *runOptions) {
 	f := cmd.Flags()
 	f.StringVar(&opts.Cores, "cores", "1..max", `core counts: "1..N", "1,2,4", "1,2..4", "max"`)
 	f.StringVar(&opts.Models, "models", "go", "comma-separated models, or a family: go, py, all (see mpbench list)")
@@ -110,16 +122,11 @@ ran), 2 for a bad command line, 130 when interrupted (completed cells are kept).
 	f.StringVar(&opts.Out, "out", "", "run folder (default results/<UTC time>-<host>)")
 	f.BoolVar(&opts.Force, "force", false, "replace the run in an existing run folder: first remove the files mpbench writes there (run.json, *.png, index.html, index.md), and no others")
 	f.StringVar(&opts.ResultsDir, "results", "results", "where run folders are made when --out is not given")
-	f.StringVarP(&opts.Format, "format", "f", "table", "stdout format: "+strings.Join(reports.Formats, "|"))
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress (a bar on a terminal, else a line per finished cell)")
 	f.StringVar(&opts.Python, "python", "", "Python 3.8+ interpreter for the py-* models (default: python3 in PATH)")
-	f.StringVar(&opts.Probe, "probe", "on", "on|off: measure the machine's primitive costs (mpbench probe, shorter) before and after the cells, into the run file")
-	f.BoolVar(&opts.Report, "report", false, "draw the PNG report and index page into the run folder afterwards")
 	_ = cmd.RegisterFlagCompletionFunc("models", completeList(func() []string { return append(registry.Names(), "go", "py", "all") }))
 	_ = cmd.RegisterFlagCompletionFunc("workloads", completeList(func() []string { return append(workloads.Names(), "all") }))
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(reports.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("scaling", cobra.FixedCompletions(harness.Scalings, cobra.ShellCompDirectiveNoFileComp))
-	return cmd
 }
 
 func completeList(names func() []string) cobra.CompletionFunc {
