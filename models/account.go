@@ -1,0 +1,59 @@
+package models
+
+import (
+	"time"
+	"unsafe"
+
+	"github.com/mpbench/mpbench/workloads"
+	"golang.org/x/sys/unix"
+)
+
+// Account is one worker's share of a trial: how long it spent inside the
+// workload's task function, how many tasks it ran there, and the CPU it
+// ran on. Workers (goroutines or processes) keep one each and the model
+// returns them in Output.Accounts.
+//
+// Note: the accounting is per chunk, never per task: two clock reads and
+// one getcpu around each call of the task function on a chunk, so that it
+// costs nothing measurable against a chunk of tasks (see docs/reference.md).
+type Account struct {
+	// Busy is the wall time spent inside the task function.
+	Busy time.Duration
+	// Tasks is the number of tasks run.
+	Tasks int
+	// CPU is the CPU the worker was on after its last chunk (a worker the
+	// kernel moves keeps the last), or -1 when unknown.
+	CPU int
+}
+
+// NewAccount returns an empty account on no known CPU.
+func NewAccount() Account { return Account{CPU: -1} }
+
+// Apply runs apply on a chunk, adding the time it took and its tasks to a,
+// and notes the CPU it ran on.
+func (a *Account) Apply(apply func([]workloads.Task, []uint64), tasks []workloads.Task, results []uint64) {
+	t0 := time.Now()
+	apply(tasks, results)
+	a.Busy += time.Since(t0)
+	a.Tasks += len(tasks)
+	a.CPU = CurrentCPU()
+}
+
+// CurrentCPU returns the CPU the calling thread runs on (getcpu(2)), or -1.
+func CurrentCPU() int {
+	var cpu uint32
+	_, _, errno := unix.RawSyscall(unix.SYS_GETCPU, uintptr(unsafe.Pointer(&cpu)), 0, 0)
+	if errno != 0 {
+		return -1
+	}
+	return int(cpu)
+}
+
+// AccountedTasks returns the tasks a trial's accounts ran.
+func AccountedTasks(accts []Account) int {
+	n := 0
+	for _, a := range accts {
+		n += a.Tasks
+	}
+	return n
+}
