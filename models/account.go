@@ -13,31 +13,35 @@ import (
 // ran on. Workers (goroutines or processes) keep one each and the model
 // returns them in Output.Accounts.
 //
-// Note: the accounting is per chunk, never per task: two clock reads and
-// one getcpu around each call of the task function on a chunk, so that it
-// costs nothing measurable against a chunk of tasks (see docs/reference.md).
+// Note: the accounting is per chunk, never per task: two clock reads around
+// each call of the task function on a chunk, so that it costs nothing
+// measurable against a chunk of tasks. The CPU is read once, when the
+// worker is done (NoteCPU): a getcpu is a system call, dearer than a clock
+// read, and a pinned worker never moves.
 type Account struct {
 	// Busy is the wall time spent inside the task function.
 	Busy time.Duration
 	// Tasks is the number of tasks run.
 	Tasks int
-	// CPU is the CPU the worker was on after its last chunk (a worker the
-	// kernel moves keeps the last), or -1 when unknown.
+	// CPU is the CPU the worker was on when it was done (NoteCPU; a
+	// worker the kernel moves keeps the last), or -1 when unknown.
 	CPU int
 }
 
 // NewAccount returns an empty account on no known CPU.
 func NewAccount() Account { return Account{CPU: -1} }
 
-// Apply runs apply on a chunk, adding the time it took and its tasks to a,
-// and notes the CPU it ran on.
+// Apply runs apply on a chunk, adding the time it took and its tasks to a.
 func (a *Account) Apply(apply func([]workloads.Task, []uint64), tasks []workloads.Task, results []uint64) {
 	t0 := time.Now()
 	apply(tasks, results)
 	a.Busy += time.Since(t0)
 	a.Tasks += len(tasks)
-	a.CPU = CurrentCPU()
 }
+
+// NoteCPU records the CPU the calling thread is on, when the worker is
+// done.
+func (a *Account) NoteCPU() { a.CPU = CurrentCPU() }
 
 // CurrentCPU returns the CPU the calling thread runs on (getcpu(2)), or -1.
 func CurrentCPU() int {

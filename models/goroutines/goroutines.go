@@ -61,6 +61,7 @@ func (Model) Setup(_ context.Context, cfg models.Config) (models.Session, error)
 			for c := range s.work {
 				acct.Apply(apply, tasks[c.lo:c.hi], s.results[c.lo:c.hi])
 			}
+			acct.NoteCPU()
 			s.accts[w] = acct
 		}()
 	}

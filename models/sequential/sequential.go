@@ -45,6 +45,7 @@ type session struct {
 func (s *session) Compute(context.Context) (models.Output, error) {
 	acct := models.NewAccount()
 	acct.Apply(s.cfg.Workload.Workload.Apply, s.cfg.Workload.Tasks, s.results)
+	acct.NoteCPU()
 	return models.Output{Results: s.results, Accounts: []models.Account{acct}}, nil
 }
 

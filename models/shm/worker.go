@@ -98,6 +98,7 @@ func work(r *region, l layout, idx int, apply func([]workloads.Task, []uint64)) 
 		st.Chunks++
 	}
 	st.EndNs = monotonic()
+	acct.NoteCPU()
 	st.BusyNs, st.CPU = uint64(acct.Busy), int64(acct.CPU)
 	r.stats(l)[idx] = st
 }
