@@ -61,3 +61,14 @@ func AccountedTasks(accts []Account) int {
 	}
 	return n
 }
+
+// AllAccounts returns accts when every worker sent its account (have[i]),
+// else nil: a trial with a worker unaccounted for keeps no accounts.
+func AllAccounts(accts []Account, have []bool) []Account {
+	for _, ok := range have {
+		if !ok {
+			return nil
+		}
+	}
+	return accts
+}

@@ -244,6 +244,24 @@ func CheckAccounts(out models.Output, cfg models.Config) error {
 	return nil
 }
 
+// Accounted runs a square and a cpu case at c = 1 and 2 and wants worker
+// accounts from each trial (CheckAccounts): for the models that keep them.
+func Accounted(t *testing.T, m models.Model) {
+	defer Isolate(t)()
+	for _, c := range SmallCases[:min(2, len(SmallCases))] {
+		in := instance(t, c.Workload, c.Params)
+		for _, cores := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/c=%d", c.Workload.Name, cores), func(t *testing.T) {
+				cfg := models.Config{Workload: in, Cores: cores, Chunk: c.Chunk}
+				out, _ := Run(t, m, cfg)
+				if err := CheckAccounts(out, cfg); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
 // StartMetrics are the figures every process model reports about starting
 // its processes (worker.Group.StartMetrics).
 var StartMetrics = []string{"worker_start_ms", "worker_exec_ms", "worker_handshake_ms", "worker_warmup_ms"}
