@@ -262,6 +262,24 @@ func AwaitGo(rd *FrameReader) error {
 // waits for a go frame, runs part, answers with a done frame, and so on
 // until the parent closes the channel, when it returns nil.
 func GoDone(rd *FrameReader, wr *FrameWriter, part func() error) error {
+	return goDone(rd, wr, func() ([]byte, uint64, error) { return nil, 0, part() })
+}
+
+// GoDoneAccount is GoDone for a worker that keeps an account of its part
+// (models.Account): part gets a fresh one each time, and the done frame
+// carries it, its tasks as the seq (Group.AwaitDoneAccounts reads it).
+func GoDoneAccount(rd *FrameReader, wr *FrameWriter, part func(a *models.Account) error) error {
+	return goDone(rd, wr, func() ([]byte, uint64, error) {
+		a := models.NewAccount()
+		if err := part(&a); err != nil {
+			return nil, 0, err
+		}
+		a.NoteCPU()
+		return AppendAccount(nil, a), uint64(a.Tasks), nil
+	})
+}
+
+func goDone(rd *FrameReader, wr *FrameWriter, part func() (payload []byte, seq uint64, err error)) error {
 	for {
 		err := AwaitGo(rd)
 		if err == io.EOF {
@@ -270,10 +288,11 @@ func GoDone(rd *FrameReader, wr *FrameWriter, part func() error) error {
 		if err != nil {
 			return err
 		}
-		if err := part(); err != nil {
+		payload, seq, err := part()
+		if err != nil {
 			return err
 		}
-		if err := wr.WriteControl(FrameDone, 0, nil); err != nil {
+		if err := wr.WriteControl(FrameDone, seq, payload); err != nil {
 			return err
 		}
 	}
