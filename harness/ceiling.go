@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"fmt"
+
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
 )
@@ -28,20 +30,34 @@ func EffectiveCores(accts []runfile.Account, nsPerTask float64, cores int) float
 	return min(speed, float64(cores))
 }
 
+// MinChunkNs is the shortest mean chunk, in sequential time, whose busy
+// time a worker's clock reads can measure: a chunk's two reads of the
+// monotonic clock cost some 70 ns, under 1.5 % of 5 µs. A cell whose
+// chunks are shorter (procpool-async's single tasks of square) gets no
+// ceiling, and a warning says why.
+const MinChunkNs = 5000
+
 // ceiling fills s's effective cores, ceiling speedup and share of the
 // ceiling from the trials of c that carry worker accounts: per trial, the
 // effective cores (EffectiveCores, with nsPerTask the baseline's) and the
 // trial's speedup tseq / T over them; the summary holds the medians with
 // the 95 % CI of each median. tseq is the baseline time scaled to c's task
-// count. Nothing is filled without a trial that has accounts.
-func ceiling(s *runfile.Summary, c *runfile.Cell, tseq float64) {
+// count. Nothing is filled without a trial that has accounts, and trials
+// whose chunks are shorter than MinChunkNs are left out; the warning it
+// returns says so when that leaves none.
+func ceiling(s *runfile.Summary, c *runfile.Cell, tseq float64) (warning string) {
 	if c.Tasks <= 0 || tseq <= 0 {
-		return
+		return ""
 	}
 	nsPerTask := tseq / float64(c.Tasks)
 	var effs, ofs []float64
+	short := 0.0
 	for _, t := range c.Trials {
 		if len(t.Accounts) == 0 || t.ComputeNs <= 0 {
+			continue
+		}
+		if ns := chunkNs(t.Accounts, nsPerTask); ns > 0 && ns < MinChunkNs {
+			short = ns
 			continue
 		}
 		eff := EffectiveCores(t.Accounts, nsPerTask, c.Cores)
@@ -52,11 +68,28 @@ func ceiling(s *runfile.Summary, c *runfile.Cell, tseq float64) {
 		ofs = append(ofs, tseq/float64(t.ComputeNs)/eff)
 	}
 	if len(effs) == 0 {
-		return
+		if short > 0 {
+			return fmt.Sprintf("no effective cores: chunks of %s of sequential work are too short to time (under %s)", signedDuration(short), signedDuration(MinChunkNs))
+		}
+		return ""
 	}
 	e, o := stats.Summarize(effs), stats.Summarize(ofs)
 	s.EffectiveCores, s.EffectiveCoresCILow, s.EffectiveCoresCIHigh = &e.Median, &e.CILow, &e.CIHigh
 	ceil := e.Median
 	s.CeilingSpeedup = &ceil
 	s.OfCeiling, s.OfCeilingCILow, s.OfCeilingCIHigh = &o.Median, &o.CILow, &o.CIHigh
+	return ""
+}
+
+// chunkNs is the mean sequential cost of a trial's timed chunks, or 0 when
+// its accounts do not count chunks.
+func chunkNs(accts []runfile.Account, nsPerTask float64) float64 {
+	tasks, chunks := 0, 0
+	for _, a := range accts {
+		tasks, chunks = tasks+a.Tasks, chunks+a.Chunks
+	}
+	if chunks == 0 {
+		return 0
+	}
+	return float64(tasks) * nsPerTask / float64(chunks)
 }

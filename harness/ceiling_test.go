@@ -38,6 +38,10 @@ func TestCeilingOfASyntheticCell(t *testing.T) {
 		// Workers faster than sequential: capped at c.
 		cell("fast", 2, 400_000, acct(runfile.Account{BusyNs: 250_000, Tasks: 500}, runfile.Account{BusyNs: 250_000, Tasks: 500})),
 		cell("silent", 2, 600_000, nil),
+		// 1 µs of sequential work a chunk: too short to time.
+		cell("tiny", 2, 600_000, acct(runfile.Account{BusyNs: 500_000, Tasks: 500, Chunks: 500}, runfile.Account{BusyNs: 500_000, Tasks: 500, Chunks: 500})),
+		// 100 µs a chunk: timed.
+		cell("chunked", 2, 600_000, acct(runfile.Account{BusyNs: 500_000, Tasks: 500, Chunks: 5}, runfile.Account{BusyNs: 500_000, Tasks: 500, Chunks: 5})),
 	}}
 	Summarize(r)
 	for _, c := range []struct {
@@ -62,6 +66,13 @@ func TestCeilingOfASyntheticCell(t *testing.T) {
 	}
 	if s := r.Cells[3].Summary; s.EffectiveCores != nil || s.OfCeiling != nil {
 		t.Errorf("a model without accounts got effective cores %v", *s.EffectiveCores)
+	}
+	tiny := r.Cells[4]
+	if tiny.Summary.EffectiveCores != nil || !strings.Contains(strings.Join(tiny.Warnings, ";"), "too short to time") {
+		t.Errorf("chunks of 1 µs: effective cores %v, warnings %q", tiny.Summary.EffectiveCores, tiny.Warnings)
+	}
+	if s := r.Cells[5].Summary; s.EffectiveCores == nil || *s.EffectiveCores != 2 {
+		t.Errorf("chunks of 100 µs: effective cores %v, want 2", s.EffectiveCores)
 	}
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
@@ -140,7 +151,7 @@ func TestSlowCPULowersTheCeilingNotTheShare(t *testing.T) {
 			}
 			tr := runfile.Trial{ComputeNs: d.Nanoseconds()}
 			for _, a := range out.Accounts {
-				tr.Accounts = append(tr.Accounts, runfile.Account{BusyNs: a.Busy.Nanoseconds(), Tasks: a.Tasks, CPU: a.CPU})
+				tr.Accounts = append(tr.Accounts, runfile.Account{BusyNs: a.Busy.Nanoseconds(), Tasks: a.Tasks, Chunks: a.Chunks, CPU: a.CPU})
 			}
 			if i > 0 {
 				c.Trials = append(c.Trials, tr)

@@ -23,6 +23,8 @@ type Account struct {
 	Busy time.Duration
 	// Tasks is the number of tasks run.
 	Tasks int
+	// Chunks is the number of calls of the task function (timed chunks).
+	Chunks int
 	// CPU is the CPU the worker was on when it was done (NoteCPU; a
 	// worker the kernel moves keeps the last), or -1 when unknown.
 	CPU int
@@ -37,6 +39,7 @@ func (a *Account) Apply(apply func([]workloads.Task, []uint64), tasks []workload
 	apply(tasks, results)
 	a.Busy += time.Duration(nanotime() - t0)
 	a.Tasks += len(tasks)
+	a.Chunks++
 }
 
 // nanotime is the runtime's monotonic clock, the one time.Now reads

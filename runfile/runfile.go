@@ -234,10 +234,12 @@ type Trial struct {
 }
 
 // Account is one worker's share of a trial: its time inside the task
-// function, the tasks it ran, and the CPU it ran on (-1: unknown).
+// function, the tasks it ran in how many timed chunks, and the CPU it ran
+// on (-1: unknown).
 type Account struct {
 	BusyNs int64 `json:"busy_ns"`
 	Tasks  int   `json:"tasks"`
+	Chunks int   `json:"chunks"`
 	CPU    int   `json:"cpu"`
 }
 

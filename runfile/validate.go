@@ -52,8 +52,8 @@ func (r *Run) Validate() error {
 				}
 			}
 			for w, a := range t.Accounts {
-				if a.BusyNs < 0 || a.Tasks < 0 || a.CPU < -1 {
-					return bad("trial %d: account %d: busy_ns %d, tasks %d, cpu %d: must be at least 0 (cpu −1: unknown)", j+1, w, a.BusyNs, a.Tasks, a.CPU)
+				if a.BusyNs < 0 || a.Tasks < 0 || a.Chunks < 0 || a.CPU < -1 {
+					return bad("trial %d: account %d: busy_ns %d, tasks %d, chunks %d, cpu %d: must be at least 0 (cpu −1: unknown)", j+1, w, a.BusyNs, a.Tasks, a.Chunks, a.CPU)
 				}
 			}
 		}

@@ -170,14 +170,16 @@ func (b *WorkerBuffers) AppendDone(wr *FrameWriter) {
 }
 
 // accountSize is the payload of a done frame that carries an account:
-// busy ns and CPU, little-endian int64s (the tasks are the frame's seq).
-const accountSize = 16
+// busy ns, CPU and chunks, little-endian int64s (the tasks are the frame's
+// seq).
+const accountSize = 24
 
-// AppendAccount appends a's busy time and CPU to dst, as a done frame
-// carries them.
+// AppendAccount appends a's busy time, CPU and chunks to dst, as a done
+// frame carries them.
 func AppendAccount(dst []byte, a models.Account) []byte {
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(a.Busy))
-	return binary.LittleEndian.AppendUint64(dst, uint64(int64(a.CPU)))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(int64(a.CPU)))
+	return binary.LittleEndian.AppendUint64(dst, uint64(int64(a.Chunks)))
 }
 
 // DoneAccount reads the account a worker's done frame carries, with tasks
@@ -188,10 +190,11 @@ func DoneAccount(f Frame, tasks int) (a models.Account, ok bool) {
 	}
 	busy := int64(binary.LittleEndian.Uint64(f.Payload))
 	cpu := int64(binary.LittleEndian.Uint64(f.Payload[8:]))
-	if busy < 0 || cpu < -1 || cpu > 1<<20 {
+	chunks := int64(binary.LittleEndian.Uint64(f.Payload[16:]))
+	if busy < 0 || cpu < -1 || cpu > 1<<20 || chunks < 0 || chunks > 1<<40 {
 		return models.Account{}, false
 	}
-	return models.Account{Busy: time.Duration(busy), Tasks: tasks, CPU: int(cpu)}, true
+	return models.Account{Busy: time.Duration(busy), Tasks: tasks, Chunks: int(chunks), CPU: int(cpu)}, true
 }
 
 // ServeSetup is Setup for a frame-serving worker (procpool, pipe): the

@@ -242,7 +242,7 @@ func accounts(in []models.Account) []runfile.Account {
 	}
 	out := make([]runfile.Account, len(in))
 	for i, a := range in {
-		out[i] = runfile.Account{BusyNs: a.Busy.Nanoseconds(), Tasks: a.Tasks, CPU: a.CPU}
+		out[i] = runfile.Account{BusyNs: a.Busy.Nanoseconds(), Tasks: a.Tasks, Chunks: a.Chunks, CPU: a.CPU}
 	}
 	return out
 }

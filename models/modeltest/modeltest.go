@@ -237,7 +237,7 @@ func CheckAccounts(out models.Output, cfg models.Config) error {
 		return fmt.Errorf("accounts sum to %d tasks, want %d: %+v", n, len(cfg.Workload.Tasks), out.Accounts)
 	}
 	for w, a := range out.Accounts {
-		if a.Tasks < 0 || (a.Tasks > 0) != (a.Busy > 0) || a.CPU < -1 {
+		if a.Tasks < 0 || (a.Tasks > 0) != (a.Busy > 0) || (a.Tasks > 0) != (a.Chunks > 0) || a.Chunks > a.Tasks || a.CPU < -1 {
 			return fmt.Errorf("worker %d: account %+v", w, a)
 		}
 	}

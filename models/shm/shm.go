@@ -153,7 +153,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	if s.mode == modePlain {
 		out.Accounts = make([]models.Account, len(stats))
 		for w, st := range stats {
-			out.Accounts[w] = models.Account{Busy: time.Duration(st.BusyNs), Tasks: int(st.Tasks), CPU: int(st.CPU)}
+			out.Accounts[w] = models.Account{Busy: time.Duration(st.BusyNs), Tasks: int(st.Tasks), Chunks: int(st.Chunks), CPU: int(st.CPU)}
 		}
 	}
 	if s.mode == modeLock {
