@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/mpbench/mpbench/runfile"
 	"github.com/mpbench/mpbench/stats"
@@ -51,6 +52,7 @@ func ceiling(s *runfile.Summary, c *runfile.Cell, tseq float64) (warning string)
 	}
 	nsPerTask := tseq / float64(c.Tasks)
 	var effs, ofs []float64
+	perCPU := map[string][]float64{}
 	short := 0.0
 	for _, t := range c.Trials {
 		if len(t.Accounts) == 0 || t.ComputeNs <= 0 {
@@ -66,6 +68,9 @@ func ceiling(s *runfile.Summary, c *runfile.Cell, tseq float64) (warning string)
 		}
 		effs = append(effs, eff)
 		ofs = append(ofs, tseq/float64(t.ComputeNs)/eff)
+		for cpu, v := range cpuSpeeds(t.Accounts, nsPerTask) {
+			perCPU[cpu] = append(perCPU[cpu], v)
+		}
 	}
 	if len(effs) == 0 {
 		if short > 0 {
@@ -78,7 +83,25 @@ func ceiling(s *runfile.Summary, c *runfile.Cell, tseq float64) (warning string)
 	ceil := e.Median
 	s.CeilingSpeedup = &ceil
 	s.OfCeiling, s.OfCeilingCILow, s.OfCeilingCIHigh = &o.Median, &o.CILow, &o.CIHigh
+	if len(perCPU) > 0 {
+		s.CPUSpeeds = make(map[string]float64, len(perCPU))
+		for cpu, xs := range perCPU {
+			s.CPUSpeeds[cpu] = stats.Summarize(xs).Median
+		}
+	}
 	return ""
+}
+
+// cpuSpeeds sums the speeds of a trial's workers (as EffectiveCores) per
+// CPU they were last seen on; workers on no known CPU are left out.
+func cpuSpeeds(accts []runfile.Account, nsPerTask float64) map[string]float64 {
+	out := map[string]float64{}
+	for _, a := range accts {
+		if a.CPU >= 0 && a.Tasks > 0 && a.BusyNs > 0 {
+			out[strconv.Itoa(a.CPU)] += float64(a.Tasks) * nsPerTask / float64(a.BusyNs)
+		}
+	}
+	return out
 }
 
 // chunkNs is the mean sequential cost of a trial's timed chunks, or 0 when

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"strconv"
@@ -63,6 +64,9 @@ func TestCeilingOfASyntheticCell(t *testing.T) {
 		if *s.EffectiveCoresCILow != *s.EffectiveCores || *s.OfCeilingCIHigh != *s.OfCeiling {
 			t.Errorf("%s: identical trials, CI %v..%v", r.Cells[c.cell].Model, *s.EffectiveCoresCILow, *s.EffectiveCoresCIHigh)
 		}
+	}
+	if got, want := r.Cells[1].Summary.CPUSpeeds, map[string]float64{"0": 1, "1": 0.5625}; !maps.Equal(got, want) {
+		t.Errorf("cpu speeds %v, want %v", got, want)
 	}
 	if s := r.Cells[3].Summary; s.EffectiveCores != nil || s.OfCeiling != nil {
 		t.Errorf("a model without accounts got effective cores %v", *s.EffectiveCores)

@@ -288,6 +288,10 @@ type Summary struct {
 	OfCeiling            *float64 `json:"of_ceiling,omitempty"`
 	OfCeilingCILow       *float64 `json:"of_ceiling_ci_low,omitempty"`
 	OfCeilingCIHigh      *float64 `json:"of_ceiling_ci_high,omitempty"`
+	// CPUSpeeds is, per CPU (its number), the median over trials of the
+	// sum of the speeds of the workers last seen on it: which CPU gave
+	// less. Optional within version 1, as EffectiveCores.
+	CPUSpeeds map[string]float64 `json:"cpu_speeds,omitempty"`
 
 	CPUNs        float64            `json:"cpu_ns"`
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`
