@@ -282,6 +282,19 @@ func TestRunCellConfinedAndValidated(t *testing.T) {
 				if tr.ComputeNs <= 0 || tr.UserNs+tr.SysNs <= 0 || tr.PeakRSSBytes <= 0 {
 					t.Errorf("trial lacks figures: %+v", tr)
 				}
+				// The workers' accounts cross from the runner into the
+				// record: one per worker, every task accounted for, each
+				// worker on one of the cell's CPUs.
+				tasks := 0
+				for _, a := range tr.Accounts {
+					tasks += a.Tasks
+					if a.Tasks > 0 && (a.BusyNs <= 0 || a.Chunks <= 0 || !slices.Contains(cpus, a.CPU)) {
+						t.Errorf("%s %s c=%d: account %+v (cell CPUs %v)", wl, c.model, c.cores, a, cpus)
+					}
+				}
+				if len(tr.Accounts) != c.cores || tasks != cell.Tasks {
+					t.Errorf("%s %s c=%d: accounts %+v, want %d summing to %d tasks", wl, c.model, c.cores, tr.Accounts, c.cores, cell.Tasks)
+				}
 			}
 		}
 	}

@@ -89,6 +89,9 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 		eff := sp / float64(c.Cores)
 		ovh := (float64(c.Cores)*s.MedianNs - tseq) / float64(c.Tasks)
 		s.Speedup, s.Efficiency, s.OverheadNsPerTask = &sp, &eff, &ovh
+		if w := ceiling(s, c, tseq); w != "" {
+			c.Warnings = append(c.Warnings, w)
+		}
 		if seq != c {
 			derivedCIs(s, seq.Summary, c, tseq/seq.Summary.MedianNs)
 			if s.Suspect(c.Cores) {

@@ -79,6 +79,10 @@ type Output struct {
 	// Workers lists the PIDs of the processes that ran tasks; empty for
 	// in-process models.
 	Workers []int
+	// Accounts holds one Account per worker that ran tasks: its busy time
+	// inside the task function, its tasks, its CPU. Nil for a model that
+	// does not keep accounts; when set, its tasks sum to every task.
+	Accounts []Account
 	// Metrics are model-specific figures of this trial, e.g. lock
 	// operations per second. Keys are snake_case with their unit.
 	Metrics map[string]float64

@@ -66,3 +66,29 @@ func TestValidateReportedChecksum(t *testing.T) {
 		t.Errorf("the reference itself: %v", err)
 	}
 }
+
+// TestValidateChecksAccounts wants accounts that lose or invent a task to
+// fail a trial whose results are right, and no accounts to pass.
+func TestValidateChecksAccounts(t *testing.T) {
+	in, err := workloads.Square.New(map[string]int64{"tasks": 50}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		accts  []models.Account
+		wantOK bool
+	}{
+		{"none", nil, true},
+		{"every task", []models.Account{{Busy: 1, Tasks: 20, CPU: 0}, {Busy: 1, Tasks: 30, CPU: 1}}, true},
+		{"one lost", []models.Account{{Busy: 1, Tasks: 20, CPU: 0}, {Busy: 1, Tasks: 29, CPU: 1}}, false},
+		{"one invented", []models.Account{{Busy: 1, Tasks: 21, CPU: 0}, {Busy: 1, Tasks: 30, CPU: 1}}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := models.Validate(models.Output{Results: in.Run(), Accounts: c.accts}, in, "m")
+			if c.wantOK != (err == nil) || (err != nil && !errors.Is(err, models.ErrAccounts)) {
+				t.Fatalf("error %v, want ok %v (else ErrAccounts)", err, c.wantOK)
+			}
+		})
+	}
+}

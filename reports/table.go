@@ -82,6 +82,34 @@ func Row(c *runfile.Cell) []string {
 	return row
 }
 
+// ceilingHeader are the columns a table gains after "eff" when one of its
+// cells has effective cores (a model that keeps worker accounts):
+// withCeiling inserts them and ceilingCols fills them.
+var ceilingHeader = []string{"eff.cores", "of ceil."}
+
+const ceilingAt = 7 // after "eff"
+
+func hasCeiling(cells []*runfile.Cell) bool {
+	for _, c := range cells {
+		if c.Summary != nil && c.Summary.EffectiveCores != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func ceilingCols(c *runfile.Cell) []string {
+	if c.Failed() || c.Summary == nil {
+		return []string{"-", "-"}
+	}
+	return []string{ratio(c.Summary.EffectiveCores, ""), percent(c.Summary.OfCeiling)}
+}
+
+func withCeiling(cols, extra []string) []string {
+	out := append(slices.Clone(cols[:ceilingAt]), extra...)
+	return append(out, cols[ceilingAt:]...)
+}
+
 // group is the cells of one workload variant (a workload with one set of
 // parameters), in run order.
 type group struct {
@@ -200,11 +228,16 @@ func writeTable(w io.Writer, run *runfile.Run, md bool) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
+		header, row := Header, Row
+		if hasCeiling(g.cells) {
+			header = withCeiling(Header, ceilingHeader)
+			row = func(c *runfile.Cell) []string { return withCeiling(Row(c), ceilingCols(c)) }
+		}
 		if md {
 			fmt.Fprintf(w, "### %s\n\n", g.title)
-			fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(Header, " | "), strings.Repeat(" --- |", len(Header)))
+			fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
 			for _, c := range g.cells {
-				cols := Row(c)
+				cols := row(c)
 				for j := range cols {
 					cols[j] = strings.ReplaceAll(cols[j], "|", `\|`)
 				}
@@ -214,9 +247,9 @@ func writeTable(w io.Writer, run *runfile.Run, md bool) error {
 		}
 		fmt.Fprintln(w, g.title)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.ToUpper(strings.Join(Header, "\t")))
+		fmt.Fprintln(tw, strings.ToUpper(strings.Join(header, "\t")))
 		for _, c := range g.cells {
-			fmt.Fprintln(tw, strings.Join(Row(c), "\t"))
+			fmt.Fprintln(tw, strings.Join(row(c), "\t"))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -256,7 +289,8 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 		"cpu_ns", "peak_rss_bytes", "oversubscribed", "warnings", "error",
 		// The counters come last, so that readers of the older columns
 		// find them where they were.
-		"minflt", "majflt", "nvcsw", "nivcsw"})
+		"minflt", "majflt", "nvcsw", "nivcsw",
+		"effective_cores", "of_ceiling"})
 	// Plain notation: nanoseconds that are integers stay integers
 	// (14375001, not 1.4375001e+07).
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
@@ -281,6 +315,11 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 				v = f(c.Summary.Counters[name])
 			}
 			rec = append(rec, v)
+		}
+		if s := c.Summary; s != nil {
+			rec = append(rec, p(s.EffectiveCores), p(s.OfCeiling))
+		} else {
+			rec = append(rec, "", "")
 		}
 		cw.Write(rec)
 	}

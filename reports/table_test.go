@@ -191,3 +191,34 @@ func TestCSVWritesIntegersAsIntegers(t *testing.T) {
 		})
 	}
 }
+
+// TestTableShowsTheCeilingWhenPresent wants the eff.cores and of ceil.
+// columns only for a run whose cells keep worker accounts: goroutines'
+// two workers each ran 50 tasks in 1 ms busy against sequential's 20 µs a
+// task, so 1 + 1 = 2 effective cores and 1.90× of 2 = 95 % of the ceiling.
+func TestTableShowsTheCeilingWhenPresent(t *testing.T) {
+	var plain bytes.Buffer
+	if err := WriteSummary(&plain, tableTestRun(), "table"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "EFF.CORES") {
+		t.Errorf("a run without accounts shows the ceiling:\n%s", plain.String())
+	}
+	r := tableTestRun()
+	for i := range r.Cells[1].Trials {
+		r.Cells[1].Trials[i].Accounts = []runfile.Account{{BusyNs: 1_000_000, Tasks: 50}, {BusyNs: 1_000_000, Tasks: 50, CPU: 1}}
+	}
+	harness.Summarize(r)
+	for _, f := range []string{"table", "markdown"} {
+		var buf bytes.Buffer
+		if err := WriteSummary(&buf, r, f); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, want := range []string{"eff.cores", "of ceil.", "2.00", "95%"} {
+			if !strings.Contains(strings.ToLower(out), want) {
+				t.Errorf("%s lacks %q:\n%s", f, want, out)
+			}
+		}
+	}
+}

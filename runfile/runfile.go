@@ -237,6 +237,20 @@ type Trial struct {
 	MajFlt int64 `json:"majflt,omitempty"`
 	Nvcsw  int64 `json:"nvcsw,omitempty"`
 	Nivcsw int64 `json:"nivcsw,omitempty"`
+	// Accounts holds one entry per worker that ran tasks, for the models
+	// that keep accounts (models.Account); absent for the others, and in
+	// older files (optional within version 1).
+	Accounts []Account `json:"accounts,omitempty"`
+}
+
+// Account is one worker's share of a trial: its time inside the task
+// function, the tasks it ran in how many timed chunks, and the CPU it ran
+// on (-1: unknown).
+type Account struct {
+	BusyNs int64 `json:"busy_ns"`
+	Tasks  int   `json:"tasks"`
+	Chunks int   `json:"chunks"`
+	CPU    int   `json:"cpu"`
 }
 
 // Summary is the statistics of a cell. Derived figures that need the
@@ -269,6 +283,25 @@ type Summary struct {
 	SpeedupCIHigh  *float64 `json:"speedup_ci_high,omitempty"`
 	OverheadCILow  *float64 `json:"overhead_ci_low,omitempty"`
 	OverheadCIHigh *float64 `json:"overhead_ci_high,omitempty"`
+
+	// EffectiveCores is the median over trials of the cores the machine
+	// gave the cell's workers, in sequential CPUs: Σ over workers of
+	// (tasks · T(sequential)/task) / busy time, capped at c. CeilingSpeedup
+	// is the same figure, read as the highest speedup those cores allow, and
+	// OfCeiling the median over trials of speedup / effective cores. Each
+	// has the 95 % CI of its median. Optional within version 1: absent
+	// where the model keeps no accounts or the baseline is missing.
+	EffectiveCores       *float64 `json:"effective_cores,omitempty"`
+	EffectiveCoresCILow  *float64 `json:"effective_cores_ci_low,omitempty"`
+	EffectiveCoresCIHigh *float64 `json:"effective_cores_ci_high,omitempty"`
+	CeilingSpeedup       *float64 `json:"ceiling_speedup,omitempty"`
+	OfCeiling            *float64 `json:"of_ceiling,omitempty"`
+	OfCeilingCILow       *float64 `json:"of_ceiling_ci_low,omitempty"`
+	OfCeilingCIHigh      *float64 `json:"of_ceiling_ci_high,omitempty"`
+	// CPUSpeeds is, per CPU (its number), the median over trials of the
+	// sum of the speeds of the workers last seen on it: which CPU gave
+	// less. Optional within version 1, as EffectiveCores.
+	CPUSpeeds map[string]float64 `json:"cpu_speeds,omitempty"`
 
 	CPUNs        float64            `json:"cpu_ns"`
 	PeakRSSBytes int64              `json:"peak_rss_bytes"`

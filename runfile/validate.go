@@ -51,6 +51,11 @@ func (r *Run) Validate() error {
 					return bad("trial %d: %s %d: must be at least %d", j+1, f.name, f.v, f.min)
 				}
 			}
+			for w, a := range t.Accounts {
+				if a.BusyNs < 0 || a.Tasks < 0 || a.Chunks < 0 || a.CPU < -1 {
+					return bad("trial %d: account %d: busy_ns %d, tasks %d, chunks %d, cpu %d: must be at least 0 (cpu −1: unknown)", j+1, w, a.BusyNs, a.Tasks, a.Chunks, a.CPU)
+				}
+			}
 		}
 		s := c.Summary
 		if s == nil {
@@ -76,7 +81,8 @@ func (r *Run) Validate() error {
 		for _, f := range []struct {
 			name string
 			v    *float64
-		}{{"speedup", s.Speedup}, {"relative_speedup", s.RelSpeedup}, {"efficiency", s.Efficiency}} {
+		}{{"speedup", s.Speedup}, {"relative_speedup", s.RelSpeedup}, {"efficiency", s.Efficiency},
+			{"effective_cores", s.EffectiveCores}, {"of_ceiling", s.OfCeiling}} {
 			if f.v != nil && !(*f.v > 0 && !math.IsInf(*f.v, 0)) {
 				return bad("summary: %s %v: must be above 0", f.name, *f.v)
 			}

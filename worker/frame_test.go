@@ -11,6 +11,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -443,5 +444,33 @@ func TestReaderSmallReads(t *testing.T) {
 	}
 	if _, err := r.Next(); err != io.EOF {
 		t.Fatalf("after the last frame: %v, want EOF", err)
+	}
+}
+
+// TestDoneAccountRoundTrip reads back the account a done frame carries,
+// and refuses a done frame without one or with an impossible one.
+func TestDoneAccountRoundTrip(t *testing.T) {
+	want := models.Account{Busy: 1234567, Tasks: 42, Chunks: 5, CPU: 3}
+	f, _, err := DecodeFrame(AppendControlFrame(nil, FrameDone, 42, AppendAccount(nil, want)), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := DoneAccount(f, int(f.Seq)); !ok || got != want {
+		t.Fatalf("got %+v %v, want %+v", got, ok, want)
+	}
+	for name, payload := range map[string][]byte{
+		"none":      nil,
+		"short":     make([]byte, 8),
+		"negative":  AppendAccount(nil, models.Account{Busy: -1}),
+		"cpu -2":    AppendAccount(nil, models.Account{CPU: -2}),
+		"chunks -1": AppendAccount(nil, models.Account{Chunks: -1}),
+	} {
+		f, _, err := DecodeFrame(AppendControlFrame(nil, FrameDone, 1, payload), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, ok := DoneAccount(f, 1); ok {
+			t.Errorf("%s: read account %+v", name, a)
+		}
 	}
 }

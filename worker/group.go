@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -336,6 +337,26 @@ func (g *Group) Go(idx ...int) error {
 // soon as any child of the group fails, with that failure, or when ctx is
 // done, with ctx's error; the children are then killed.
 func (g *Group) AwaitDone(ctx context.Context, idx ...int) error {
+	return g.awaitDone(ctx, nil, idx)
+}
+
+// AwaitDoneAccounts is AwaitDone for children that keep accounts
+// (GoDoneAccount): it returns each one's account, in the order of idx, or
+// nil accounts when a done frame carried none.
+func (g *Group) AwaitDoneAccounts(ctx context.Context, idx ...int) ([]models.Account, error) {
+	idx = g.indices(idx)
+	accts, all := make([]models.Account, 0, len(idx)), true
+	err := g.awaitDone(ctx, func(f Frame) {
+		a, ok := DoneAccount(f, int(f.Seq))
+		accts, all = append(accts, a), all && ok
+	}, idx)
+	if err != nil || !all {
+		return nil, err
+	}
+	return accts, nil
+}
+
+func (g *Group) awaitDone(ctx context.Context, each func(Frame), idx []int) error {
 	// A failure or ctx kills the children, which ends the read below.
 	stop := context.AfterFunc(ctx, g.Kill)
 	defer stop()
@@ -350,6 +371,9 @@ func (g *Group) AwaitDone(ctx context.Context, idx ...int) error {
 		}
 		if err != nil {
 			break
+		}
+		if each != nil {
+			each(f)
 		}
 	}
 	if err != nil {

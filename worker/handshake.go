@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/workloads"
 )
 
@@ -139,21 +140,61 @@ type WorkerBuffers struct {
 	Results  []uint64
 	// Done counts the tasks Answer computed.
 	Done uint64
+	// Account is the worker's time inside the task function, kept by
+	// Answer and sent with the done frame (AppendDone).
+	Account models.Account
 }
 
 // Answer computes the tasks of an args or pairs frame f, decoded into
 // Tasks, appends their results to wr as a results frame with f's seq (not
-// flushed), and adds them to Done.
+// flushed), and adds them to Done and to the account.
 func (b *WorkerBuffers) Answer(f Frame, wr *FrameWriter) error {
 	tasks, err := f.Tasks(b.Tasks)
 	if err != nil {
 		return err
 	}
 	b.Tasks = tasks
-	b.Workload.Apply(tasks, b.Results)
+	b.Account.Apply(b.Workload.Apply, tasks, b.Results)
 	wr.AppendResults(f.Seq, b.Results[:len(tasks)])
 	b.Done += uint64(len(tasks))
 	return nil
+}
+
+// AppendDone appends the worker's done frame (not flushed): its seq is
+// Done, its payload the account of the tasks since the last done frame
+// (AppendAccount); the account then starts again.
+func (b *WorkerBuffers) AppendDone(wr *FrameWriter) {
+	b.Account.NoteCPU()
+	wr.AppendControl(FrameDone, b.Done, AppendAccount(nil, b.Account))
+	b.Account = models.NewAccount()
+}
+
+// accountSize is the payload of a done frame that carries an account:
+// busy ns, CPU and chunks, little-endian int64s (the tasks are the frame's
+// seq).
+const accountSize = 24
+
+// AppendAccount appends a's busy time, CPU and chunks to dst, as a done
+// frame carries them.
+func AppendAccount(dst []byte, a models.Account) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(a.Busy))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(int64(a.CPU)))
+	return binary.LittleEndian.AppendUint64(dst, uint64(int64(a.Chunks)))
+}
+
+// DoneAccount reads the account a worker's done frame carries, with tasks
+// as its task count; ok is false for a done frame without one.
+func DoneAccount(f Frame, tasks int) (a models.Account, ok bool) {
+	if f.Kind != FrameDone || len(f.Payload) != accountSize {
+		return models.Account{}, false
+	}
+	busy := int64(binary.LittleEndian.Uint64(f.Payload))
+	cpu := int64(binary.LittleEndian.Uint64(f.Payload[8:]))
+	chunks := int64(binary.LittleEndian.Uint64(f.Payload[16:]))
+	if busy < 0 || cpu < -1 || cpu > 1<<20 || chunks < 0 || chunks > 1<<40 {
+		return models.Account{}, false
+	}
+	return models.Account{Busy: time.Duration(busy), Tasks: tasks, Chunks: int(chunks), CPU: int(cpu)}, true
 }
 
 // ServeSetup is Setup for a frame-serving worker (procpool, pipe): the
@@ -174,7 +215,7 @@ func ServeSetup(rd *FrameReader, wr *FrameWriter) (*WorkerBuffers, error) {
 		rd.SetMaxPayload(16 * capacity)
 		rd.Reserve(16 * capacity)
 		wr.Reserve(FrameHeaderSize + 8*capacity)
-		b = &WorkerBuffers{Workload: wl, Tasks: make([]workloads.Task, capacity), Results: make([]uint64, capacity)}
+		b = &WorkerBuffers{Workload: wl, Tasks: make([]workloads.Task, capacity), Results: make([]uint64, capacity), Account: models.NewAccount()}
 		clear(b.Tasks)               // fault the pages in now (writes, not reads of the zero page)
 		wl.Apply(b.Tasks, b.Results) // and touch the results
 		return nil
@@ -224,6 +265,24 @@ func AwaitGo(rd *FrameReader) error {
 // waits for a go frame, runs part, answers with a done frame, and so on
 // until the parent closes the channel, when it returns nil.
 func GoDone(rd *FrameReader, wr *FrameWriter, part func() error) error {
+	return goDone(rd, wr, func() ([]byte, uint64, error) { return nil, 0, part() })
+}
+
+// GoDoneAccount is GoDone for a worker that keeps an account of its part
+// (models.Account): part gets a fresh one each time, and the done frame
+// carries it, its tasks as the seq (Group.AwaitDoneAccounts reads it).
+func GoDoneAccount(rd *FrameReader, wr *FrameWriter, part func(a *models.Account) error) error {
+	return goDone(rd, wr, func() ([]byte, uint64, error) {
+		a := models.NewAccount()
+		if err := part(&a); err != nil {
+			return nil, 0, err
+		}
+		a.NoteCPU()
+		return AppendAccount(nil, a), uint64(a.Tasks), nil
+	})
+}
+
+func goDone(rd *FrameReader, wr *FrameWriter, part func() (payload []byte, seq uint64, err error)) error {
 	for {
 		err := AwaitGo(rd)
 		if err == io.EOF {
@@ -232,10 +291,11 @@ func GoDone(rd *FrameReader, wr *FrameWriter, part func() error) error {
 		if err != nil {
 			return err
 		}
-		if err := part(); err != nil {
+		payload, seq, err := part()
+		if err != nil {
 			return err
 		}
-		if err := wr.WriteControl(FrameDone, 0, nil); err != nil {
+		if err := wr.WriteControl(FrameDone, seq, payload); err != nil {
 			return err
 		}
 	}

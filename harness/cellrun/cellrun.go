@@ -231,7 +231,20 @@ func trial(ctx context.Context, m models.Model, cfg models.Config) (*runfile.Tri
 		MajFlt:       u1.majflt - u0.majflt + k1.majflt - k0.majflt,
 		Nvcsw:        u1.nvcsw - u0.nvcsw + k1.nvcsw - k0.nvcsw,
 		Nivcsw:       u1.nivcsw - u0.nivcsw + k1.nivcsw - k0.nivcsw,
+		Accounts:     accounts(out.Accounts),
 	}, nil
+}
+
+// accounts converts a model's worker accounts to the run file's.
+func accounts(in []models.Account) []runfile.Account {
+	if in == nil {
+		return nil
+	}
+	out := make([]runfile.Account, len(in))
+	for i, a := range in {
+		out[i] = runfile.Account{BusyNs: a.Busy.Nanoseconds(), Tasks: a.Tasks, Chunks: a.Chunks, CPU: a.CPU}
+	}
+	return out
 }
 
 // ErrChecksum is wrapped by every validation failure (models.ErrChecksum).

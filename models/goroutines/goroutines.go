@@ -47,16 +47,22 @@ func (Model) Setup(_ context.Context, cfg models.Config) (models.Session, error)
 		results: models.NewResults(n),
 		size:    size,
 		work:    make(chan chunk, (n+size-1)/size),
+		accts:   make([]models.Account, cfg.Cores),
 	}
 	apply := cfg.Workload.Workload.Apply
 	tasks := cfg.Workload.Tasks
 	s.wg.Add(cfg.Cores)
-	for range cfg.Cores {
+	for w := range cfg.Cores {
 		go func() {
 			defer s.wg.Done()
+			// Each worker keeps its account on its own stack and stores it
+			// once at the end, so no two workers write one cache line per chunk.
+			acct := models.NewAccount()
 			for c := range s.work {
-				apply(tasks[c.lo:c.hi], s.results[c.lo:c.hi])
+				acct.Apply(apply, tasks[c.lo:c.hi], s.results[c.lo:c.hi])
 			}
+			acct.NoteCPU()
+			s.accts[w] = acct
 		}()
 	}
 	return s, nil
@@ -69,6 +75,7 @@ type session struct {
 	work    chan chunk
 	wg      sync.WaitGroup
 	closed  bool
+	accts   []models.Account // worker w's, written when it exits
 }
 
 // Compute hands out every chunk and waits for the workers to finish.
@@ -80,7 +87,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	close(s.work)
 	s.closed = true
 	s.wg.Wait()
-	return models.Output{Results: s.results}, ctx.Err()
+	return models.Output{Results: s.results, Accounts: s.accts}, ctx.Err()
 }
 
 // Teardown stops the workers if Compute never ran.

@@ -48,6 +48,9 @@ func TestResultsInTaskOrder(t *testing.T) {
 					if got := workloads.Checksum(out.Results); got != in.Reference {
 						t.Fatalf("checksum %d, want %d", got, in.Reference)
 					}
+					if err := modeltest.CheckAccounts(out, models.Config{Workload: in, Cores: cores}); err != nil {
+						t.Error(err)
+					}
 					if err := s.Teardown(); err != nil {
 						t.Fatal(err)
 					}

@@ -174,7 +174,8 @@ func (s *session) Compute(ctx context.Context) (out models.Output, err error) {
 	if err := s.g.Go(idx...); err != nil {
 		return out, fmt.Errorf("%s: %w", s.name, err)
 	}
-	if err := s.g.AwaitDone(ctx, idx...); err != nil {
+	accts, err := s.g.AwaitDoneAccounts(ctx, idx...)
+	if err != nil {
 		return out, fmt.Errorf("%s: %w", s.name, err)
 	}
 	stored := time.Since(t0)
@@ -187,7 +188,7 @@ func (s *session) Compute(ctx context.Context) (out models.Output, err error) {
 	m := s.g.StartMetrics()
 	m["results_stored_per_s"] = float64(s.n) / stored.Seconds()
 	m["readback_s"] = time.Since(t1).Seconds()
-	return models.Output{Results: results, Workers: s.g.Pids()[1:], Metrics: m}, nil
+	return models.Output{Results: results, Workers: s.g.Pids()[1:], Metrics: m, Accounts: accts}, nil
 }
 
 // Pids returns the PIDs of the manager and the workers (tests use it).
@@ -337,21 +338,22 @@ func runWorker(_ context.Context, c *worker.Child) error {
 	if err != nil {
 		return err
 	}
-	return worker.GoDone(rd, wr, func() error { return store(cl, w.Apply, lo, tasks, chunk, batch) })
+	return worker.GoDoneAccount(rd, wr, func(a *models.Account) error { return store(cl, w.Apply, lo, tasks, chunk, batch, a) })
 }
 
 // maxShare bounds the tasks a worker accepts in its handshake.
 const maxShare = 1 << 28
 
 // store computes tasks (task lo+i is tasks[i]) a chunk at a time and stores
-// every result under its task index in decimal.
-func store(cl *Client, apply func([]workloads.Task, []uint64), lo uint64, tasks []workloads.Task, chunk int, batch bool) error {
+// every result under its task index in decimal, keeping the account of
+// each chunk's Apply in a.
+func store(cl *Client, apply func([]workloads.Task, []uint64), lo uint64, tasks []workloads.Task, chunk int, batch bool, a *models.Account) error {
 	d := cl.Dict()
 	results := make([]uint64, min(chunk, len(tasks)))
 	var key []byte
 	for off := 0; off < len(tasks); off += chunk {
 		res := results[:min(chunk, len(tasks)-off)]
-		apply(tasks[off:off+len(res)], res)
+		a.Apply(apply, tasks[off:off+len(res)], res)
 		base := lo + uint64(off)
 		if !batch {
 			for j, r := range res {

@@ -123,3 +123,11 @@ func TestNothingOnDiskAfterSetup(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestAccounts wants every worker's account back with its done frame
+// (the manager itself runs no task and has none).
+func TestAccounts(t *testing.T) {
+	for _, m := range []models.Model{New(), NewBatch()} {
+		t.Run(m.Name(), func(t *testing.T) { modeltest.Accounted(t, m) })
+	}
+}

@@ -222,6 +222,46 @@ func checkResults(results []uint64, in *workloads.Instance) error {
 	return nil
 }
 
+// CheckAccounts checks the worker accounts of a trial that keeps them: one
+// per worker (cfg.Cores, or 1 for a single-core model's c = 1), tasks that
+// sum to every task, busy time for every worker that ran tasks and none
+// for one that did not, and a CPU that is a CPU or -1.
+func CheckAccounts(out models.Output, cfg models.Config) error {
+	if out.Accounts == nil {
+		return errors.New("no worker accounts")
+	}
+	if len(out.Accounts) != cfg.Cores {
+		return fmt.Errorf("%d accounts for %d workers", len(out.Accounts), cfg.Cores)
+	}
+	if n := models.AccountedTasks(out.Accounts); n != len(cfg.Workload.Tasks) {
+		return fmt.Errorf("accounts sum to %d tasks, want %d: %+v", n, len(cfg.Workload.Tasks), out.Accounts)
+	}
+	for w, a := range out.Accounts {
+		if a.Tasks < 0 || (a.Tasks > 0) != (a.Busy > 0) || (a.Tasks > 0) != (a.Chunks > 0) || a.Chunks > a.Tasks || a.CPU < -1 {
+			return fmt.Errorf("worker %d: account %+v", w, a)
+		}
+	}
+	return nil
+}
+
+// Accounted runs a square and a cpu case at c = 1 and 2 and wants worker
+// accounts from each trial (CheckAccounts): for the models that keep them.
+func Accounted(t *testing.T, m models.Model) {
+	defer Isolate(t)()
+	for _, c := range SmallCases[:min(2, len(SmallCases))] {
+		in := instance(t, c.Workload, c.Params)
+		for _, cores := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/c=%d", c.Workload.Name, cores), func(t *testing.T) {
+				cfg := models.Config{Workload: in, Cores: cores, Chunk: c.Chunk}
+				out, _ := Run(t, m, cfg)
+				if err := CheckAccounts(out, cfg); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
 // StartMetrics are the figures every process model reports about starting
 // its processes (worker.Group.StartMetrics).
 var StartMetrics = []string{"worker_start_ms", "worker_exec_ms", "worker_handshake_ms", "worker_warmup_ms"}
@@ -254,6 +294,11 @@ func Results(t *testing.T, m models.Model) {
 				}
 				if out.Metrics["worker_start_ms"] <= 0 || out.Metrics["worker_exec_ms"] <= 0 {
 					t.Errorf("start metrics %v: want a start and an exec time", out.Metrics)
+				}
+				if out.Accounts != nil {
+					if err := CheckAccounts(out, models.Config{Workload: in, Cores: cores, Chunk: c.Chunk}); err != nil {
+						t.Error(err)
+					}
 				}
 				AssertReaped(t, pids)
 			})

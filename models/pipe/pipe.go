@@ -156,6 +156,8 @@ func (m Model) Setup(ctx context.Context, cfg models.Config) (_ models.Session, 
 func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	tasks := s.cfg.Workload.Tasks
 	n, c := len(tasks), len(s.links)
+	accts := make([]models.Account, c)
+	have := make([]bool, c)
 	var fns []func(context.Context) error
 	for i, l := range s.links {
 		pid := s.g.Procs[i].Pid
@@ -178,6 +180,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 				}
 				switch {
 				case f.Kind == worker.FrameDone && next == hi && f.Seq == uint64(hi-lo):
+					accts[i], have[i] = worker.DoneAccount(f, hi-lo)
 					return nil
 				case f.Kind == worker.FrameResults && f.Seq == uint64(next) && f.Count() <= hi-next && f.Count() > 0:
 					m := f.Count()
@@ -201,7 +204,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 			workers = append(workers, p.Pid)
 		}
 	}
-	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics()}, nil
+	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics(), Accounts: models.AllAccounts(accts, have)}, nil
 }
 
 func (s *session) metrics() map[string]float64 {
@@ -280,7 +283,7 @@ func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
 				err = wr.Flush()
 			}
 		case worker.FrameDone:
-			wr.AppendControl(worker.FrameDone, b.Done, nil)
+			b.AppendDone(wr)
 			err = wr.Flush()
 			b.Done = 0
 		default:

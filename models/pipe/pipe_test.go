@@ -15,3 +15,6 @@ func TestConformance(t *testing.T) {
 func BenchmarkCompute(b *testing.B) {
 	modeltest.Compute(b, modeltest.DefaultBench, []int{1, 2}, New())
 }
+
+// TestAccounts wants every worker's account back with its done frame.
+func TestAccounts(t *testing.T) { modeltest.Accounted(t, New()) }

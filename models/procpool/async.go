@@ -96,6 +96,7 @@ func (s *asyncSession) Compute(ctx context.Context) (models.Output, error) {
 	n := len(tasks)
 	s.queue = make(chan int, n)
 	counts := make([]int, len(s.g.Procs))
+	accts, have := make([]models.Account, len(s.g.Procs)), make([]bool, len(s.g.Procs))
 	main := func(ctx context.Context) error {
 		futs := make([]*Future, n)
 		for i := range tasks {
@@ -179,6 +180,7 @@ func (s *asyncSession) Compute(ctx context.Context) (models.Output, error) {
 					if f.Kind != worker.FrameDone {
 						return worker.Unexpected(w.Pid, f, "done")
 					}
+					accts[i], have[i] = worker.DoneAccount(f, counts[i])
 					return nil
 				}
 				if f.Kind != worker.FrameResults || f.Seq != uint64(j) || f.Count() != 1 {
@@ -209,7 +211,8 @@ func (s *asyncSession) Compute(ctx context.Context) (models.Output, error) {
 			workers = append(workers, w.Pid)
 		}
 	}
-	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics(map[string]float64{"window_requests": asyncWindow})}, nil
+	return models.Output{Results: s.results, Workers: workers, Metrics: s.metrics(map[string]float64{"window_requests": asyncWindow}),
+		Accounts: models.AllAccounts(accts, have)}, nil
 }
 
 // Teardown ends every worker's input and reaps them all.

@@ -132,7 +132,7 @@ func serve(rd *worker.FrameReader, wr *worker.FrameWriter) error {
 				return err
 			}
 		case worker.FrameDone:
-			wr.AppendControl(worker.FrameDone, b.Done, nil)
+			b.AppendDone(wr)
 		default:
 			return fmt.Errorf("%w: unexpected %v frame", worker.ErrProtocol, f.Kind)
 		}
@@ -208,7 +208,7 @@ func serveMap(queue *os.File, rd *worker.FrameReader, wr *worker.FrameWriter) er
 		case worker.FrameDone:
 			// The sentinel: the queue holds no more chunks. Stop
 			// taking from it, so that every worker gets its own.
-			wr.AppendControl(worker.FrameDone, b.Done, nil)
+			b.AppendDone(wr)
 			if err := wr.Flush(); err != nil {
 				return fmt.Errorf("write results: %w", err)
 			}

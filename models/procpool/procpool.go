@@ -109,6 +109,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 	n, c := len(tasks), len(s.g.Procs)
 	chunks := newLedger(n, s.size)
 	counts := make([]int, c)
+	accts, have := make([]models.Account, c), make([]bool, c)
 	put := func(context.Context) error {
 		for lo := 0; lo < n; lo += s.size {
 			hi := min(lo+s.size, n)
@@ -150,6 +151,7 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 					if f.Seq != uint64(counts[i]) {
 						return worker.Unexpected(w.Pid, f, fmt.Sprintf("done after its %d results", counts[i]))
 					}
+					accts[i], have[i] = worker.DoneAccount(f, counts[i])
 					return nil
 				default:
 					return worker.Unexpected(w.Pid, f, "results or done")
@@ -176,9 +178,10 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 		m[fmt.Sprintf("worker%d_tasks", i)] = float64(c)
 	}
 	return models.Output{
-		Results: s.results,
-		Workers: workers,
-		Metrics: s.metrics(m),
+		Results:  s.results,
+		Workers:  workers,
+		Metrics:  s.metrics(m),
+		Accounts: models.AllAccounts(accts, have),
 	}, nil
 }
 

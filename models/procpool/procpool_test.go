@@ -3,6 +3,7 @@ package procpool
 import (
 	"testing"
 
+	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/models/modeltest"
 )
 
@@ -52,5 +53,13 @@ func TestMaxQueueTasks(t *testing.T) {
 	}
 	if got := maxQueueTasks(10); got != 1 {
 		t.Fatalf("maxQueueTasks(10) = %d, want at least 1", got)
+	}
+}
+
+// TestAccounts wants every worker's account back with its done frame, on
+// the map path and the apply_async path.
+func TestAccounts(t *testing.T) {
+	for _, m := range []models.Model{New(), NewAsync()} {
+		t.Run(m.Name(), func(t *testing.T) { modeltest.Accounted(t, m) })
 	}
 }

@@ -43,8 +43,10 @@ type session struct {
 }
 
 func (s *session) Compute(context.Context) (models.Output, error) {
-	s.cfg.Workload.Workload.Apply(s.cfg.Workload.Tasks, s.results)
-	return models.Output{Results: s.results}, nil
+	acct := models.NewAccount()
+	acct.Apply(s.cfg.Workload.Workload.Apply, s.cfg.Workload.Tasks, s.results)
+	acct.NoteCPU()
+	return models.Output{Results: s.results, Accounts: []models.Account{acct}}, nil
 }
 
 func (s *session) Teardown() error { return nil }

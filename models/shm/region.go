@@ -17,8 +17,9 @@ import (
 //	0      header: magic, version, mode, counts, offsets (read-only after setup)
 //	128    next: the atomic claim index, alone on its cache line
 //	256    lock word (uint32), value (uint64) at 264, array[c] (uint64) at 272
-//	stats  one 64-byte line per worker: tasks, chunks, lock ops, last value
-//	       seen, sum of values seen (written by the worker when it is done)
+//	stats  two 64-byte lines per worker: tasks, chunks, lock ops, last value
+//	       seen, sum of values seen, start, end, busy time, CPU (written by
+//	       the worker when it is done)
 //	tasks  n × 16 bytes (workloads.Task), written once by the parent
 //	results n × 8 bytes, result i written by whichever worker claimed task i
 //
@@ -28,12 +29,12 @@ import (
 // lines away, so claiming a chunk does not steal the lock's line.
 const (
 	regionMagic   = 0x31304d4853504d4d // "MMPSHM01"
-	regionVersion = 1
+	regionVersion = 2
 	offNext       = 128
 	offLock       = 256
 	offValue      = 264
 	offArray      = 272
-	statSize      = 64
+	statSize      = 128
 	pageSize      = 4096
 )
 
@@ -73,7 +74,9 @@ type workerStats struct {
 	SeenSum uint64 // the sum of every value it set, mod 2^64
 	StartNs uint64 // CLOCK_MONOTONIC when it got Go
 	EndNs   uint64 // CLOCK_MONOTONIC when it found no chunk left
-	_       uint64
+	BusyNs  uint64 // time inside the task function (plain mode only)
+	CPU     int64  // the CPU of its last chunk, -1 when unknown
+	_       [7]uint64
 }
 
 // layout is where each part of a region of n tasks and w workers lies.

@@ -150,6 +150,12 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	if done != uint64(s.l.tasks) {
 		return out, fmt.Errorf("%s: %w: workers report %d of %d", s.name, ErrIncomplete, done, s.l.tasks)
 	}
+	if s.mode == modePlain {
+		out.Accounts = make([]models.Account, len(stats))
+		for w, st := range stats {
+			out.Accounts[w] = models.Account{Busy: time.Duration(st.BusyNs), Tasks: int(st.Tasks), Chunks: int(st.Chunks), CPU: int(st.CPU)}
+		}
+	}
 	if s.mode == modeLock {
 		if err := checkLock(s.r.header().Value, s.r.array(s.l), stats, uint64(s.l.tasks)); err != nil {
 			return out, fmt.Errorf("%s: %w", s.name, err)

@@ -73,6 +73,9 @@ func TestWorkersAndLockRates(t *testing.T) {
 					if len(out.Workers) != cores || slices.Contains(out.Workers, os.Getpid()) {
 						t.Errorf("workers %v: want %d child PIDs", out.Workers, cores)
 					}
+					if err := accountsOf(m, out, models.Config{Workload: in, Cores: cores}); err != nil {
+						t.Error(err)
+					}
 					if m.mode == modeLock {
 						total := out.Metrics["lock_ops_per_s"]
 						var sum float64
@@ -87,6 +90,18 @@ func TestWorkersAndLockRates(t *testing.T) {
 			}
 		}
 	}
+}
+
+// accountsOf checks the worker accounts of a trial: shm keeps them for
+// every worker, shm-lock none.
+func accountsOf(m Model, out models.Output, cfg models.Config) error {
+	if m.mode == modeLock {
+		if out.Accounts != nil {
+			return fmt.Errorf("shm-lock reports accounts %+v", out.Accounts)
+		}
+		return nil
+	}
+	return modeltest.CheckAccounts(out, cfg)
 }
 
 func TestChunkEdges(t *testing.T) {
@@ -108,7 +123,11 @@ func TestChunkEdges(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				modeltest.Run(t, m, models.Config{Workload: in, Cores: c.cores, Chunk: c.chunk})
+				cfg := models.Config{Workload: in, Cores: c.cores, Chunk: c.chunk}
+				out, _ := modeltest.Run(t, m, cfg)
+				if err := accountsOf(m, out, cfg); err != nil {
+					t.Error(err)
+				}
 			})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/mpbench/mpbench/models"
 	"github.com/mpbench/mpbench/worker"
 	"github.com/mpbench/mpbench/workloads"
 	"golang.org/x/sys/unix"
@@ -59,6 +60,11 @@ func runWorker(_ context.Context, c *worker.Child) error {
 // work claims chunks through the shared index until none is left, writing
 // each result into its slot of the region. In shm-lock mode every task also
 // does Python's `with lock: value += 1; array[i] = value`.
+//
+// In plain mode the worker keeps an account of each chunk (models.Account);
+// shm-lock keeps none: its task function runs one task at a time between
+// lock operations, and a clock read around each would change the very
+// contention it measures.
 func work(r *region, l layout, idx int, apply func([]workloads.Task, []uint64)) {
 	h := r.header()
 	tasks, results := r.tasks(l), r.results(l)
@@ -66,6 +72,7 @@ func work(r *region, l layout, idx int, apply func([]workloads.Task, []uint64)) 
 	lockMode := h.Mode == modeLock
 	array := r.array(l)
 	st := workerStats{StartNs: monotonic()}
+	acct := models.NewAccount()
 	for {
 		lo := h.Next.Add(chunk) - chunk
 		if lo >= n {
@@ -73,7 +80,7 @@ func work(r *region, l layout, idx int, apply func([]workloads.Task, []uint64)) 
 		}
 		hi := min(lo+chunk, n)
 		if !lockMode {
-			apply(tasks[lo:hi], results[lo:hi])
+			acct.Apply(apply, tasks[lo:hi], results[lo:hi])
 		} else {
 			for i := lo; i < hi; i++ {
 				apply(tasks[i:i+1], results[i:i+1])
@@ -91,6 +98,8 @@ func work(r *region, l layout, idx int, apply func([]workloads.Task, []uint64)) 
 		st.Chunks++
 	}
 	st.EndNs = monotonic()
+	acct.NoteCPU()
+	st.BusyNs, st.CPU = uint64(acct.Busy), int64(acct.CPU)
 	r.stats(l)[idx] = st
 }
 
