@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -280,7 +281,8 @@ func TestABInterruptedCleansUp(t *testing.T) {
 		"--param", "cpu.tasks=4", "--param", "cpu.n=20000000", "--trials", "50", "--out", filepath.Join(t.TempDir(), "ab"))
 	cmd.Dir = repo
 	cmd.Env = append(os.Environ(), envMain+"=1", "TMPDIR="+tmp)
-	var stderr bytes.Buffer
+	// The child writes stderr while this goroutine reads it.
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -303,4 +305,23 @@ func TestABInterruptedCleansUp(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(tmp, "mpbench-ab-*")); len(left) > 0 {
 		t.Errorf("left build folders behind: %v", left)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that one goroutine may write while
+// another reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

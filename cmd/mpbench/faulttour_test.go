@@ -47,7 +47,7 @@ type tourRun struct {
 	mark   string
 	tmp    string
 	out    string
-	stderr bytes.Buffer
+	stderr lockedBuffer
 	exited chan struct{}
 	shm    []string
 }

@@ -215,7 +215,7 @@ func TestInterruptKeepsCellsAndLeavesNoChild(t *testing.T) {
 	cmd := exec.Command(exe, "run", "--cores", "2", "--models", "procpool", "--workloads", "cpu",
 		"--param", "cpu.tasks=4", "--param", "cpu.n=20000000", "--trials", "50", "--warmup", "0", "--out", out, "-q", "--report")
 	cmd.Env = append(os.Environ(), envMain+"=1")
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
