@@ -198,3 +198,35 @@ func ceilingAttempt(t *testing.T, cell func(models.Model, int) runfile.Cell) (ms
 	}
 	return msgs
 }
+
+// TestSpeedupAboveItsCeilingIsSuspect checks that a cell whose speedup
+// exceeds the effective cores its own workers measured, beyond the CI, is
+// flagged as a suspect baseline even though its speedup stays under c:
+// worker 1 ran at half worker 0's speed (1.5 effective cores), yet the
+// cell was 1.9× faster than sequential, which only a slow baseline allows.
+func TestSpeedupAboveItsCeilingIsSuspect(t *testing.T) {
+	cell := func(model string, cores int, ns int64, accts ...runfile.Account) runfile.Cell {
+		c := cellWith(model, cores, 1000, ns, ns, ns, ns, ns, ns)
+		for i := range c.Trials {
+			c.Trials[i].Accounts = accts
+		}
+		return c
+	}
+	r := &runfile.Run{Cells: []runfile.Cell{
+		cell("sequential", 1, 1000_000, runfile.Account{BusyNs: 1000_000, Tasks: 1000}),
+		cell("m", 2, 526_316, runfile.Account{BusyNs: 500_000, Tasks: 500, CPU: 0}, runfile.Account{BusyNs: 1000_000, Tasks: 500, CPU: 1}),
+		// The same cell within its ceiling: 1.4× of 1.5 effective cores.
+		cell("ok", 2, 714_286, runfile.Account{BusyNs: 500_000, Tasks: 500, CPU: 0}, runfile.Account{BusyNs: 1000_000, Tasks: 500, CPU: 1}),
+	}}
+	Summarize(r)
+	m, ok := r.Cells[1], r.Cells[2]
+	if got := m.Summary.SuspectReason(2); got != "speedup above its effective cores beyond its CI" {
+		t.Fatalf("suspect reason %q (of_ceiling %v, speedup %v)", got, *m.Summary.OfCeiling, *m.Summary.Speedup)
+	}
+	if !strings.Contains(strings.Join(m.Warnings, "; "), "of the 1.50 effective cores its workers had") {
+		t.Errorf("warnings %q: want the effective-cores suspect warning", m.Warnings)
+	}
+	if ok.Summary.Suspect(2) || strings.Contains(strings.Join(ok.Warnings, "; "), "suspect") {
+		t.Errorf("a cell within its ceiling is flagged: %q", ok.Warnings)
+	}
+}

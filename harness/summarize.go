@@ -147,6 +147,10 @@ func derivedCIs(s, b *runfile.Summary, c *runfile.Cell, scale float64) {
 // two conditions are one (c·T_high < Tb_low either way), so one warning
 // names both figures.
 func suspectWarning(s *runfile.Summary, cores int, base string) string {
+	if s.SuspectReason(cores) == "speedup above its effective cores beyond its CI" {
+		return fmt.Sprintf("speedup %.2f× is %.0f%% of the %.2f effective cores its workers had, above 100%% beyond its CI (%.2f–%.2f): the %s baseline is suspect (slower than this model's workers ran?)",
+			*s.Speedup, 100**s.OfCeiling, *s.EffectiveCores, *s.OfCeilingCILow, *s.OfCeilingCIHigh, base)
+	}
 	return fmt.Sprintf("speedup %.2f× above c = %d beyond its CI (%.2f–%.2f×), overhead %s per task below 0: the %s baseline is suspect (slower than this model at c = 1?)",
 		*s.Speedup, cores, *s.SpeedupCILow, *s.SpeedupCIHigh, signedDuration(*s.OverheadNsPerTask), base)
 }

@@ -312,17 +312,27 @@ type Summary struct {
 }
 
 // Suspect reports whether the summary of a cell at cores c holds a figure
-// that no model can reach against a sound baseline: a speedup above c, or
-// a negative overhead, beyond its confidence interval (the whole interval
-// past the bound). Its baseline was then slower than the model itself
-// would be at c = 1. Such a cell is flagged and never ranked best. Without
-// the intervals (older files) it is never suspect.
-func (s *Summary) Suspect(cores int) bool {
-	if s == nil {
-		return false
+// that no model can reach against a sound baseline: a speedup above c (a
+// negative overhead is the same condition), or above the effective cores
+// the machine gave the cell (OfCeiling above 1), beyond its confidence
+// interval (the whole interval past the bound). Its baseline was then
+// slower than the model's own workers ran. Such a cell is flagged and never
+// ranked best. Without the intervals (older files) it is never suspect.
+func (s *Summary) Suspect(cores int) bool { return s.SuspectReason(cores) != "" }
+
+// SuspectReason says which bound makes the summary suspect (see Suspect),
+// or "" when none does.
+func (s *Summary) SuspectReason(cores int) string {
+	switch {
+	case s == nil:
+		return ""
+	case (s.SpeedupCILow != nil && *s.SpeedupCILow > float64(cores)) ||
+		(s.OverheadCIHigh != nil && *s.OverheadCIHigh < 0):
+		return "speedup above c beyond its CI"
+	case s.OfCeilingCILow != nil && *s.OfCeilingCILow > 1:
+		return "speedup above its effective cores beyond its CI"
 	}
-	return (s.SpeedupCILow != nil && *s.SpeedupCILow > float64(cores)) ||
-		(s.OverheadCIHigh != nil && *s.OverheadCIHigh < 0)
+	return ""
 }
 
 // Skip is a model left out of a run.

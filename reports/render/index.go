@@ -207,7 +207,7 @@ func Verdict(r *runfile.Run, wl string) string {
 			continue
 		}
 		if c.Summary.Suspect(c.Cores) {
-			suspect = append(suspect, fmt.Sprintf("%s (%s× against %s)", c.Model, reports.Sig3(*c.Summary.Speedup), runfile.BaselineModel(r.Family(c.Model))))
+			suspect = append(suspect, fmt.Sprintf("%s (%s× against %s: %s)", c.Model, reports.Sig3(*c.Summary.Speedup), runfile.BaselineModel(r.Family(c.Model)), c.Summary.SuspectReason(c.Cores)))
 			continue
 		}
 		if fast == nil || c.Summary.MedianNs < fast.Summary.MedianNs {
@@ -220,7 +220,7 @@ func Verdict(r *runfile.Run, wl string) string {
 	}
 	skipped := ""
 	if len(suspect) > 0 {
-		skipped = fmt.Sprintf(" Not ranked, their speedup above c beyond its CI (suspect baseline): %s.", strings.Join(suspect, ", "))
+		skipped = fmt.Sprintf(" Not ranked, their baseline suspect: %s.", strings.Join(suspect, ", "))
 	}
 	if fast == nil {
 		if len(suspect) > 0 {

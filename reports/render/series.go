@@ -83,9 +83,10 @@ func hollow(c *runfile.Cell) (bool, string, bool) {
 	if c.Summary != nil && c.Summary.CV > stats.NoisyCV {
 		why = append(why, fmt.Sprintf("noisy, CV %.1f%%", 100*c.Summary.CV))
 	}
-	suspect := c.Summary.Suspect(c.Cores)
+	reason := c.Summary.SuspectReason(c.Cores)
+	suspect := reason != ""
 	if suspect {
-		why = append(why, "suspect baseline: speedup above c beyond its CI")
+		why = append(why, "suspect baseline: "+reason)
 	}
 	return len(why) > 0, strings.Join(why, ", "), suspect
 }

@@ -51,7 +51,7 @@ func TestSuspectCellsAreFlaggedNotCrowned(t *testing.T) {
 			suspect: "pipe",
 			want: []string{
 				"cpu at c = 2: goroutines is fastest (median 1.10ms, 1.91× sequential); goroutines has the lowest overhead per task",
-				"Not ranked, their speedup above c beyond its CI (suspect baseline): pipe (2.10× against sequential).",
+				"Not ranked, their baseline suspect: pipe (2.10× against sequential: speedup above c beyond its CI).",
 			},
 		},
 		{
@@ -69,7 +69,7 @@ func TestSuspectCellsAreFlaggedNotCrowned(t *testing.T) {
 			want: []string{
 				"cpu at c = 2: queue is fastest",
 				"queue has the lowest overhead per task",
-				"Not ranked, their speedup above c beyond its CI (suspect baseline): pipe (2.04× against sequential).",
+				"Not ranked, their baseline suspect: pipe (2.04× against sequential: speedup above c beyond its CI).",
 			},
 		},
 	}
