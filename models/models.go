@@ -62,19 +62,40 @@ type SingleCore interface {
 
 // Session is one trial of a model, between setup and teardown.
 type Session interface {
-	// Compute runs every task and returns the results. Its duration is the
-	// compute phase.
+	// Compute is one pass: it runs every task afresh and returns the
+	// results. Its duration is the pass's compute time.
+	//
+	// Compute may be called more than once on one session (the cell
+	// runner's cold pass, then K warm passes): each call is one pass that
+	// runs every task again with the same workers, memory and servers
+	// Setup made. A pass must not count on anything a previous pass left:
+	// state that carries over (a shared results region, a manager's dict
+	// and list, a ring, lock counters, claim indices) is reset or
+	// overwritten, so that each pass's Output validates on its own and a
+	// pass that ran no task cannot pass for one that did. Accounts and
+	// Metrics describe that pass only. The caller may overwrite the
+	// previous pass's Results before the next call (it poisons them, see
+	// modeltest.Passes). After an error, only Teardown may be called.
 	Compute(ctx context.Context) (Output, error)
 	// Teardown releases everything Setup acquired. It is called exactly
-	// once, after Compute or instead of it, also after an error; its
-	// duration is the teardown phase.
+	// once, after the last Compute or instead of it, also after an error;
+	// its duration is the teardown phase.
 	Teardown() error
+}
+
+// TeardownTimer is implemented by sessions that time their own teardown
+// (a model driving another runtime): once Teardown has returned nil,
+// TeardownTime is that runtime's teardown time, which replaces the
+// harness's clock; ok is false when it has none.
+type TeardownTimer interface {
+	TeardownTime() (d time.Duration, ok bool)
 }
 
 // Output is what Compute returns.
 type Output struct {
 	// Results holds one result per task, in task order. It must stay valid
-	// until Teardown (it may point into shared memory).
+	// until the next Compute or Teardown (it may point into shared memory,
+	// and the next pass may reuse it).
 	Results []uint64
 	// Workers lists the PIDs of the processes that ran tasks; empty for
 	// in-process models.
@@ -93,9 +114,10 @@ type Output struct {
 	// reference like any other. Models that can
 	// hand back Results must do so.
 	Checksum *uint64
-	// Phases, when set, replaces the harness's own clock for this trial:
-	// a model driving another runtime reports that runtime's setup,
-	// compute and teardown times, which exclude its interpreter start.
+	// Phases, when set, replaces the harness's own clock: a model driving
+	// another runtime reports that runtime's times, which exclude its
+	// interpreter start. Setup is read from a session's first pass only;
+	// Compute is this pass's. The teardown time comes from TeardownTimer.
 	Phases *Phases
 	// Info is recorded in the run file once per cell, e.g. the Python
 	// version that ran.
@@ -104,7 +126,7 @@ type Output struct {
 
 // Phases are durations measured by a model itself.
 type Phases struct {
-	Setup, Compute, Teardown time.Duration
+	Setup, Compute time.Duration
 }
 
 // ErrUnknownModel is returned by Registry.Lookup for an unknown name.

@@ -137,14 +137,18 @@ type Cell struct {
 	// fewer when Stopped says why: "budget", "max-time", "trial-cap", or
 	// "timeout" (the cell's time limit came after 3 or more trials had
 	// finished; they are kept and summarised, with a warning).
-	TrialsPlanned int      `json:"trials_planned"`
-	Stopped       string   `json:"stopped,omitempty"`
-	Warmups       int      `json:"warmups"`
-	Trials        []Trial  `json:"trials"`
-	Summary       *Summary `json:"summary,omitempty"`
-	Warnings      []string `json:"warnings,omitempty"`
-	Error         string   `json:"error,omitempty"`
-	WallNs        int64    `json:"wall_ns"`
+	TrialsPlanned int    `json:"trials_planned"`
+	Stopped       string `json:"stopped,omitempty"`
+	Warmups       int    `json:"warmups"`
+	// Passes is K, the warm passes of each measured trial, picked in the
+	// warm-up from --min-time (MinTimeNs of the plan). Absent in older
+	// files (one pass per trial), optional within version 1.
+	Passes   int      `json:"passes,omitempty"`
+	Trials   []Trial  `json:"trials"`
+	Summary  *Summary `json:"summary,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	WallNs   int64    `json:"wall_ns"`
 	// OtherLoad is the share of the cell's CPUs that other processes took
 	// while its trials ran (from /proc/stat, less the cell's own CPU time;
 	// see cellrun.OtherLoad), from the end of its first measured trial to
@@ -214,9 +218,17 @@ func (r *Run) Baseline(c *Cell) *Cell {
 
 // Trial is one timed execution of a cell.
 type Trial struct {
-	SetupNs    int64 `json:"setup_ns"`
+	SetupNs int64 `json:"setup_ns"`
+	// ComputeNs is one pass over every task: the mean of the trial's
+	// Passes warm passes (the same workers, after the cold pass), or,
+	// in files without Passes, the trial's one pass.
 	ComputeNs  int64 `json:"compute_ns"`
 	TeardownNs int64 `json:"teardown_ns"`
+	// ColdNs is the trial's first pass, on a fresh session; Passes the
+	// warm passes after it that ComputeNs averages. Both absent in older
+	// files (one pass, ComputeNs), optional within version 1.
+	ColdNs int64 `json:"cold_ns,omitempty"`
+	Passes int   `json:"passes,omitempty"`
 	// UserNs and SysNs are the CPU time of the whole process tree of the
 	// trial: the cell runner and every child it reaped.
 	UserNs int64 `json:"user_ns"`
@@ -238,8 +250,9 @@ type Trial struct {
 	Nvcsw  int64 `json:"nvcsw,omitempty"`
 	Nivcsw int64 `json:"nivcsw,omitempty"`
 	// Accounts holds one entry per worker that ran tasks, for the models
-	// that keep accounts (models.Account); absent for the others, and in
-	// older files (optional within version 1).
+	// that keep accounts (models.Account), summed over the trial's warm
+	// passes (its tasks count each of Passes passes); absent for the
+	// others, and in older files (optional within version 1).
 	Accounts []Account `json:"accounts,omitempty"`
 }
 

@@ -46,10 +46,14 @@ func (r *Run) Validate() error {
 			}{
 				{"compute_ns", t.ComputeNs, 1}, {"setup_ns", t.SetupNs, 0}, {"teardown_ns", t.TeardownNs, 0},
 				{"user_ns", t.UserNs, 0}, {"sys_ns", t.SysNs, 0}, {"peak_rss_bytes", t.PeakRSSBytes, 0},
+				{"cold_ns", t.ColdNs, 0}, {"passes", int64(t.Passes), 0},
 			} {
 				if f.v < f.min {
 					return bad("trial %d: %s %d: must be at least %d", j+1, f.name, f.v, f.min)
 				}
+			}
+			if (t.Passes > 0) != (t.ColdNs > 0) {
+				return bad("trial %d: cold_ns %d with passes %d: a trial has both or neither", j+1, t.ColdNs, t.Passes)
 			}
 			for w, a := range t.Accounts {
 				if a.BusyNs < 0 || a.Tasks < 0 || a.Chunks < 0 || a.CPU < -1 {

@@ -138,7 +138,7 @@ type WorkerBuffers struct {
 	Workload *workloads.Workload
 	Tasks    []workloads.Task
 	Results  []uint64
-	// Done counts the tasks Answer computed.
+	// Done counts the tasks Answer computed since the last done frame.
 	Done uint64
 	// Account is the worker's time inside the task function, kept by
 	// Answer and sent with the done frame (AppendDone).
@@ -162,11 +162,13 @@ func (b *WorkerBuffers) Answer(f Frame, wr *FrameWriter) error {
 
 // AppendDone appends the worker's done frame (not flushed): its seq is
 // Done, its payload the account of the tasks since the last done frame
-// (AppendAccount); the account then starts again.
+// (AppendAccount); Done and the account then start again, so that each
+// pass of a session (models.Session.Compute) is counted on its own.
 func (b *WorkerBuffers) AppendDone(wr *FrameWriter) {
 	b.Account.NoteCPU()
 	wr.AppendControl(FrameDone, b.Done, AppendAccount(nil, b.Account))
 	b.Account = models.NewAccount()
+	b.Done = 0
 }
 
 // accountSize is the payload of a done frame that carries an account:

@@ -40,6 +40,26 @@ type Spec struct {
 	// measured time is spent.
 	TargetCI  float64 `json:"target_ci,omitempty"`
 	MaxTimeNs int64   `json:"max_time_ns,omitempty"`
+	// MinTimeNs is --min-time: the warm-up picks K, the warm passes of
+	// each measured trial, so that K warm passes last at least this long
+	// (PickPasses). 0, or no warm-up, means one warm pass.
+	MinTimeNs int64 `json:"min_time_ns,omitempty"`
+}
+
+// MaxPasses bounds K, the warm passes of one trial, however short a pass.
+const MaxPasses = 1000
+
+// PickPasses returns K, the warm passes that last at least minTime when one
+// lasts pass: at least 1, at most MaxPasses.
+func PickPasses(pass, minTime time.Duration) int {
+	if minTime <= 0 || pass >= minTime {
+		return 1
+	}
+	if pass <= 0 {
+		return MaxPasses
+	}
+	k := (minTime + pass - 1) / pass
+	return int(min(k, MaxPasses))
 }
 
 // RunnerGrace is how long a cancelled cell runner has to tear down before
@@ -68,6 +88,7 @@ type cellMsg struct {
 	// done
 	Stopped string `json:"stopped,omitempty"`
 	Warmups int    `json:"warmups,omitempty"`
+	Passes  int    `json:"passes,omitempty"`
 	// error
 	Err string `json:"error,omitempty"`
 }
@@ -112,13 +133,18 @@ func serve(ctx context.Context, reg models.Registry, spec Spec, enc *json.Encode
 	}
 	budget := time.Duration(spec.BudgetNs)
 	warmups := 0
+	// K, the warm passes of a measured trial: each warm-up trial runs
+	// with the K picked so far (first 1) and picks it again from its own
+	// warm passes, so the last warm-up, at the measured K, has the say.
+	passes := 1
 	for range spec.Warmup {
 		t0 := time.Now()
-		tr, err := trial(ctx, m, cfg)
+		tr, err := trial(ctx, m, cfg, passes)
 		if err != nil {
 			return err
 		}
 		warmups++
+		passes = PickPasses(time.Duration(tr.ComputeNs), time.Duration(spec.MinTimeNs))
 		if err := enc.Encode(cellMsg{Type: "trial", Warmup: true, Trial: tr}); err != nil {
 			return err
 		}
@@ -157,7 +183,7 @@ func serve(ctx context.Context, reg models.Registry, spec Spec, enc *json.Encode
 			}
 		}
 		t0 := time.Now()
-		tr, err := trial(ctx, m, cfg)
+		tr, err := trial(ctx, m, cfg, passes)
 		if err != nil {
 			return err
 		}
@@ -167,7 +193,7 @@ func serve(ctx context.Context, reg models.Registry, spec Spec, enc *json.Encode
 			return err
 		}
 	}
-	return enc.Encode(cellMsg{Type: "done", Stopped: stopped, Warmups: warmups})
+	return enc.Encode(cellMsg{Type: "done", Stopped: stopped, Warmups: warmups, Passes: passes})
 }
 
 const (
@@ -177,8 +203,22 @@ const (
 	maxTargetTrials = 10000
 )
 
-// trial runs one trial: setup, compute, validation, teardown.
-func trial(ctx context.Context, m models.Model, cfg models.Config) (*runfile.Trial, error) {
+// Poison is what a pass's results are overwritten with once validated, so
+// that a later pass that hands back stale results fails validation.
+const Poison = 0x5eed5eed5eed5eed
+
+// trial runs one trial: setup, one cold pass (the first of a fresh
+// session), warm more passes with the same workers, each validated on its
+// own and its results poisoned before the next, and teardown.
+//
+// The trial's ComputeNs is the mean warm pass (their sum over warm), ColdNs
+// the cold pass. Worker accounts are summed per worker over the warm
+// passes (busy time and tasks alike, so their ratios are per-pass
+// figures, and effective cores cover the same passes as ComputeNs);
+// metrics are the mean of each over the warm passes. The getrusage
+// figures cover the whole trial, setup and teardown included, as before.
+func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*runfile.Trial, error) {
+	warm = max(warm, 1)
 	// Start every trial from a collected heap, outside the timed phases
 	// (testing.B does the same before each benchmark).
 	runtime.GC()
@@ -190,21 +230,58 @@ func trial(ctx context.Context, m models.Model, cfg models.Config) (*runfile.Tri
 	if err != nil {
 		return nil, fmt.Errorf("%s: setup: %w", m.Name(), err)
 	}
-	out, err := sess.Compute(ctx)
-	t2 := time.Now()
-	if err == nil {
-		err = models.Validate(out, cfg.Workload, m.Name())
-	} else {
-		err = fmt.Errorf("%s: compute: %w", m.Name(), err)
+	setup := t1.Sub(t0)
+	var (
+		cold, warmSum time.Duration
+		first         models.Output
+		acc           []runfile.Account
+		metrics       map[string]float64
+	)
+	for k := 0; k <= warm && err == nil; k++ {
+		var out models.Output
+		p0 := time.Now()
+		out, err = sess.Compute(ctx)
+		d := time.Since(p0)
+		if err != nil {
+			err = fmt.Errorf("%s: compute (pass %d): %w", m.Name(), k+1, err)
+			break
+		}
+		if err = models.Validate(out, cfg.Workload, m.Name()); err != nil {
+			if k > 0 {
+				err = fmt.Errorf("pass %d: %w", k+1, err)
+			}
+			break
+		}
+		if out.Phases != nil {
+			d = out.Phases.Compute
+		}
+		for i := range out.Results {
+			out.Results[i] = Poison
+		}
+		if k == 0 {
+			first, cold = out, d
+			if out.Phases != nil {
+				setup = out.Phases.Setup
+			}
+			continue
+		}
+		warmSum += d
+		acc = addAccounts(acc, out.Accounts)
+		metrics = addMetrics(metrics, out.Metrics, warm)
 	}
 	t3 := time.Now()
 	terr := sess.Teardown()
-	t4 := time.Now()
+	teardown := time.Since(t3)
 	if err != nil {
 		return nil, err
 	}
 	if terr != nil {
 		return nil, fmt.Errorf("%s: teardown: %w", m.Name(), terr)
+	}
+	if tt, ok := sess.(models.TeardownTimer); ok {
+		if d, ok := tt.TeardownTime(); ok {
+			teardown = d
+		}
 	}
 	u1, k1, r1 := rusage(syscall.RUSAGE_SELF), rusage(syscall.RUSAGE_CHILDREN), worker.ReapedUsage()
 	// CPU time: the runner plus every descendant reaped in this trial,
@@ -213,38 +290,62 @@ func trial(ctx context.Context, m models.Model, cfg models.Config) (*runfile.Tri
 	// proc reaped, or the largest child's peak when that is larger (a
 	// child started outside proc).
 	childRSS := max(r1.MaxRSSSum-r0.MaxRSSSum, k1.maxRSS)
-	setup, compute, teardown := t1.Sub(t0), t2.Sub(t1), t4.Sub(t3)
-	if ph := out.Phases; ph != nil {
-		setup, compute, teardown = ph.Setup, ph.Compute, ph.Teardown
-	}
 	return &runfile.Trial{
 		SetupNs:      setup.Nanoseconds(),
-		ComputeNs:    compute.Nanoseconds(),
+		ComputeNs:    (warmSum / time.Duration(warm)).Nanoseconds(),
+		ColdNs:       cold.Nanoseconds(),
+		Passes:       warm,
 		TeardownNs:   teardown.Nanoseconds(),
-		Info:         out.Info,
+		Info:         first.Info,
 		UserNs:       u1.user - u0.user + k1.user - k0.user,
 		SysNs:        u1.sys - u0.sys + k1.sys - k0.sys,
 		PeakRSSBytes: u1.maxRSS + childRSS,
-		Workers:      out.Workers,
-		Metrics:      out.Metrics,
+		Workers:      first.Workers,
+		Metrics:      metrics,
 		MinFlt:       u1.minflt - u0.minflt + k1.minflt - k0.minflt,
 		MajFlt:       u1.majflt - u0.majflt + k1.majflt - k0.majflt,
 		Nvcsw:        u1.nvcsw - u0.nvcsw + k1.nvcsw - k0.nvcsw,
 		Nivcsw:       u1.nivcsw - u0.nivcsw + k1.nivcsw - k0.nivcsw,
-		Accounts:     accounts(out.Accounts),
+		Accounts:     acc,
 	}, nil
 }
 
-// accounts converts a model's worker accounts to the run file's.
-func accounts(in []models.Account) []runfile.Account {
+// addAccounts adds a pass's worker accounts to sum, worker by worker (a
+// model lists its workers in the same order each pass). The CPU is the
+// last pass's. A nil in (a model that keeps none) leaves sum nil.
+func addAccounts(sum []runfile.Account, in []models.Account) []runfile.Account {
 	if in == nil {
-		return nil
+		return sum
 	}
-	out := make([]runfile.Account, len(in))
+	if sum == nil {
+		sum = make([]runfile.Account, len(in))
+	}
 	for i, a := range in {
-		out[i] = runfile.Account{BusyNs: a.Busy.Nanoseconds(), Tasks: a.Tasks, Chunks: a.Chunks, CPU: a.CPU}
+		if i >= len(sum) {
+			sum = append(sum, runfile.Account{})
+		}
+		s := &sum[i]
+		s.BusyNs += a.Busy.Nanoseconds()
+		s.Tasks += a.Tasks
+		s.Chunks += a.Chunks
+		s.CPU = a.CPU
 	}
-	return out
+	return sum
+}
+
+// addMetrics adds each of a pass's metrics over n to sum: after n passes,
+// sum holds their means.
+func addMetrics(sum, in map[string]float64, n int) map[string]float64 {
+	if in == nil {
+		return sum
+	}
+	if sum == nil {
+		sum = make(map[string]float64, len(in))
+	}
+	for k, v := range in {
+		sum[k] += v / float64(n)
+	}
+	return sum
 }
 
 // ErrChecksum is wrapped by every validation failure (models.ErrChecksum).
@@ -347,6 +448,7 @@ func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 			}
 		case "done":
 			cell.Stopped, cell.Warmups, done = msg.Stopped, msg.Warmups, true
+			cell.Passes = msg.Passes
 			load.mark()
 		case "error":
 			runnerErr = msg.Err

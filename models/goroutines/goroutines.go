@@ -55,14 +55,17 @@ func (Model) Setup(_ context.Context, cfg models.Config) (models.Session, error)
 	for w := range cfg.Cores {
 		go func() {
 			defer s.wg.Done()
-			// Each worker keeps its account on its own stack and stores it
-			// once at the end, so no two workers write one cache line per chunk.
-			acct := models.NewAccount()
+			// The pool lives as long as the session: each pass puts its
+			// chunks on work, and the workers keep taking until teardown
+			// closes it. Worker w alone writes accts[w] during a pass;
+			// Compute resets and reads it between passes (pass orders
+			// both).
 			for c := range s.work {
+				acct := &s.accts[w]
 				acct.Apply(apply, tasks[c.lo:c.hi], s.results[c.lo:c.hi])
+				acct.NoteCPU()
+				s.pass.Done()
 			}
-			acct.NoteCPU()
-			s.accts[w] = acct
 		}()
 	}
 	return s, nil
@@ -73,24 +76,28 @@ type session struct {
 	results []uint64
 	size    int
 	work    chan chunk
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // the workers
+	pass    sync.WaitGroup // the chunks of the pass under way
 	closed  bool
-	accts   []models.Account // worker w's, written when it exits
+	accts   []models.Account // worker w's account of this pass
 }
 
-// Compute hands out every chunk and waits for the workers to finish.
+// Compute is one pass: every chunk on the channel, then wait until each
+// is done. The workers stay for the next pass.
 func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	n := len(s.results)
+	for w := range s.accts {
+		s.accts[w] = models.NewAccount()
+	}
+	chunks := (n + s.size - 1) / s.size
+	s.pass.Add(chunks)
 	for lo := 0; lo < n; lo += s.size {
 		s.work <- chunk{lo, min(lo+s.size, n)}
 	}
-	close(s.work)
-	s.closed = true
-	s.wg.Wait()
+	s.pass.Wait()
 	return models.Output{Results: s.results, Accounts: s.accts}, ctx.Err()
 }
 
-// Teardown stops the workers if Compute never ran.
 func (s *session) Teardown() error {
 	if !s.closed {
 		close(s.work)

@@ -114,6 +114,18 @@ func (c *Client) callLen(at int) (int, error) {
 	return int(n), nil
 }
 
+// Clear empties the dict and the list: one round trip.
+func (c *Client) Clear() error {
+	cur, err := c.call(c.start(opClear))
+	if err != nil {
+		return err
+	}
+	if err := cur.end(); err != nil {
+		return fmt.Errorf("manager: answer: %w", err)
+	}
+	return nil
+}
+
 // Dict is a proxy of the manager's dict (string → uint64), Python's
 // Manager().dict().
 type Dict struct{ c *Client }

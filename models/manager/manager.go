@@ -138,6 +138,7 @@ type session struct {
 	g        *worker.Group // [0] the manager, [1..c] the workers
 	client   *Client
 	done     bool
+	passes   int // Compute calls so far
 }
 
 // ctxErr prefers the context's error: a failure caused by cancelling is
@@ -171,6 +172,13 @@ func (s *session) Compute(ctx context.Context) (out models.Output, err error) {
 	}()
 	idx := s.workerIdx()
 	t0 := time.Now()
+	// A later pass starts from an empty dict and list, as a Python user
+	// reusing a manager would clear them: a stale result must not count.
+	if s.passes++; s.passes > 1 {
+		if err := s.client.Clear(); err != nil {
+			return out, fmt.Errorf("%s: clear: %w", s.name, err)
+		}
+	}
 	if err := s.g.Go(idx...); err != nil {
 		return out, fmt.Errorf("%s: %w", s.name, err)
 	}

@@ -227,6 +227,9 @@ func (s *Server) apply(out []byte, req *request) []byte {
 		out = binary.LittleEndian.AppendUint64(out, uint64(len(s.list)))
 	case opListItems:
 		out = s.listItems(out, req.start, req.max)
+	case opClear:
+		clear(s.index)
+		s.keys, s.vals, s.list = s.keys[:0], s.vals[:0], s.list[:0]
 	}
 	return endFrame(out, at)
 }

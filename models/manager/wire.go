@@ -48,6 +48,9 @@ const (
 	opListAppend  byte = 0x10
 	opListLen     byte = 0x11
 	opListItems   byte = 0x12
+	// opClear empties the dict and the list (Python's d.clear() and
+	// del l[:]): the parent's reset between two passes of one session.
+	opClear byte = 0x20
 )
 
 // Status bytes of a response.
@@ -158,7 +161,7 @@ func decodeRequest(body []byte) (request, error) {
 		req.value = c.u64()
 	case opDictGet:
 		req.key = c.key()
-	case opDictLen, opListLen:
+	case opDictLen, opListLen, opClear:
 	case opDictItems, opListItems:
 		req.start = c.u64()
 		req.max = c.u32()

@@ -39,6 +39,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		{"append", request{op: opListAppend, value: 9}},
 		{"list len", request{op: opListLen}},
 		{"list items", request{op: opListItems, start: 1 << 40, max: 0}},
+		{"clear", request{op: opClear}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -341,4 +342,42 @@ func seedBodies() [][]byte {
 		out = append(out, body(encodeRequest(nil, r)))
 	}
 	return append(out, []byte{0x7f}, []byte{opDictSetMany, 0xff, 0xff, 0xff, 0xff})
+}
+
+// TestClear checks that Clear empties the dict and the list, so that a
+// second pass of one session cannot find the first pass's results there.
+func TestClear(t *testing.T) {
+	srvEnd, cliEnd := net.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- NewServer().ServeConn(srvEnd) }()
+	c := NewClient(cliEnd)
+	if err := c.Dict().Set("1", 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.List().Append(3); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Dict().Len(); err != nil || n != 0 {
+		t.Fatalf("dict len after Clear = %d, %v; want 0", n, err)
+	}
+	if items, err := c.List().Items(); err != nil || len(items) != 0 {
+		t.Fatalf("list after Clear = %v, %v; want empty", items, err)
+	}
+	if _, ok, err := c.Dict().Get("1"); err != nil || ok {
+		t.Fatalf("Get after Clear: found %v, %v", ok, err)
+	}
+	// The store works as before after a clear.
+	if err := c.Dict().Set("2", 9); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := c.Dict().Get("2"); err != nil || !ok || v != 9 {
+		t.Fatalf("Get after Clear and Set = %d, %v, %v", v, ok, err)
+	}
+	c.Close()
+	if err := <-done; err != nil && !errors.Is(err, io.ErrClosedPipe) {
+		t.Fatalf("ServeConn: %v", err)
+	}
 }

@@ -98,13 +98,14 @@ func Main(m *testing.M, ms ...models.Model) {
 }
 
 // Conformance runs the suite on each model, as subtests <model>/<test>:
-// Results, Confined, WorkerKilled (of the process victim picks from a
+// Results, Passes, Confined, WorkerKilled (of the process victim picks from a
 // session's PIDs), Cancelled, SetupCancelled, SetupFails, SetupTeardown
 // and CellInterrupted.
 func Conformance(t *testing.T, victim func(pids []int) int, ms ...models.Model) {
 	for _, m := range ms {
 		t.Run(m.Name(), func(t *testing.T) {
 			t.Run("Results", func(t *testing.T) { Results(t, m) })
+			t.Run("Passes", func(t *testing.T) { Passes(t, m) })
 			t.Run("Confined", func(t *testing.T) { Confined(t, m) })
 			t.Run("WorkerKilled", func(t *testing.T) { WorkerKilled(t, m, victim) })
 			t.Run("Cancelled", func(t *testing.T) { Cancelled(t, m) })
@@ -260,6 +261,76 @@ func Accounted(t *testing.T, m models.Model) {
 			})
 		}
 	}
+}
+
+// PassCount is how many passes Passes runs on one session.
+const PassCount = 3
+
+// Passes runs PassCount passes on one session of m, at c = 1 and 2, and
+// checks each on its own (CheckPasses): the contract of
+// models.Session.Compute.
+func Passes(t *testing.T, m models.Model) {
+	defer Isolate(t)()
+	c := SmallCases[2] // square, 1001 tasks in chunks of 333
+	in := instance(t, c.Workload, c.Params)
+	for _, cores := range []int{1, 2} {
+		if cores > 1 && models.IsSingleCore(m) {
+			continue
+		}
+		t.Run(fmt.Sprintf("c=%d", cores), func(t *testing.T) {
+			if err := CheckPasses(m, models.Config{Workload: in, Cores: cores, Chunk: c.Chunk}, PassCount); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// CheckPasses sets m up once and runs n passes (Compute calls) on the
+// session. Each pass must validate on its own as the cell runner validates
+// it (models.Validate: the checksum, and accounts for every task of that
+// pass), its results must be the tasks' in order, its accounts pass
+// CheckAccounts, and its workers be the first pass's. After each pass its
+// results are poisoned, as the cell runner does: a pass that hands back
+// the previous pass's results, or leaves them as they were, fails.
+func CheckPasses(m models.Model, cfg models.Config, n int) (err error) {
+	sess, err := m.Setup(context.Background(), cfg)
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	defer func() {
+		if terr := sess.Teardown(); terr != nil && err == nil {
+			err = fmt.Errorf("teardown: %w", terr)
+		}
+	}()
+	var workers []int
+	for k := 1; k <= n; k++ {
+		out, err := sess.Compute(context.Background())
+		if err != nil {
+			return fmt.Errorf("pass %d: %w", k, err)
+		}
+		if err := models.Validate(out, cfg.Workload, m.Name()); err != nil {
+			return fmt.Errorf("pass %d: %w", k, err)
+		}
+		if out.Results != nil {
+			if err := checkResults(out.Results, cfg.Workload); err != nil {
+				return fmt.Errorf("pass %d: %w", k, err)
+			}
+		}
+		if out.Accounts != nil {
+			if err := CheckAccounts(out, cfg); err != nil {
+				return fmt.Errorf("pass %d: %w", k, err)
+			}
+		}
+		if k == 1 {
+			workers = slices.Clone(out.Workers)
+		} else if !slices.Equal(slices.Sorted(slices.Values(out.Workers)), slices.Sorted(slices.Values(workers))) {
+			return fmt.Errorf("pass %d: workers %v, the first pass had %v: one session keeps its workers", k, out.Workers, workers)
+		}
+		for i := range out.Results {
+			out.Results[i] = 0x5eed5eed5eed5eed
+		}
+	}
+	return nil
 }
 
 // StartMetrics are the figures every process model reports about starting

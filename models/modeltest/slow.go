@@ -73,3 +73,12 @@ func (s *slowSession) Compute(ctx context.Context) (models.Output, error) {
 	}
 	return out, nil
 }
+
+// TeardownTime forwards the inner session's own teardown time
+// (models.TeardownTimer).
+func (s *slowSession) TeardownTime() (time.Duration, bool) {
+	if t, ok := s.Session.(models.TeardownTimer); ok {
+		return t.TeardownTime()
+	}
+	return 0, false
+}

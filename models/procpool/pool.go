@@ -163,7 +163,8 @@ const flushAt = 64 << 10
 // serveMap is the body of a map worker: config and hello on its data
 // channel, then chunks taken from the shared task queue, one message each,
 // until its sentinel (a done frame); the results go back on the data
-// channel, then a done frame with its count, and it waits for the end.
+// channel, then a done frame with its count, and it waits for the next
+// pass's go frame or the end.
 func serveMap(queue *os.File, rd *worker.FrameReader, wr *worker.FrameWriter) error {
 	b, err := worker.ServeSetup(rd, wr)
 	if err != nil {
@@ -212,7 +213,14 @@ func serveMap(queue *os.File, rd *worker.FrameReader, wr *worker.FrameWriter) er
 			if err := wr.Flush(); err != nil {
 				return fmt.Errorf("write results: %w", err)
 			}
-			return worker.AwaitEnd(rd)
+			// Wait for the next pass (a go frame on the data channel,
+			// sent once every worker has taken its sentinel) or for
+			// the end of the session.
+			if err := worker.AwaitGo(rd); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
 		default:
 			return fmt.Errorf("%w: unexpected %v frame on the task queue", worker.ErrProtocol, f.Kind)
 		}

@@ -94,17 +94,13 @@ type mapSession struct {
 	queue    *os.File // the parent's end of the task queue
 	frame    []byte
 	results  []uint64
-	computed bool
+	passes   int // Compute calls so far
 }
 
 // Compute puts every chunk on the task queue, then one sentinel per
 // worker, and collects the results each worker sends back on its data
 // channel until its own done frame.
 func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
-	if s.computed {
-		return models.Output{}, fmt.Errorf("procpool: Compute called twice on one session")
-	}
-	s.computed = true
 	tasks := s.cfg.Workload.Tasks
 	n, c := len(tasks), len(s.g.Procs)
 	chunks := newLedger(n, s.size)
@@ -127,6 +123,17 @@ func (s *mapSession) Compute(ctx context.Context) (models.Output, error) {
 			}
 		}
 		return nil
+	}
+	if s.passes++; s.passes > 1 {
+		// Every worker took its sentinel last pass and waits for go;
+		// the first pass needs none (the workers start taking at once).
+		put0 := put
+		put = func(ctx context.Context) error {
+			if err := s.g.Go(); err != nil {
+				return err
+			}
+			return put0(ctx)
+		}
 	}
 	fns := []func(context.Context) error{put}
 	for i, w := range s.g.Procs {

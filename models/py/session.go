@@ -48,7 +48,11 @@ type session struct {
 	exited  chan struct{}
 	waitErr error
 	ready   readyLine
-	done    bool // Teardown ran
+	workers []int // the script's workers, from its first pass
+	done    bool  // Teardown ran
+	passes  int   // passes the script has answered
+	// teardown is the script's own teardown time, once it has sent it.
+	teardown *time.Duration
 }
 
 // line is what the reader goroutine hands over: a line, or the end of the
@@ -66,10 +70,12 @@ type readyLine struct {
 	StartMethod    string `json:"start_method"`
 }
 
-type trialLine struct {
+// passLine is the script's answer to one "go": one pass. The first
+// pass's line also carries the setup time and the workers.
+type passLine struct {
 	SetupNs     *int64  `json:"setup_ns"`
 	ComputeNs   *int64  `json:"compute_ns"`
-	TeardownNs  *int64  `json:"teardown_ns"`
+	Passes      int     `json:"passes"`
 	Checksum    *uint64 `json:"checksum"`
 	Pattern     string  `json:"pattern"`
 	Tasks       int     `json:"tasks"`
@@ -275,8 +281,10 @@ func readTail(path string, n int64) ([]byte, error) {
 	return b, err
 }
 
-// Compute says go and waits for the trial's line: the script's own setup,
-// compute and teardown times and the checksum of its results.
+// Compute says go and waits for the pass's line: the script's compute
+// time of the pass (and, for the first, its setup time) and the checksum
+// of the pass's results. Each call is one more pass with the script's same
+// pool, processes or manager.
 func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	// A failed write means the script has gone; next says how.
 	_, _ = io.WriteString(s.stdin, "go\n")
@@ -284,7 +292,9 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	if err != nil {
 		return models.Output{}, err
 	}
-	var tl trialLine
+	s.passes++
+	first := s.passes == 1
+	var tl passLine
 	if err := json.Unmarshal(text, &tl); err != nil {
 		return models.Output{}, s.fail(fmt.Sprintf("sent a line that is not JSON: %q", clip(string(text), 200)))
 	}
@@ -292,7 +302,7 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	for _, f := range []struct {
 		name string
 		ok   bool
-	}{{"setup_ns", tl.SetupNs != nil}, {"compute_ns", tl.ComputeNs != nil}, {"teardown_ns", tl.TeardownNs != nil}, {"checksum", tl.Checksum != nil}} {
+	}{{"setup_ns", tl.SetupNs != nil || !first}, {"compute_ns", tl.ComputeNs != nil}, {"checksum", tl.Checksum != nil}} {
 		if !f.ok {
 			missing = append(missing, f.name)
 		}
@@ -300,18 +310,27 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	if len(missing) > 0 {
 		return models.Output{}, s.fail(fmt.Sprintf("sent a result without %s: %q", strings.Join(missing, ", "), clip(string(text), 200)))
 	}
-	if *tl.SetupNs < 0 || *tl.ComputeNs < 0 || *tl.TeardownNs < 0 {
+	var setup int64
+	if first {
+		setup = *tl.SetupNs
+	}
+	if setup < 0 || *tl.ComputeNs < 0 {
 		return models.Output{}, s.fail(fmt.Sprintf("sent negative phase times: %q", clip(string(text), 200)))
 	}
 	if tl.Pattern != s.pattern || tl.Tasks != s.tasks {
 		return models.Output{}, s.fail(fmt.Sprintf("ran pattern %q on %d tasks, want %q on %d", tl.Pattern, tl.Tasks, s.pattern, s.tasks))
 	}
+	if tl.Passes != 0 && tl.Passes != s.passes {
+		return models.Output{}, s.fail(fmt.Sprintf("answered pass %d to go number %d", tl.Passes, s.passes))
+	}
+	if first {
+		s.workers = tl.Workers
+	}
 	out := models.Output{
 		Checksum: tl.Checksum,
 		Phases: &models.Phases{
-			Setup:    time.Duration(*tl.SetupNs),
-			Compute:  time.Duration(*tl.ComputeNs),
-			Teardown: time.Duration(*tl.TeardownNs),
+			Setup:   time.Duration(setup),
+			Compute: time.Duration(*tl.ComputeNs),
 		},
 		Info: map[string]string{
 			"python":         s.ready.Python,
@@ -319,9 +338,9 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 			"implementation": s.ready.Implementation,
 			"start_method":   s.ready.StartMethod,
 		},
-		Workers: tl.Workers,
-		// The script's CPU time, its workers' included: the harness's
-		// own cpu figure sees only the cell runner.
+		Workers: s.workers,
+		// The script's CPU time over the pass, its workers' once reaped:
+		// the harness's own cpu figure sees only the cell runner.
 		Metrics: map[string]float64{"py_cpu_ns": float64(tl.CPUNs)},
 	}
 	if tl.LockUpdates != nil {
@@ -330,10 +349,25 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	return out, nil
 }
 
-// Teardown ends the script: it closes its stdin, waits for it to exit (its
-// own teardown is already done and timed), kills it if it does not, and
-// removes the temporary folder. A script that exits with an error after its
-// trial is reported.
+// TeardownTime implements models.TeardownTimer: the script's own teardown
+// time, which it sends once its input ends.
+func (s *session) TeardownTime() (time.Duration, bool) {
+	if s.teardown == nil {
+		return 0, false
+	}
+	return *s.teardown, true
+}
+
+// teardownLine is the script's last line of a trial.
+type teardownLine struct {
+	TeardownNs *int64 `json:"teardown_ns"`
+	Passes     int    `json:"passes"`
+}
+
+// Teardown ends the script: it closes its stdin, on which the script tears
+// its pool down and sends its teardown time, waits for it to exit, kills
+// it if it does not, and removes the temporary folder. A script that fails
+// or exits without its teardown line is reported.
 func (s *session) Teardown() error {
 	if s.done {
 		return nil
@@ -341,6 +375,27 @@ func (s *session) Teardown() error {
 	s.done = true
 	defer s.cleanup()
 	s.stdin.Close()
+	if s.passes > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), exitGrace)
+		text, err := s.next(ctx, "its teardown time")
+		late := ctx.Err() != nil
+		cancel()
+		if late {
+			return s.fail(fmt.Sprintf("did not exit within %v of its trial", exitGrace))
+		}
+		if err != nil {
+			return err
+		}
+		var tl teardownLine
+		if err := json.Unmarshal(text, &tl); err != nil || tl.TeardownNs == nil || *tl.TeardownNs < 0 {
+			return s.fail(fmt.Sprintf("sent %q where its teardown time was due", clip(string(text), 200)))
+		}
+		if tl.Passes != s.passes {
+			return s.fail(fmt.Sprintf("tore down after %d passes, mpbench asked for %d", tl.Passes, s.passes))
+		}
+		d := time.Duration(*tl.TeardownNs)
+		s.teardown = &d
+	}
 	select {
 	case <-s.exited:
 	case <-time.After(exitGrace):

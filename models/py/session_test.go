@@ -78,7 +78,7 @@ time.sleep(60)`, "compute", []string{`sent a line that is not JSON: "RESULT 42"`
 		{"result lacks fields", `say(READY)
 sys.stdin.readline()
 say('{"compute_ns": 5, "pattern": "pool", "tasks": 10}')`, "compute",
-			[]string{"sent a result without setup_ns, teardown_ns, checksum", "stderr: (empty)"}},
+			[]string{"sent a result without setup_ns, checksum", "stderr: (empty)"}},
 		{"wrong pattern", `say(READY)
 sys.stdin.readline()
 say('{"setup_ns": 1, "compute_ns": 5, "teardown_ns": 1, "checksum": 285, "pattern": "queue", "tasks": 10}')`, "compute",
@@ -91,7 +91,18 @@ time.sleep(60)`, "compute", []string{"closed its output before sending its trial
 sys.stdin.readline()
 say('{"setup_ns": 1, "compute_ns": 5, "teardown_ns": 1, "checksum": 2310, "pattern": "pool", "tasks": 10}')
 print("late failure", file=sys.stderr)
-sys.exit(4)`, "teardown", []string{"failed after its trial", "exit status 4", "late failure"}},
+sys.exit(4)`, "teardown", []string{"exited before sending its teardown time", "exit status 4", "late failure"}},
+		{"wrong teardown line", `say(READY)
+sys.stdin.readline()
+say('{"setup_ns": 1, "compute_ns": 5, "checksum": 2310, "pattern": "pool", "tasks": 10}')
+sys.stdin.readline()
+say('{"teardown_ns": 3, "passes": 2}')`, "teardown", []string{"tore down after 2 passes, mpbench asked for 1"}},
+		{"fails after its teardown line", `say(READY)
+sys.stdin.readline()
+say('{"setup_ns": 1, "compute_ns": 5, "checksum": 2310, "pattern": "pool", "tasks": 10}')
+sys.stdin.readline()
+say('{"teardown_ns": 3, "passes": 1}')
+sys.exit(5)`, "teardown", []string{"failed after its trial", "exit status 5"}},
 		// Square's 10 results: their plain sum is 285, their weighted sum
 		// 2310, and 2307 with results 1 and 2 swapped.
 		{"plain sum for checksum", `say(READY)

@@ -142,6 +142,8 @@ type session struct {
 	// wake is an eventfd the consumers add to when the parent may be
 	// waiting for results (ring.waitItems).
 	wake *os.File
+	// passes counts Compute calls.
+	passes int
 }
 
 // Setup creates the region, starts the producer and the consumers, and
@@ -221,6 +223,17 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 }
 
 func (s *session) compute(ctx context.Context) (models.Output, error) {
+	// A later pass: every consumer took its sentinel and waits for go,
+	// the producer too; the rings are empty.
+	if s.passes++; s.passes > 1 {
+		idx := make([]int, len(s.g.Procs)-1)
+		for i := range idx {
+			idx[i] = i + 1
+		}
+		if err := s.g.Go(idx...); err != nil {
+			return models.Output{}, err
+		}
+	}
 	if err := s.g.Go(0); err != nil {
 		return models.Output{}, err
 	}
@@ -338,20 +351,22 @@ func runProducer(_ context.Context, c *worker.Child) error {
 	if err != nil {
 		return err
 	}
-	if err := worker.AwaitGo(rd); err != nil {
-		if err == io.EOF {
-			return nil // torn down before compute
+	// One pass per go frame, until the parent ends the session.
+	for {
+		if err := worker.AwaitGo(rd); err != nil {
+			if err == io.EOF {
+				return nil // torn down
+			}
+			return err
 		}
-		return err
+		err = produce(reg, tasks)
+		if errors.Is(err, errAborted) {
+			return nil // the parent gave up on the trial
+		}
+		if err != nil {
+			return err
+		}
 	}
-	err = produce(reg, tasks)
-	if errors.Is(err, errAborted) {
-		return nil // the parent gave up on the trial
-	}
-	if err != nil {
-		return err
-	}
-	return worker.AwaitEnd(rd)
 }
 
 func produce(reg *region, tasks []workloads.Task) error {
@@ -384,14 +399,24 @@ func runConsumer(_ context.Context, c *worker.Child) error {
 	if err != nil {
 		return err
 	}
-	err = consume(reg, wl, uint64(os.Getpid()))
-	if errors.Is(err, errAborted) {
-		return nil
+	// The first pass starts at once; each later one on a go frame, sent
+	// once every consumer has put its sentinel, so that no consumer takes
+	// another's sentinel.
+	for {
+		err = consume(reg, wl, uint64(os.Getpid()))
+		if errors.Is(err, errAborted) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := worker.AwaitGo(rd); err != nil {
+			if err == io.EOF {
+				return nil // torn down
+			}
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	return worker.AwaitEnd(rd)
 }
 
 func consume(reg *region, wl *workloads.Workload, pid uint64) error {

@@ -108,11 +108,30 @@ type session struct {
 	l    layout
 	g    *worker.Group
 	done bool
+	// passes counts Compute calls: a later pass resets the region first.
+	passes int
+}
+
+// reset readies the region for another pass over the same tasks: the
+// claim index, the lock-guarded value and array, and the workers' stats
+// start again from zero, so that the pass claims, counts and checks every
+// task afresh. The results are left as they are: every task is claimed
+// again and its slot rewritten (the caller checks that with a poisoned
+// region, see modeltest.Passes).
+func (s *session) reset() {
+	h := s.r.header()
+	h.Next.Store(0)
+	h.Value = 0
+	clear(s.r.array(s.l))
+	clear(s.r.stats(s.l))
 }
 
 // Compute starts every worker at once and waits until each has run out of
 // chunks to claim. The results are then in the region, in task order.
 func (s *session) Compute(ctx context.Context) (models.Output, error) {
+	if s.passes++; s.passes > 1 {
+		s.reset() // no worker runs between passes
+	}
 	t0 := time.Now()
 	m0 := monotonic()
 	// Go and AwaitDone kill every worker if one fails: a dead worker may

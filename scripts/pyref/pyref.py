@@ -33,6 +33,7 @@ that interpreter start-up and task generation stay outside every phase.
 """
 
 import argparse
+import ctypes
 import json
 import multiprocessing as mp
 import os
@@ -199,38 +200,43 @@ def warm_up():
     return (now() - start) / 1e9
 
 
-class Trial:
-    """The four clock readings of a trial and what it produced."""
+class Pass:
+    """What one pass produced: its results (read after the clock stopped),
+    its compute time, and figures of its own."""
 
-    def __init__(self):
-        self.t = []
-        self.results = None
-        self.workers = []
-        self.extra = {}
-
-    def mark(self):
-        self.t.append(now())
+    def __init__(self, results, compute_ns, extra=None):
+        self.results = results
+        self.compute_ns = compute_ns
+        self.extra = extra or {}
 
 
 # ----------------------------------------------------------------- patterns
 #
-# Each pattern takes (ctx, wl, tasks, cores, chunk) and returns a Trial with
-# four clock readings: before setup, after setup (= first task handed out),
-# last result back, after teardown.
+# Each pattern is a generator taking (ctx, wl, tasks, cores, chunk):
+#
+#   next(gen)          setup: start the pool / processes / manager; yields
+#                      the worker PIDs (empty for the in-process loop)
+#   gen.send(True)     one pass over every task with the same workers;
+#                      yields a Pass, timed by the pattern itself from the
+#                      first task handed out to the last result back
+#   gen.send(False)    teardown: close / join / shutdown; StopIteration
+#
+# A later pass must not find the previous pass's results: each pass builds
+# a fresh result list, or resets the shared state it reuses first (outside
+# its clock).
 
 
 def pattern_sequential(ctx, wl, tasks, cores, chunk):
     """The notes' plain loop: for x in data: f(x)."""
-    tr = Trial()
-    tr.mark()
-    tr.mark()
-    if wl.star:
-        tr.results = [wl.func(a, b) for a, b in tasks]
-    else:
-        tr.results = [wl.func(x) for x in tasks]
-    tr.mark()
-    tr.mark()
-    return tr
+    more = yield []
+    while more:
+        t0 = now()
+        if wl.star:
+            results = [wl.func(a, b) for a, b in tasks]
+        else:
+            results = [wl.func(x) for x in tasks]
+        t1 = now()
+        more = yield Pass(results, t1 - t0)
 
 
 def pool_worker_ready(sem):
@@ -254,66 +260,65 @@ def start_pool(ctx, cores):
 
 def pattern_pool(ctx, wl, tasks, cores, chunk):
     """Pool.map (Pool.starmap for argument pairs)."""
-    tr = Trial()
-    tr.mark()
     pool = start_pool(ctx, cores)
-    tr.mark()
-    if wl.star:
-        tr.results = pool.starmap(wl.func, tasks, chunk)
-    else:
-        tr.results = pool.map(wl.func, tasks, chunk)
-    tr.mark()
-    tr.workers = [p.pid for p in pool._pool]  # for the run file only
+    more = yield [p.pid for p in pool._pool]
+    while more:
+        t0 = now()
+        if wl.star:
+            results = pool.starmap(wl.func, tasks, chunk)
+        else:
+            results = pool.map(wl.func, tasks, chunk)
+        t1 = now()
+        more = yield Pass(results, t1 - t0)
     pool.close()
     pool.join()
-    tr.mark()
-    return tr
 
 
 def pattern_pool_async(ctx, wl, tasks, cores, chunk):
     """apply_async once per task, then get() on every AsyncResult."""
-    tr = Trial()
-    tr.mark()
     pool = start_pool(ctx, cores)
-    tr.mark()
-    if wl.star:
-        pending = [pool.apply_async(wl.func, t) for t in tasks]
-    else:
-        pending = [pool.apply_async(wl.func, (x,)) for x in tasks]
-    tr.results = [r.get() for r in pending]
-    tr.mark()
-    tr.workers = [p.pid for p in pool._pool]
+    more = yield [p.pid for p in pool._pool]
+    while more:
+        t0 = now()
+        if wl.star:
+            pending = [pool.apply_async(wl.func, t) for t in tasks]
+        else:
+            pending = [pool.apply_async(wl.func, (x,)) for x in tasks]
+        results = [r.get() for r in pending]
+        t1 = now()
+        more = yield Pass(results, t1 - t0)
     pool.close()
     pool.join()
-    tr.mark()
-    return tr
 
 
 def pipe_worker(conn, name):
-    """Receive chunks until None, then send the results back chunk by chunk
-    and None ("done")."""
+    """Per pass: receive chunks until None, then send the results back chunk
+    by chunk and None ("done"). "stop" ends the worker (not the pipe's end:
+    under fork, a later worker holds a copy of this one's parent end)."""
     wl = WORKLOADS[name]
     warm_up()
     conn.send("ready")
-    out = []
     while True:
-        chunk = conn.recv()
-        if chunk is None:
-            break
-        out.append(apply_chunk(wl, chunk))
-    # Note: results go back only after the last chunk came in, so that the
-    # parent, which sends every worker its share before it reads, never
-    # blocks on a full pipe while this worker blocks on the other one.
-    for r in out:
-        conn.send(r)
-    conn.send(None)
-    conn.close()
+        out = []
+        while True:
+            chunk = conn.recv()
+            if chunk == "stop":
+                conn.close()
+                return
+            if chunk is None:
+                break
+            out.append(apply_chunk(wl, chunk))
+        # Note: results go back only after the last chunk came in, so that
+        # the parent, which sends every worker its share before it reads,
+        # never blocks on a full pipe while this worker blocks on the other
+        # one.
+        for r in out:
+            conn.send(r)
+        conn.send(None)
 
 
 def pattern_pipe(ctx, wl, tasks, cores, chunk):
     """One Pipe per worker; a static split streamed in chunks; done messages."""
-    tr = Trial()
-    tr.mark()
     conns, procs = [], []
     for _ in range(cores):
         parent, child = ctx.Pipe()
@@ -325,32 +330,34 @@ def pattern_pipe(ctx, wl, tasks, cores, chunk):
     for c in conns:
         if c.recv() != "ready":
             raise RuntimeError("pipe worker did not say ready")
-    tr.mark()
-    for (lo, hi), c in zip(split(len(tasks), cores), conns):
-        for i in range(lo, hi, chunk):
-            c.send(tasks[i:min(i + chunk, hi)])
-        c.send(None)
-    results = []
+    more = yield [p.pid for p in procs]
+    while more:
+        t0 = now()
+        for (lo, hi), c in zip(split(len(tasks), cores), conns):
+            for i in range(lo, hi, chunk):
+                c.send(tasks[i:min(i + chunk, hi)])
+            c.send(None)
+        results = []
+        for c in conns:
+            while True:
+                r = c.recv()
+                if r is None:
+                    break
+                results.extend(r)
+        t1 = now()
+        more = yield Pass(results, t1 - t0)
     for c in conns:
-        while True:
-            r = c.recv()
-            if r is None:
-                break
-            results.extend(r)
-    tr.results = results
-    tr.mark()
-    tr.workers = [p.pid for p in procs]
+        c.send("stop")
     for p in procs:
         p.join()
     for c in conns:
         c.close()
-    tr.mark()
-    return tr
 
 
 def queue_consumer(task_q, result_q, name):
-    """Consume (index, task) items until the None sentinel; put one
-    (index, result) item per task."""
+    """Consume (index, task) items, putting one (index, result) item per
+    task; a None sentinel ends a pass (answered with "done"), a "stop" item
+    ends the consumer."""
     wl = WORKLOADS[name]
     f = wl.func
     warm_up()
@@ -358,6 +365,9 @@ def queue_consumer(task_q, result_q, name):
     while True:
         item = task_q.get()
         if item is None:
+            result_q.put("done")
+            continue
+        if item == "stop":
             break
         i, t = item
         result_q.put((i, f(*t) if wl.star else f(t)))
@@ -368,8 +378,6 @@ def pattern_queue(ctx, wl, tasks, cores, chunk):
     per consumer on a Queue; consumers put one result per task on a result
     Queue. Like Go's queue model, it does not use chunk: every put and get
     is one task or one result."""
-    tr = Trial()
-    tr.mark()
     task_q, result_q = ctx.Queue(), ctx.Queue()
     procs = [ctx.Process(target=queue_consumer, args=(task_q, result_q, wl.name), daemon=True)
              for _ in range(cores)]
@@ -378,58 +386,69 @@ def pattern_queue(ctx, wl, tasks, cores, chunk):
     for _ in procs:
         if result_q.get() != "ready":
             raise RuntimeError("queue consumer did not say ready")
-    tr.mark()
     n = len(tasks)
-    for i, t in enumerate(tasks):
-        task_q.put((i, t))
+    more = yield [p.pid for p in procs]
+    while more:
+        t0 = now()
+        for i, t in enumerate(tasks):
+            task_q.put((i, t))
+        for _ in procs:
+            task_q.put(None)
+        results = [None] * n
+        done = 0
+        # Every result and every consumer's "done": the rings are empty
+        # before the next pass.
+        for _ in range(n + len(procs)):
+            item = result_q.get()
+            if item == "done":
+                done += 1
+                continue
+            i, r = item
+            results[i] = r
+        t1 = now()
+        if done != len(procs):
+            raise RuntimeError("queue: %d consumers done, want %d" % (done, len(procs)))
+        more = yield Pass(results, t1 - t0, {"queue_items": n})
     for _ in procs:
-        task_q.put(None)
-    results = [None] * n
-    for _ in range(n):
-        i, r = result_q.get()
-        results[i] = r
-    tr.results = results
-    tr.extra["queue_items"] = n
-    tr.mark()
-    tr.workers = [p.pid for p in procs]
+        task_q.put("stop")
     for p in procs:
         p.join()
     for q in (task_q, result_q):
         q.close()
         q.join_thread()
-    tr.mark()
-    return tr
 
 
-def shm_worker(w, name, task_a, task_b, results, next_lo, chunk, value, array, lock, ready, go, done):
-    """Claim chunks through a shared index; per task, write the result to
-    shared memory and update the lock-guarded Value and Array."""
+def shm_worker(w, name, task_a, task_b, results, next_lo, chunk, value, array, lock, ready, go, done, stop):
+    """Per pass (a release of its own go semaphore): claim chunks through a
+    shared index; per task, write the result to shared memory and update the
+    lock-guarded Value and Array. stop set ends it."""
     wl = WORKLOADS[name]
     f = wl.func
     n = len(results)
     warm_up()
     ready.release()
-    go.wait()
     while True:
-        with next_lo.get_lock():
-            lo = next_lo.value
-            next_lo.value = lo + chunk
-        if lo >= n:
-            break
-        for i in range(lo, min(lo + chunk, n)):
-            results[i] = f(task_a[i], task_b[i]) if wl.star else f(task_a[i])
-            with lock:
-                value.value += 1
-                array[w] = value.value
-    done.release()
+        go.acquire()
+        if stop.value:
+            return
+        while True:
+            with next_lo.get_lock():
+                lo = next_lo.value
+                next_lo.value = lo + chunk
+            if lo >= n:
+                break
+            for i in range(lo, min(lo + chunk, n)):
+                results[i] = f(task_a[i], task_b[i]) if wl.star else f(task_a[i])
+                with lock:
+                    value.value += 1
+                    array[w] = value.value
+        done.release()
 
 
 def pattern_shm_lock(ctx, wl, tasks, cores, chunk):
     """Value + Array guarded by a Lock: every task does
     `with lock: value.value += 1; array[w] = value.value`; tasks and results
     live in shared arrays."""
-    tr = Trial()
-    tr.mark()
     n = len(tasks)
     if wl.star:
         task_a = ctx.RawArray("Q", [a for a, _ in tasks])
@@ -443,76 +462,98 @@ def pattern_shm_lock(ctx, wl, tasks, cores, chunk):
     value = ctx.Value("Q", 0, lock=False)
     array = ctx.Array("Q", cores, lock=False)
     lock = ctx.Lock()
-    ready, go, done = ctx.Semaphore(0), ctx.Event(), ctx.Semaphore(0)
+    stop = ctx.Value("b", 0, lock=False)
+    # One go semaphore per worker, so that no worker starts a pass twice.
+    ready, done = ctx.Semaphore(0), ctx.Semaphore(0)
+    gos = [ctx.Semaphore(0) for _ in range(cores)]
     procs = [ctx.Process(target=shm_worker, daemon=True,
                          args=(w, wl.name, task_a, task_b, results, next_lo, chunk,
-                               value, array, lock, ready, go, done))
+                               value, array, lock, ready, gos[w], done, stop))
              for w in range(cores)]
     for p in procs:
         p.start()
     for _ in procs:
         ready.acquire()
-    tr.mark()
-    go.set()
-    for _ in procs:
-        done.acquire()
-    tr.mark()
-    tr.workers = [p.pid for p in procs]
+    more = yield [p.pid for p in procs]
+    while more:
+        t0 = now()
+        for go in gos:
+            go.release()
+        for _ in procs:
+            done.acquire()
+        t1 = now()
+        if value.value != n or max(array) != n:
+            raise RuntimeError("shm-lock: the locked counter reached %d (slots %s), want %d"
+                               % (value.value, list(array), n))
+        # Read after the clock stopped: it is shared memory.
+        more = yield Pass(list(results), t1 - t0, {"lock_updates": value.value})
+        # The next pass claims, counts and writes every slot afresh.
+        next_lo.value = 0
+        value.value = 0
+        for w in range(cores):
+            array[w] = 0
+        ctypes.memset(results, 0, ctypes.sizeof(results))
+    stop.value = 1
+    for go in gos:
+        go.release()
     for p in procs:
         p.join()
-    tr.mark()
-    tr.results = results  # read after the clock stopped: it is shared memory
-    if value.value != n or max(array) != n:
-        raise RuntimeError("shm-lock: the locked counter reached %d (slots %s), want %d"
-                           % (value.value, list(array), n))
-    tr.extra["lock_updates"] = value.value
-    return tr
 
 
-def manager_worker(w, name, lo, part, d, lst, ready, go, done):
-    """One d[i] = result call per task of a static share; then one append."""
+def manager_worker(w, name, lo, part, d, lst, ready, go, done, stop):
+    """Per pass (a release of its own go semaphore): one d[i] = result call
+    per task of a static share; then one append. stop set ends it."""
     wl = WORKLOADS[name]
     f = wl.func
     warm_up()
     ready.release()
-    go.wait()
-    for i, t in enumerate(part, lo):
-        d[i] = f(*t) if wl.star else f(t)
-    lst.append(len(part))
-    done.release()
+    while True:
+        go.acquire()
+        if stop.value:
+            return
+        for i, t in enumerate(part, lo):
+            d[i] = f(*t) if wl.star else f(t)
+        lst.append(len(part))
+        done.release()
 
 
 def pattern_manager(ctx, wl, tasks, cores, chunk):
     """Manager().dict() and .list(): one proxy call per result."""
-    tr = Trial()
-    tr.mark()
     mgr = ctx.Manager()
     d, lst = mgr.dict(), mgr.list()
-    ready, go, done = ctx.Semaphore(0), ctx.Event(), ctx.Semaphore(0)
+    ready, done = ctx.Semaphore(0), ctx.Semaphore(0)
+    gos = [ctx.Semaphore(0) for _ in range(cores)]
+    stop = ctx.Value("b", 0, lock=False)
     procs = [ctx.Process(target=manager_worker, daemon=True,
-                         args=(w, wl.name, lo, tasks[lo:hi], d, lst, ready, go, done))
+                         args=(w, wl.name, lo, tasks[lo:hi], d, lst, ready, gos[w], done, stop))
              for w, (lo, hi) in enumerate(split(len(tasks), cores))]
     for p in procs:
         p.start()
     for _ in procs:
         ready.acquire()
-    tr.mark()
-    go.set()
-    for _ in procs:
-        done.acquire()
-    got = d.copy()  # the results back in this process: one call
-    tr.mark()
-    tr.workers = [p.pid for p in procs]
-    counts = list(lst)
+    n = len(tasks)
+    more = yield [p.pid for p in procs]
+    while more:
+        t0 = now()
+        for go in gos:
+            go.release()
+        for _ in procs:
+            done.acquire()
+        got = d.copy()  # the results back in this process: one call
+        t1 = now()
+        counts = list(lst)
+        if len(got) != n or sum(counts) != n:
+            raise RuntimeError("manager: %d results in the dict, list says %d, want %d" % (len(got), sum(counts), n))
+        more = yield Pass([got[i] for i in range(n)], t1 - t0)
+        # The next pass starts from an empty dict and list.
+        d.clear()
+        del lst[:]
+    stop.value = 1
+    for go in gos:
+        go.release()
     for p in procs:
         p.join()
     mgr.shutdown()
-    tr.mark()
-    n = len(tasks)
-    if len(got) != n or sum(counts) != n:
-        raise RuntimeError("manager: %d results in the dict, list says %d, want %d" % (len(got), sum(counts), n))
-    tr.results = [got[i] for i in range(n)]
-    return tr
 
 
 PATTERNS = {
@@ -557,12 +598,14 @@ def main(argv=None):
     ap.add_argument("--cores", type=int, default=1, help="worker processes")
     ap.add_argument("--chunk", type=int, default=0, help="tasks handed out at once; 0 = Pool.map's ceil(n/4c)")
     ap.add_argument("--trials", type=int, default=1)
+    ap.add_argument("--passes", type=int, default=1, help="passes over the tasks per trial, with the same workers")
     ap.add_argument("--start-method", default=None, help="fork, spawn or forkserver (default: the platform's)")
     ap.add_argument("--out-fd", type=int, default=1, help="file descriptor for the JSON lines (default stdout)")
-    ap.add_argument("--wait", action="store_true", help='write {"ready": true} and read a line from stdin before each trial')
+    ap.add_argument("--wait", action="store_true",
+                    help='write {"ready": true} before each trial; then one line per pass: "go" runs a pass, end of input ends the trial')
     args = ap.parse_args(argv)
-    if args.cores < 1 or args.trials < 1 or args.chunk < 0:
-        raise SystemExit("pyref: --cores and --trials must be at least 1, --chunk at least 0")
+    if args.cores < 1 or args.trials < 1 or args.passes < 1 or args.chunk < 0:
+        raise SystemExit("pyref: --cores, --trials and --passes must be at least 1, --chunk at least 0")
 
     wl = WORKLOADS[args.workload]
     params = parse_params(wl, args.params)
@@ -577,25 +620,57 @@ def main(argv=None):
     }
     run = PATTERNS[args.pattern]
 
-    for _ in range(args.trials):
-        if args.wait:
-            out.write(json.dumps(dict(info, ready=True)) + "\n")
-            out.flush()
-            if not sys.stdin.readline():
-                return 0
-        c0 = cpu_ns()
-        tr = run(ctx, wl, tasks, args.cores, chunk)
-        c1 = cpu_ns()
-        results = tr.results
-        if len(results) != len(tasks):
-            raise RuntimeError("%s: %d results for %d tasks" % (args.pattern, len(results), len(tasks)))
-        t0, t1, t2, t3 = tr.t
-        line = dict(info, setup_ns=t1 - t0, compute_ns=t2 - t1, teardown_ns=t3 - t2,
-                    checksum=checksum(results), pattern=args.pattern, workload=wl.name,
-                    params=params, cores=args.cores, chunk=chunk, tasks=len(tasks),
-                    cpu_ns=c1 - c0, workers=tr.workers, **tr.extra)
+    def say(line):
         out.write(json.dumps(line) + "\n")
         out.flush()
+
+    def one_pass(gen, k):
+        c0 = cpu_ns()
+        p = gen.send(True)
+        c1 = cpu_ns()
+        if len(p.results) != len(tasks):
+            raise RuntimeError("%s: %d results for %d tasks" % (args.pattern, len(p.results), len(tasks)))
+        return dict(info, compute_ns=p.compute_ns, checksum=checksum(p.results), pattern=args.pattern,
+                    workload=wl.name, params=params, cores=args.cores, chunk=chunk, tasks=len(tasks),
+                    cpu_ns=c1 - c0, passes=k, **p.extra)
+
+    def teardown(gen):
+        t0 = now()
+        try:
+            gen.send(False)
+        except StopIteration:
+            return now() - t0
+        raise RuntimeError("%s: the pattern did not end on teardown" % args.pattern)
+
+    for _ in range(args.trials):
+        if args.wait:
+            say(dict(info, ready=True))
+            if not sys.stdin.readline():
+                return 0
+        t0 = now()
+        gen = run(ctx, wl, tasks, args.cores, chunk)
+        workers = next(gen)
+        setup_ns = now() - t0
+        if args.wait:
+            # Protocol: the go just read runs the first pass; its line
+            # carries the setup time. Each further "go" line runs one more
+            # pass with the same workers; end of input (or "end") tears
+            # down and sends {"teardown_ns": ...}.
+            k = 1
+            say(dict(one_pass(gen, k), setup_ns=setup_ns, workers=workers))
+            while sys.stdin.readline().strip() == "go":
+                k += 1
+                say(one_pass(gen, k))
+            say(dict(teardown_ns=teardown(gen), passes=k))
+            continue
+        # On its own: one line per trial, every pass's compute time and
+        # checksum in it; compute_ns and checksum are the first (cold)
+        # pass's.
+        lines = [one_pass(gen, k + 1) for k in range(args.passes)]
+        line = dict(lines[0], setup_ns=setup_ns, teardown_ns=teardown(gen), workers=workers, passes=args.passes,
+                    pass_compute_ns=[x["compute_ns"] for x in lines], pass_checksums=[x["checksum"] for x in lines],
+                    cpu_ns=sum(x["cpu_ns"] for x in lines))
+        say(line)
     return 0
 
 
