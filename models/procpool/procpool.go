@@ -89,12 +89,12 @@ func maxQueueTasks(sndbuf int) int {
 
 type mapSession struct {
 	*pool
-	cfg      models.Config
-	size     int
-	queue    *os.File // the parent's end of the task queue
-	frame    []byte
-	results  []uint64
-	passes   int // Compute calls so far
+	cfg     models.Config
+	size    int
+	queue   *os.File // the parent's end of the task queue
+	frame   []byte
+	results []uint64
+	passes  int // Compute calls so far
 }
 
 // Compute puts every chunk on the task queue, then one sentinel per
