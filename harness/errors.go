@@ -41,6 +41,7 @@ const (
 	InputRounds        Input = "rounds"
 	InputTargetCI      Input = "target CI"
 	InputMaxTime       Input = "max time"
+	InputMinTime       Input = "min time"
 	// InputOut is the run folder given; InputResults the folder in which
 	// one is made when none is given.
 	InputOut     Input = "run folder"

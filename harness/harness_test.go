@@ -78,9 +78,10 @@ var testRegistry = models.Registry{
 	testModel{name: "phases", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
 		return cfg.Workload.Run(), nil
 	}, setupDelay: 40 * time.Millisecond, teardownDelay: 40 * time.Millisecond},
-	// stall computes three trials, then blocks until cancelled.
+	// stall computes three trials, then blocks until cancelled. Without
+	// a warm-up a trial is two passes (cold, and one warm).
 	testModel{name: "stall", compute: func(ctx context.Context, cfg models.Config) ([]uint64, error) {
-		if stalls.Add(1) > 3 {
+		if stalls.Add(1) > 3*2 {
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}
@@ -700,5 +701,31 @@ func TestSummarizeWarnsOfABusyMachine(t *testing.T) {
 	}
 	if w := r.Cells[2].Warnings; slices.ContainsFunc(w, busy) {
 		t.Errorf("a 1 ms window: warnings %q, want no busy warning from ticks of 10 ms", w)
+	}
+}
+
+// TestPassesPickedInWarmup checks that a cell's warm-up picks K from
+// --min-time and that every measured trial then records its cold pass and
+// K warm passes, whose mean is its compute time; with --min-time 0, K is 1.
+func TestPassesPickedInWarmup(t *testing.T) {
+	for _, c := range []struct {
+		min      time.Duration
+		atLeast  int
+		exactly1 bool
+	}{{50 * time.Millisecond, 2, false}, {0, 1, true}} {
+		s := spec("slow", "square", 1) // a pass sleeps 20 ms: K = 3 for 50 ms
+		s.Warmup, s.Trials, s.MinTimeNs = 1, 3, c.min.Nanoseconds()
+		cell, err := cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+		if err != nil || cell.Failed() {
+			t.Fatal(err, cell.Error)
+		}
+		if cell.Passes < c.atLeast || (c.exactly1 && cell.Passes != 1) {
+			t.Fatalf("min time %v: K = %d", time.Duration(s.MinTimeNs), cell.Passes)
+		}
+		for i, tr := range cell.Trials {
+			if tr.Passes != cell.Passes || tr.ColdNs < (20*time.Millisecond).Nanoseconds() || tr.ComputeNs < (20*time.Millisecond).Nanoseconds() {
+				t.Errorf("trial %d: passes %d (cell %d), cold %v, compute %v", i, tr.Passes, cell.Passes, time.Duration(tr.ColdNs), time.Duration(tr.ComputeNs))
+			}
+		}
 	}
 }

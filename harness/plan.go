@@ -27,9 +27,13 @@ type Plan struct {
 	Sweeps map[string]map[string][]int64
 	Rounds int
 	// Seed orders the visits of the rounds; recorded in the run file.
-	Seed          int64
-	TargetCI      float64
-	MaxTime       time.Duration
+	Seed     int64
+	TargetCI float64
+	MaxTime  time.Duration
+	// MinTime is --min-time: the warm-up picks K warm passes per trial
+	// so that they last at least this long (cellrun.PickPasses); 0 means
+	// one warm pass.
+	MinTime       time.Duration
 	Scaling       string // "strong" or "weak"
 	Warmup        int
 	Trials        int
@@ -288,6 +292,9 @@ func (p *Plan) Check(reg models.Registry) error {
 	if p.TargetCI < 0 || p.TargetCI >= 1 {
 		return badInput(InputTargetCI, fmt.Sprint(p.TargetCI), "a fraction between 0 and 1, e.g. 2%%")
 	}
+	if p.MinTime < 0 {
+		return badInput(InputMinTime, fmt.Sprint(p.MinTime), "0 (one warm pass) or a positive duration")
+	}
 	if p.MaxTime < 0 {
 		return badInput(InputMaxTime, fmt.Sprint(p.MaxTime), "0 (none) or a positive duration")
 	}
@@ -379,6 +386,7 @@ func (p *Plan) CellSpecs(reg models.Registry) []cellrun.Spec {
 					Chunk: p.Chunk, Warmup: p.Warmup, Trials: p.Trials,
 					BudgetNs: p.CellBudget.Nanoseconds(),
 					TargetCI: p.TargetCI, MaxTimeNs: p.MaxTime.Nanoseconds(),
+					MinTimeNs: p.MinTime.Nanoseconds(),
 				}
 			}
 			for _, name := range bases {

@@ -147,6 +147,7 @@ func ExecuteSides(ctx context.Context, plan *Plan, opt Options, sides []Side) ([
 				TimeoutNs: plan.Timeout.Nanoseconds(), CellBudgetNs: plan.CellBudget.Nanoseconds(),
 				Oversubscribe: plan.Oversubscribe, Sweeps: plan.Sweeps, Rounds: plan.Rounds,
 				TargetCI: plan.TargetCI, MaxTimeNs: plan.MaxTime.Nanoseconds(), Seed: plan.Seed,
+				MinTimeNs: plan.MinTime.Nanoseconds(),
 			},
 			Cells:   []runfile.Cell{},
 			Skipped: skipped,

@@ -76,6 +76,10 @@ func summarizeCell(c, seq, one *runfile.Cell) {
 		TeardnNs: stats.Summarize(pick(func(t runfile.Trial) float64 { return float64(t.TeardownNs) })).Median,
 		CPUNs:    stats.Summarize(pick(func(t runfile.Trial) float64 { return float64(t.UserNs + t.SysNs) })).Median,
 	}
+	if c.Trials[0].ColdNs > 0 {
+		cold := stats.Summarize(pick(func(t runfile.Trial) float64 { return float64(t.ColdNs) })).Median
+		s.ColdNs = &cold
+	}
 	for _, t := range c.Trials {
 		s.PeakRSSBytes = max(s.PeakRSSBytes, t.PeakRSSBytes)
 	}

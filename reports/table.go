@@ -53,14 +53,14 @@ func Workloads(run *runfile.Run) []string {
 }
 
 // Header is the Header of the summary table; Row fills its columns.
-var Header = []string{"model", "cores", "median", "±CI", "speedup", "rel", "eff", "overhead/task", "setup", "teardown", "cpu", "peak RSS", "notes"}
+var Header = []string{"model", "cores", "median", "±CI", "cold", "speedup", "rel", "eff", "overhead/task", "setup", "teardown", "cpu", "peak RSS", "notes"}
 
 // Row returns the formatted columns of one cell, as in Header.
 func Row(c *runfile.Cell) []string {
 	row := []string{c.Model, strconv.Itoa(c.Cores)}
 	s := c.Summary
 	if c.Failed() || s == nil {
-		row = append(row, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-")
+		row = append(row, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-")
 		note := strings.Join(c.Warnings, "; ")
 		if c.Failed() {
 			note = "FAILED: " + c.Error
@@ -73,7 +73,7 @@ func Row(c *runfile.Cell) []string {
 		ci = fmt.Sprintf("±%.1f%%", 100*half/s.MedianNs)
 	}
 	row = append(row,
-		Duration(s.MedianNs), ci,
+		Duration(s.MedianNs), ci, cold(s),
 		ratio(s.Speedup, "×"), ratio(s.RelSpeedup, "×"), percent(s.Efficiency),
 		overhead(s.OverheadNsPerTask),
 		Duration(s.SetupNs), Duration(s.TeardnNs), Duration(s.CPUNs), Bytes(s.PeakRSSBytes),
@@ -87,7 +87,16 @@ func Row(c *runfile.Cell) []string {
 // withCeiling inserts them and ceilingCols fills them.
 var ceilingHeader = []string{"eff.cores", "of ceil."}
 
-const ceilingAt = 7 // after "eff"
+const ceilingAt = 8 // after "eff"
+
+// cold formats a cell's median cold pass with its ratio to the warm
+// median: "1.52ms (4.1×)"; "-" without cold passes.
+func cold(s *runfile.Summary) string {
+	if s.ColdNs == nil || s.MedianNs <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%s (%.1f×)", Duration(*s.ColdNs), *s.ColdNs/s.MedianNs)
+}
 
 func hasCeiling(cells []*runfile.Cell) bool {
 	for _, c := range cells {
@@ -290,7 +299,7 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 		// The counters come last, so that readers of the older columns
 		// find them where they were.
 		"minflt", "majflt", "nvcsw", "nivcsw",
-		"effective_cores", "of_ceiling"})
+		"effective_cores", "of_ceiling", "cold_median_ns"})
 	// Plain notation: nanoseconds that are integers stay integers
 	// (14375001, not 1.4375001e+07).
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
@@ -317,9 +326,9 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 			rec = append(rec, v)
 		}
 		if s := c.Summary; s != nil {
-			rec = append(rec, p(s.EffectiveCores), p(s.OfCeiling))
+			rec = append(rec, p(s.EffectiveCores), p(s.OfCeiling), p(s.ColdNs))
 		} else {
-			rec = append(rec, "", "")
+			rec = append(rec, "", "", "")
 		}
 		cw.Write(rec)
 	}

@@ -110,7 +110,9 @@ type Config struct {
 	Rounds        int                           `json:"rounds"`
 	TargetCI      float64                       `json:"target_ci,omitempty"`
 	MaxTimeNs     int64                         `json:"max_time_ns,omitempty"`
-	Seed          int64                         `json:"seed,omitempty"`
+	// MinTimeNs is --min-time (see Cell.Passes); absent in older files.
+	MinTimeNs int64 `json:"min_time_ns,omitempty"`
+	Seed      int64 `json:"seed,omitempty"`
 }
 
 // Cell is one (workload, model, cores) point of a sweep with its raw
@@ -277,6 +279,10 @@ type Summary struct {
 	Compute  stats.Dist `json:"compute"`
 	SetupNs  float64    `json:"setup_median_ns"`
 	TeardnNs float64    `json:"teardown_median_ns"`
+	// ColdNs is the median cold pass (Trial.ColdNs), the first pass of a
+	// fresh session, beside MedianNs, the warm per-pass median; nil for
+	// cells without cold passes (older files).
+	ColdNs *float64 `json:"cold_median_ns,omitempty"`
 
 	// Speedup is T(sequential) / T(model, c), with T(sequential) scaled to
 	// the cell's task count under weak scaling.

@@ -39,6 +39,7 @@ type runOptions struct {
 	Rounds        int
 	TargetCI      string
 	MaxTime       time.Duration
+	MinTime       time.Duration
 	Oversubscribe bool
 	Out           string
 	ResultsDir    string
@@ -117,6 +118,7 @@ func addPlanFlags(cmd *cobra.Command, opts *runOptions) {
 	f.DurationVar(&opts.CellBudget, "cell-budget", 0, "stop a cell's trials after this much measured time (never below 3 trials); 0 = no budget")
 	f.IntVar(&opts.Rounds, "rounds", 1, "visit the cells R times in a shuffled order, each visit running its share of the trials in a fresh cell runner")
 	f.StringVar(&opts.TargetCI, "target-ci", "", `instead of a fixed --trials, add trials until the 95% CI half-width of the median is within this (e.g. "2%")`)
+	f.DurationVar(&opts.MinTime, "min-time", 10*time.Millisecond, "the warm passes of a trial (same workers, after one cold pass) last at least this long; 0: one warm pass")
 	f.DurationVar(&opts.MaxTime, "max-time", time.Minute, "with --target-ci: the measured time a cell may spend trying")
 	f.BoolVar(&opts.Oversubscribe, "oversubscribe", false, "allow more cores than CPUs available (cells are marked oversubscribed)")
 	f.StringVar(&opts.Out, "out", "", "run folder (default results/<UTC time>-<host>)")
@@ -152,6 +154,7 @@ var runFlags = map[harness.Input]string{
 	harness.InputRounds:        "--rounds",
 	harness.InputTargetCI:      "--target-ci",
 	harness.InputMaxTime:       "--max-time",
+	harness.InputMinTime:       "--min-time",
 	harness.InputOut:           "--out",
 	harness.InputResults:       "--results",
 	harness.InputReplace:       "--force",
@@ -215,7 +218,7 @@ func (o *runOptions) harnessPlan(available int) (*harness.Plan, error) {
 		Cores: cores, Models: mods, Workloads: wls, Params: params, Sweeps: sweeps, Scaling: o.Scaling,
 		Warmup: o.Warmup, Trials: o.Trials, Chunk: o.Chunk, Timeout: o.Timeout,
 		CellBudget: o.CellBudget, Oversubscribe: o.Oversubscribe,
-		Rounds: o.Rounds, TargetCI: target, Seed: time.Now().UnixNano(),
+		Rounds: o.Rounds, TargetCI: target, Seed: time.Now().UnixNano(), MinTime: o.MinTime,
 	}
 	if target > 0 {
 		p.MaxTime = o.MaxTime
