@@ -91,7 +91,21 @@ var testRegistry = models.Registry{
 		time.Sleep(20 * time.Millisecond)
 		return cfg.Workload.Run(), nil
 	}},
+	// quickens makes its first two passes (one warm-up of one warm pass)
+	// last 10 ms, and every later one 2 ms: a warm-up slower than the
+	// measured trials.
+	testModel{name: "quickens", compute: func(_ context.Context, cfg models.Config) ([]uint64, error) {
+		if quickens.Add(1) <= 2 {
+			time.Sleep(10 * time.Millisecond)
+		} else {
+			time.Sleep(2 * time.Millisecond)
+		}
+		return cfg.Workload.Run(), nil
+	}},
 }
+
+// quickens counts the quickens model's passes in its cell runner.
+var quickens atomic.Int32
 
 // stalls counts the stall model's trials in its cell runner.
 var stalls atomic.Int32
@@ -706,7 +720,9 @@ func TestSummarizeWarnsOfABusyMachine(t *testing.T) {
 
 // TestPassesPickedInWarmup checks that a cell's warm-up picks K from
 // --min-time and that every measured trial then records its cold pass and
-// K warm passes, whose mean is its compute time; with --min-time 0, K is 1.
+// K warm passes, whose mean is its compute time (a pass of the slow model
+// takes 20 ms or more, so K is 2 or 3 for 50 ms);
+// with --min-time 0, K is 1.
 func TestPassesPickedInWarmup(t *testing.T) {
 	for _, c := range []struct {
 		min      time.Duration
@@ -723,9 +739,49 @@ func TestPassesPickedInWarmup(t *testing.T) {
 			t.Fatalf("min time %v: K = %d", time.Duration(s.MinTimeNs), cell.Passes)
 		}
 		for i, tr := range cell.Trials {
-			if tr.Passes != cell.Passes || tr.ColdNs < (20*time.Millisecond).Nanoseconds() || tr.ComputeNs < (20*time.Millisecond).Nanoseconds() {
+			// K is picked again after each trial (TestPassesRepickedAfterSlowWarmup):
+			// a slow warm-up pass on a busy machine may start the trials at 2.
+			if tr.Passes < c.atLeast || tr.Passes > cell.Passes || (i == len(cell.Trials)-1 && tr.Passes != cell.Passes) || tr.ColdNs < (20*time.Millisecond).Nanoseconds() || tr.ComputeNs < (20*time.Millisecond).Nanoseconds() {
 				t.Errorf("trial %d: passes %d (cell %d), cold %v, compute %v", i, tr.Passes, cell.Passes, time.Duration(tr.ColdNs), time.Duration(tr.ComputeNs))
 			}
 		}
+	}
+}
+
+// TestPassesRepickedAfterSlowWarmup checks that K is picked again after
+// each trial from the fastest pass seen: the quickens model's warm-up
+// passes take 10 ms and its measured ones 2 ms, so the warm-up's K (4 for
+// 40 ms) makes the first measured trial 8 ms long; every trial after it
+// must run K passes that, at the pace of any earlier trial, last
+// --min-time; K must never fall, and the cell records the last K.
+func TestPassesRepickedAfterSlowWarmup(t *testing.T) {
+	const minTime = 40 * time.Millisecond
+	s := spec("quickens", "square", 1)
+	s.Warmup, s.Trials, s.MinTimeNs = 1, 4, minTime.Nanoseconds()
+	cell, err := cellrun.Run(context.Background(), s, cellrun.Options{CPUs: firstCPUs(t, 1), Timeout: time.Minute})
+	if err != nil || cell.Failed() {
+		t.Fatal(err, cell.Error)
+	}
+	if len(cell.Trials) != 4 {
+		t.Fatalf("%d trials, want 4", len(cell.Trials))
+	}
+	if k := cell.Trials[0].Passes; k < 2 || k > 4 {
+		t.Errorf("first measured trial: K = %d, want the warm-up's (4 for 10 ms passes, fewer on a slow machine)", k)
+	}
+	// K is picked from the fastest warm pass before the trial, which is
+	// at most every earlier trial's mean pass: K times each earlier mean
+	// must reach --min-time (with the warm-up's K alone, 4 × 2 ms does not).
+	fastestMean := time.Duration(math.MaxInt64)
+	for i, tr := range cell.Trials {
+		if i > 0 && tr.Passes < cell.Trials[i-1].Passes {
+			t.Errorf("trial %d: K fell from %d to %d", i, cell.Trials[i-1].Passes, tr.Passes)
+		}
+		if got := time.Duration(tr.Passes) * fastestMean; i > 0 && got < minTime {
+			t.Errorf("trial %d: K %d × fastest earlier mean pass %v = %v, short of --min-time %v", i, tr.Passes, fastestMean, got, minTime)
+		}
+		fastestMean = min(fastestMean, time.Duration(tr.ComputeNs))
+	}
+	if last := cell.Trials[3].Passes; cell.Passes != last {
+		t.Errorf("cell K = %d, want the last trial's %d", cell.Passes, last)
 	}
 }

@@ -30,9 +30,9 @@ type Plan struct {
 	Seed     int64
 	TargetCI float64
 	MaxTime  time.Duration
-	// MinTime is --min-time: the warm-up picks K warm passes per trial
-	// so that they last at least this long (cellrun.PickPasses); 0 means
-	// one warm pass.
+	// MinTime is --min-time: each trial runs K warm passes so that they
+	// last at least this long, K picked from the fastest warm pass of the
+	// cell's earlier trials (cellrun.PickPasses); 0 means one warm pass.
 	MinTime       time.Duration
 	Scaling       string // "strong" or "weak"
 	Warmup        int

@@ -142,9 +142,11 @@ type Cell struct {
 	TrialsPlanned int    `json:"trials_planned"`
 	Stopped       string `json:"stopped,omitempty"`
 	Warmups       int    `json:"warmups"`
-	// Passes is K, the warm passes of each measured trial, picked in the
-	// warm-up from --min-time (MinTimeNs of the plan). Absent in older
-	// files (one pass per trial), optional within version 1.
+	// Passes is K, the warm passes of the measured trials, picked from
+	// --min-time (MinTimeNs of the plan) and the fastest warm pass seen
+	// before each trial: K can only rise within a cell, so this is the
+	// last, largest K; each trial records its own (Trial.Passes). Absent
+	// in older files (one pass per trial), optional within version 1.
 	Passes   int      `json:"passes,omitempty"`
 	Trials   []Trial  `json:"trials"`
 	Summary  *Summary `json:"summary,omitempty"`

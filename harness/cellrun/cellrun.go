@@ -40,9 +40,11 @@ type Spec struct {
 	// measured time is spent.
 	TargetCI  float64 `json:"target_ci,omitempty"`
 	MaxTimeNs int64   `json:"max_time_ns,omitempty"`
-	// MinTimeNs is --min-time: the warm-up picks K, the warm passes of
-	// each measured trial, so that K warm passes last at least this long
-	// (PickPasses). 0, or no warm-up, means one warm pass.
+	// MinTimeNs is --min-time: K, the warm passes of a trial, is picked
+	// so that K warm passes last at least this long (PickPasses), from
+	// the fastest warm pass seen in the cell's earlier trials, warm-ups
+	// and measured ones (passPicker). 0 means one warm pass; without a
+	// warm-up the first measured trial runs one.
 	MinTimeNs int64 `json:"min_time_ns,omitempty"`
 }
 
@@ -60,6 +62,31 @@ func PickPasses(pass, minTime time.Duration) int {
 	}
 	k := (minTime + pass - 1) / pass
 	return int(min(k, MaxPasses))
+}
+
+// passPicker picks K for the next trial from the fastest warm pass seen
+// in the cell so far, warm-ups and measured trials alike. A warm-up's
+// passes can be slower than the measured ones (sequential square: 240 µs
+// in the last warm-up, 132 µs measured, so K = 42 gave 5.5 ms trials
+// against a 10 ms --min-time). The fastest pass is at most the mean pass
+// of every trial it was seen in, and rarely much above a later trial's, so
+// once it is seen K·pass ≥ minTime holds for nearly every trial after (a
+// later trial whose passes all beat it falls short by that margin, and
+// raises K for the next). K never falls, as the fastest pass never rises.
+type passPicker struct {
+	minTime time.Duration
+	fastest time.Duration // 0 until a warm pass is seen
+}
+
+// see records a trial's fastest warm pass and returns K for the next trial.
+func (p *passPicker) see(fastest time.Duration) int {
+	if fastest > 0 && (p.fastest == 0 || fastest < p.fastest) {
+		p.fastest = fastest
+	}
+	if p.fastest == 0 {
+		return 1
+	}
+	return PickPasses(p.fastest, p.minTime)
 }
 
 // RunnerGrace is how long a cancelled cell runner has to tear down before
@@ -133,18 +160,19 @@ func serve(ctx context.Context, reg models.Registry, spec Spec, enc *json.Encode
 	}
 	budget := time.Duration(spec.BudgetNs)
 	warmups := 0
-	// K, the warm passes of a measured trial: each warm-up trial runs
-	// with the K picked so far (first 1) and picks it again from its own
-	// warm passes, so the last warm-up, at the measured K, has the say.
+	// K, the warm passes of a trial: the first warm-up runs one, and
+	// after every trial, warm-up or measured, K is picked again from the
+	// fastest warm pass seen so far (passPicker), for the next trial.
+	pick := passPicker{minTime: time.Duration(spec.MinTimeNs)}
 	passes := 1
 	for range spec.Warmup {
 		t0 := time.Now()
-		tr, err := trial(ctx, m, cfg, passes)
+		tr, fastest, err := trial(ctx, m, cfg, passes)
 		if err != nil {
 			return err
 		}
 		warmups++
-		passes = PickPasses(time.Duration(tr.ComputeNs), time.Duration(spec.MinTimeNs))
+		passes = pick.see(fastest)
 		if err := enc.Encode(cellMsg{Type: "trial", Warmup: true, Trial: tr}); err != nil {
 			return err
 		}
@@ -156,6 +184,7 @@ func serve(ctx context.Context, reg models.Registry, spec Spec, enc *json.Encode
 	var spent time.Duration
 	var computes []float64
 	stopped := ""
+	lastK := 0 // the K of the last measured trial, the largest
 	for n := 0; ; n++ {
 		if spec.TargetCI > 0 {
 			if n >= MinTargetTrials {
@@ -183,17 +212,19 @@ func serve(ctx context.Context, reg models.Registry, spec Spec, enc *json.Encode
 			}
 		}
 		t0 := time.Now()
-		tr, err := trial(ctx, m, cfg, passes)
+		tr, fastest, err := trial(ctx, m, cfg, passes)
 		if err != nil {
 			return err
 		}
+		lastK = passes
+		passes = pick.see(fastest)
 		spent += time.Since(t0)
 		computes = append(computes, float64(tr.ComputeNs))
 		if err := enc.Encode(cellMsg{Type: "trial", Trial: tr}); err != nil {
 			return err
 		}
 	}
-	return enc.Encode(cellMsg{Type: "done", Stopped: stopped, Warmups: warmups, Passes: passes})
+	return enc.Encode(cellMsg{Type: "done", Stopped: stopped, Warmups: warmups, Passes: lastK})
 }
 
 const (
@@ -212,12 +243,13 @@ const Poison = 0x5eed5eed5eed5eed
 // own and its results poisoned before the next, and teardown.
 //
 // The trial's ComputeNs is the mean warm pass (their sum over warm), ColdNs
-// the cold pass. Worker accounts are summed per worker over the warm
+// the cold pass; fastest, also returned, is the fastest warm pass (for
+// passPicker). Worker accounts are summed per worker over the warm
 // passes (busy time and tasks alike, so their ratios are per-pass
 // figures, and effective cores cover the same passes as ComputeNs);
 // metrics are the mean of each over the warm passes. The getrusage
 // figures cover the whole trial, setup and teardown included, as before.
-func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*runfile.Trial, error) {
+func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*runfile.Trial, time.Duration, error) {
 	warm = max(warm, 1)
 	// Start every trial from a collected heap, outside the timed phases
 	// (testing.B does the same before each benchmark).
@@ -228,11 +260,12 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*r
 	sess, err := m.Setup(ctx, cfg)
 	t1 := time.Now()
 	if err != nil {
-		return nil, fmt.Errorf("%s: setup: %w", m.Name(), err)
+		return nil, 0, fmt.Errorf("%s: setup: %w", m.Name(), err)
 	}
 	setup := t1.Sub(t0)
 	var (
 		cold, warmSum time.Duration
+		fastest       time.Duration
 		first         models.Output
 		acc           []runfile.Account
 		metrics       map[string]float64
@@ -266,6 +299,9 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*r
 			continue
 		}
 		warmSum += d
+		if fastest == 0 || d < fastest {
+			fastest = d
+		}
 		acc = addAccounts(acc, out.Accounts)
 		metrics = addMetrics(metrics, out.Metrics, warm)
 	}
@@ -273,10 +309,10 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*r
 	terr := sess.Teardown()
 	teardown := time.Since(t3)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if terr != nil {
-		return nil, fmt.Errorf("%s: teardown: %w", m.Name(), terr)
+		return nil, 0, fmt.Errorf("%s: teardown: %w", m.Name(), terr)
 	}
 	if tt, ok := sess.(models.TeardownTimer); ok {
 		if d, ok := tt.TeardownTime(); ok {
@@ -307,7 +343,7 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*r
 		Nvcsw:        u1.nvcsw - u0.nvcsw + k1.nvcsw - k0.nvcsw,
 		Nivcsw:       u1.nivcsw - u0.nivcsw + k1.nivcsw - k0.nivcsw,
 		Accounts:     acc,
-	}, nil
+	}, fastest, nil
 }
 
 // addAccounts adds a pass's worker accounts to sum, worker by worker (a
@@ -439,6 +475,9 @@ func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 		case "trial":
 			if !msg.Warmup && msg.Trial != nil {
 				cell.Trials = append(cell.Trials, *msg.Trial)
+				// K never falls within a cell: the last trial's is the
+				// largest, kept also when no "done" comes (a timeout).
+				cell.Passes = max(cell.Passes, msg.Trial.Passes)
 				if len(cell.Trials) == 1 {
 					load.mark()
 				}
@@ -448,7 +487,7 @@ func run(ctx context.Context, spec Spec, opt Options) (runfile.Cell, error) {
 			}
 		case "done":
 			cell.Stopped, cell.Warmups, done = msg.Stopped, msg.Warmups, true
-			cell.Passes = msg.Passes
+			cell.Passes = max(cell.Passes, msg.Passes)
 			load.mark()
 		case "error":
 			runnerErr = msg.Err
