@@ -210,6 +210,15 @@ func TestDecodeRejectsBadNumbers(t *testing.T) {
 		{"negative speedup", func(r *Run) { r.Cells[0].Summary.Speedup = &neg }, "summary: speedup -1"},
 		{"zero efficiency", func(r *Run) { r.Cells[0].Summary.Efficiency = &zero }, "summary: efficiency 0"},
 		{"zero cores", func(r *Run) { r.Cells[0].Cores = 0 }, "cores 0"},
+		{"warm passes", func(r *Run) {
+			r.Cells[0].Passes = 3
+			for i := range r.Cells[0].Trials {
+				r.Cells[0].Trials[i].Passes, r.Cells[0].Trials[i].ColdNs = 3, 9
+			}
+		}, ""},
+		{"negative cell passes", func(r *Run) { r.Cells[0].Passes = -1 }, "passes -1"},
+		{"negative trial passes", func(r *Run) { r.Cells[0].Trials[0].Passes, r.Cells[0].Trials[0].ColdNs = -2, 9 }, "trial 1: passes -2"},
+		{"passes without cold", func(r *Run) { r.Cells[0].Trials[2].Passes = 2 }, "trial 3: cold_ns 0 with passes 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := good()

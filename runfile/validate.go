@@ -38,6 +38,9 @@ func (r *Run) Validate() error {
 		if c.Tasks < 0 {
 			return bad("tasks %d: must be at least 0", c.Tasks)
 		}
+		if c.Passes < 0 {
+			return bad("passes %d: must be at least 0 (0: absent, a file from before warm passes)", c.Passes)
+		}
 		for j, t := range c.Trials {
 			for _, f := range []struct {
 				name string
