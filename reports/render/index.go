@@ -44,8 +44,22 @@ type summaryTable struct {
 	Rows   [][]string
 }
 
-// tableColumns are the columns of Row shown in the index's tables.
-var tableColumns = []int{0, 1, 2, 3, 4, 6, 7, 12}
+// tableColumns are the columns of Row shown in the index's tables, found
+// by name so that a column added to reports.Header does not shift them
+// (the cold column did; the cold-versus-warm chart shows cold passes). The
+// HTML template right-aligns columns 1 to 6.
+var tableColumns = columnsNamed("model", "cores", "median", "±CI", "speedup", "eff", "overhead/task", "notes")
+
+func columnsNamed(names ...string) []int {
+	out := make([]int, len(names))
+	for i, n := range names {
+		out[i] = slices.Index(reports.Header, n)
+		if out[i] < 0 {
+			panic("render: no column " + n + " in reports.Header")
+		}
+	}
+	return out
+}
 
 func buildIndex(runs []*runfile.Run, labels []string) *index {
 	idx := &index{Multi: len(runs) > 1}
