@@ -92,6 +92,9 @@ func (v *view) charts() []*Chart {
 		c.fig.caption, c.fig.notes = c.Caption[:n], c.Caption[n:]
 		out = append(out, c)
 	}
+	if c := v.coldWarmChart(); c != nil { // only for runs with cold passes
+		out = append(out, c)
+	}
 	if v.sweep != nil {
 		c := v.granularityChart()
 		c.File = fileName(v.wl) + "-granularity.png"

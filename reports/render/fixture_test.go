@@ -21,7 +21,8 @@ var update = flag.Bool("update", false, "rewrite the golden files and fixtures i
 //   - synthetic.json: made by syntheticRun: ten models on 1, 2, 4, 8
 //     cores, times that differ by orders of magnitude, a model that failed
 //     at 8 cores, one not measured at 4, a noisy cell;
-//   - oversub.json: made by oversubRun: more workers than CPUs at c = 4.
+//   - oversub.json: made by oversubRun: more workers than CPUs at c = 4;
+//   - passes.json: made by passesRun: cold and warm passes (coldwarm_test.go).
 
 func loadFixture(t testing.TB, name string) *runfile.Run {
 	t.Helper()
@@ -61,7 +62,7 @@ func golden(t *testing.T, name string, got []byte) {
 // TestFixtures checks that the generated fixtures are what their builders
 // make (-update rewrites them).
 func TestFixtures(t *testing.T) {
-	for name, r := range map[string]*runfile.Run{"synthetic.json": syntheticRun(), "oversub.json": oversubRun()} {
+	for name, r := range map[string]*runfile.Run{"synthetic.json": syntheticRun(), "oversub.json": oversubRun(), "passes.json": passesRun()} {
 		var buf bytes.Buffer
 		if err := r.Encode(&buf); err != nil {
 			t.Fatal(err)

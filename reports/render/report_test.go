@@ -107,6 +107,7 @@ func TestIndexGolden(t *testing.T) {
 	}{
 		{"sample", []string{"sample.json"}, nil},
 		{"overlay", []string{"sample.json", "synthetic.json"}, []string{"vm", "bench-8"}},
+		{"passes", []string{"passes.json"}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
