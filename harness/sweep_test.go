@@ -10,6 +10,7 @@ import (
 
 	"github.com/mpbench/mpbench/harness/cellrun"
 	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/workloads"
 )
 
 func TestParseParamRanges(t *testing.T) {
@@ -225,5 +226,39 @@ func TestExecuteSidesWritesARunPerSide(t *testing.T) {
 	}
 	if len(names) != 16 || !strings.Contains(names[0], "[") || strings.Contains(names[0], "[old]") == strings.Contains(names[1], "[old]") {
 		t.Errorf("visits %q: want 16, a cell's two sides back to back", names)
+	}
+}
+
+// TestStrongScalingKeepsTaskCount checks that under strong scaling, with
+// the default parameters, every cell of a workload (each model, each core
+// count, the baseline at c = 1) runs the same tasks, square's and pow's
+// workloads.DefaultTinyTasks; under weak scaling the count grows with c.
+func TestStrongScalingKeepsTaskCount(t *testing.T) {
+	for _, scaling := range []string{"strong", "weak"} {
+		p := testPlan("sequential", "goroutines")
+		p.Workloads, p.Params, p.Cores, p.Scaling = []string{"cpu", "square", "pow"}, nil, []int{1, 2}, scaling
+		tasks := map[string]map[int]int{} // workload → cores → tasks
+		for _, s := range p.CellSpecs(testRegistry) {
+			in, err := workloads.NewInstance(s.Workload, s.Params, s.Scale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tasks[s.Workload] == nil {
+				tasks[s.Workload] = map[int]int{}
+			}
+			if n, ok := tasks[s.Workload][s.Cores]; ok && n != len(in.Tasks) {
+				t.Errorf("%s: %s/%d runs %d tasks, another model at c = %d %d", scaling, s.Workload, s.Cores, len(in.Tasks), s.Cores, n)
+			}
+			tasks[s.Workload][s.Cores] = len(in.Tasks)
+		}
+		for wl, byCores := range tasks {
+			one, two := byCores[1], byCores[2]
+			if want := map[string]int{"strong": one, "weak": 2 * one}[scaling]; two != want {
+				t.Errorf("%s: %s runs %d tasks at c = 1, %d at c = 2; want %d at c = 2", scaling, wl, one, two, want)
+			}
+			if (wl == "square" || wl == "pow") && one != workloads.DefaultTinyTasks {
+				t.Errorf("%s at c = 1: %d tasks, want the default %d", wl, one, workloads.DefaultTinyTasks)
+			}
+		}
 	}
 }
