@@ -41,7 +41,8 @@ OLD and NEW each name a worker by one of:
     beside it, or in it (bin/ after make build);
   - a git revision of the repository of the current folder, when no file
     has that name: ab builds ./cmd/mpbench-worker at that revision in a
-    temporary git worktree (CGO_ENABLED=0, as make build does), and removes
+    temporary git worktree (CGO_ENABLED=0, as make build does, and
+    -trimpath, so the build cache serves every worktree), and removes
     the worktree and the build when it ends, however it ends.
 
 Each round visits the cells in a shuffled order, and runs each cell with

@@ -9,7 +9,10 @@
 // build, wherever its worktree was, so building the base of a branch that
 // changed one package recompiles that package and links (about a second
 // on a 2-vCPU VM) rather than the whole module. -trimpath changes only the
-// file names recorded in the executable, not its code.
+// file names recorded in the executable, not its code; -buildvcs=false
+// leaves out the commit and "modified" flag that go build would stamp, so
+// two builds of the same code have the same bytes (the callers record the
+// revision themselves).
 //
 // What a Builds made — worktrees, their git records, the executables — is
 // removed by Cleanup, which callers defer at once: a build that fails or is
@@ -190,7 +193,7 @@ func (b *Builds) pkg() string {
 // build builds the package in tree into the folder out and returns the
 // executable's path.
 func (b *Builds) build(ctx context.Context, tree, out string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out+string(filepath.Separator), b.pkg())
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false", "-o", out+string(filepath.Separator), b.pkg())
 	cmd.Dir = tree
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if o, err := cmd.CombinedOutput(); err != nil {
