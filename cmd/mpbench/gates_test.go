@@ -21,9 +21,12 @@ import (
 // figure of the model rather than of the scheduler's mood, at a size that
 // keeps the whole gate, builds included, within about a minute on a
 // shared 2-vCPU VM.
-// The limit, a 10 % slowdown whose whole confidence interval must lie
-// beyond it, catches a model made 25 % slower; see package gate for the
-// statistics, the power check and the busy-machine rule.
+// The limit is a 10 % slowdown whose whole confidence interval must lie
+// beyond it. A model made 25 % slower is caught where the machine lets the
+// trials show it; on a machine that others load heavily (50–90 % of the
+// CPUs, as on the shared VM this was written on) such a figure comes out
+// inconclusive, not passed. See package gate for the statistics, the power
+// check and the busy-machine rule.
 
 // testRegistry is what this test binary serves as the cell runner (see
 // TestMain): the registry.
