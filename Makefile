@@ -6,7 +6,7 @@ VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 RUNFLAGS ?=
 
-.PHONY: build run test bench lint fmt clean baseline gates
+.PHONY: build run test bench lint fmt clean gates
 
 # Three executables: mpbench (the command line), and beside it mpbench-worker
 # (every cell runner and worker process: only models, workloads and the
@@ -22,11 +22,11 @@ run: build
 	./$(BIN) run --report $(RUNFLAGS)
 
 # What CI runs: formatting, vet, every test under the race detector, then the
-# regression gates without it (under -race they skip: the detector changes
-# each model's speed by its own factor).
+# regression gates without it (under -race they skip), verbose: their tables,
+# and a gate left inconclusive (a skip), are in the log.
 test: lint
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run 'Gate' ./cmd/mpbench/
+	$(GO) test -count=1 -run 'Gate' -v ./cmd/mpbench/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -34,14 +34,9 @@ lint:
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 
-# The baseline of the project's regression gates (cmd/mpbench/gates_test.go):
-# a small, fast sweep of the cpu workload under every model on 1..2 cores,
-# committed as results/baseline.json. It waits for a quiet machine (no other
-# process taking over 10 % of a cell's CPUs) and fails if none comes.
-baseline:
-	MPBENCH_RECORD_BASELINE=1 $(GO) test -count=1 -run '^TestRecordBaseline$$' -v ./cmd/mpbench/
-
-# Only the regression gates, verbose (their tables are in the log).
+# Only the regression gates, verbose: an A/B on this machine of the working
+# tree against the merge base of HEAD and main (MPBENCH_GATE_BASE=<revision>
+# names another base), see harness/gate.
 gates:
 	$(GO) test -count=1 -run 'Gate' -v ./cmd/mpbench/
 

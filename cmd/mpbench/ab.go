@@ -1,18 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mpbench/mpbench/harness"
+	"github.com/mpbench/mpbench/harness/workerbuild"
 	"github.com/mpbench/mpbench/models/all"
 	"github.com/mpbench/mpbench/models/py"
 	"github.com/mpbench/mpbench/worker"
@@ -42,7 +41,8 @@ OLD and NEW each name a worker by one of:
     beside it, or in it (bin/ after make build);
   - a git revision of the repository of the current folder, when no file
     has that name: ab builds ./cmd/mpbench-worker at that revision in a
-    temporary git worktree (CGO_ENABLED=0, as make build does), and removes
+    temporary git worktree (CGO_ENABLED=0, as make build does, and
+    -trimpath, so the build cache serves every worktree), and removes
     the worktree and the build when it ends, however it ends.
 
 Each round visits the cells in a shuffled order, and runs each cell with
@@ -150,14 +150,12 @@ func abRun(ctx context.Context, o *abOptions, stdout, stderr io.Writer) (err err
 }
 
 // workerBuilds finds the worker executable of each side of mpbench ab,
-// building those named by a git revision in a temporary folder that
-// cleanup removes, with their git worktrees.
+// building those named by a git revision with package workerbuild (the
+// builds the regression gates use too), which removes them in cleanup.
 type workerBuilds struct {
 	stderr io.Writer
 	quiet  bool
-	repo   string   // the repository's top folder, once a revision was asked for
-	tmp    string   // the temporary folder, once one was made
-	trees  []string // the worktrees added in tmp
+	b      workerbuild.Builds
 }
 
 // abWorker is the worker of one side, and the commit it was built from
@@ -183,105 +181,30 @@ func (b *workerBuilds) resolve(ctx context.Context, name, arg string) (abWorker,
 		abs, err := filepath.Abs(p)
 		return abWorker{exe: abs}, err
 	}
-	if b.repo == "" {
-		top, err := git(ctx, "", "rev-parse", "--show-toplevel")
-		if err != nil {
+	if !b.quiet {
+		b.b.Log = b.stderr
+	}
+	w, err := b.b.Revision(ctx, name, arg)
+	var rerr *workerbuild.RevisionError
+	var berr *workerbuild.BuildError
+	switch {
+	case errors.As(err, &rerr):
+		if _, err := b.b.Repo(ctx); err != nil {
 			return abWorker{}, &usageError{fmt.Errorf("%s %q: no such file, and no git repository here to find it as a revision in", label, arg)}
 		}
-		b.repo = top
+		return abWorker{}, &usageError{fmt.Errorf("%s %q: neither a file nor a revision of the repository at %s", label, arg, b.repo())}
+	case errors.As(err, &berr):
+		return abWorker{}, &usageError{fmt.Errorf("%s %v", label, err)}
+	case err != nil:
+		return abWorker{}, fmt.Errorf("%s %w", label, err)
 	}
-	commit, err := git(ctx, b.repo, "rev-parse", "--verify", "--quiet", "--end-of-options", arg+"^{commit}")
-	if err != nil {
-		return abWorker{}, &usageError{fmt.Errorf("%s %q: neither a file nor a revision of the repository at %s", label, arg, b.repo)}
-	}
-	if b.tmp == "" {
-		if b.tmp, err = os.MkdirTemp("", "mpbench-ab-*"); err != nil {
-			return abWorker{}, err
-		}
-	}
-	if !b.quiet {
-		fmt.Fprintf(b.stderr, "mpbench: building %s (%s, %.12s) in %s\n", workerCommand, label, commit, b.tmp)
-	}
-	tree := filepath.Join(b.tmp, name)
-	// Recorded first: a worktree half added is removed too.
-	b.trees = append(b.trees, tree)
-	if _, err := git(ctx, b.repo, "worktree", "add", "--detach", tree, commit); err != nil {
-		return abWorker{}, b.buildError(ctx, label, arg, err)
-	}
-	version, _ := git(ctx, tree, "describe", "--tags", "--always", commit)
-	bin := filepath.Join(b.tmp, name+"-bin")
-	cmd := exec.CommandContext(ctx, "go", "build",
-		"-ldflags", fmt.Sprintf("-X main.version=%s -X main.revision=%.7s", version, commit),
-		"-o", bin+string(filepath.Separator), "./cmd/"+workerCommand)
-	cmd.Dir = tree
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return abWorker{}, b.buildError(ctx, label, arg, fmt.Errorf("%w: %s", err, lastLine(out)))
-	}
-	return abWorker{exe: filepath.Join(bin, workerCommand), commit: commit}, nil
+	return abWorker{exe: w.Executable, commit: w.Commit}, nil
 }
 
-// buildError says that building arg failed: a usage error, or the
-// context's error when it was cancelled.
-func (b *workerBuilds) buildError(ctx context.Context, label, arg string, err error) error {
-	if ctx.Err() != nil {
-		return fmt.Errorf("%s %s: build: %w", label, arg, ctx.Err())
-	}
-	return &usageError{fmt.Errorf("%s %s: build failed: %v", label, arg, err)}
+func (b *workerBuilds) repo() string {
+	top, _ := b.b.Repo(context.Background())
+	return top
 }
 
-// cleanup removes the worktrees and the temporary folder. It runs after
-// the command's context may have been cancelled, so it has its own.
-func (b *workerBuilds) cleanup() error {
-	if b.tmp == "" {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var errs []error
-	for _, tree := range b.trees {
-		if _, err := os.Stat(tree); err == nil {
-			if _, err := git(ctx, b.repo, "worktree", "remove", "--force", tree); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if err := os.RemoveAll(b.tmp); err != nil {
-		errs = append(errs, err)
-	}
-	// The record of a worktree whose folder is gone (removal failed
-	// half-way, or git was killed while adding it) goes too.
-	if len(b.trees) > 0 {
-		if _, err := git(ctx, b.repo, "worktree", "prune"); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("removing the builds in %s: %w", b.tmp, err)
-	}
-	return nil
-}
-
-// git runs git in dir and returns its output, trimmed; its error carries
-// the last line git wrote.
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if line := lastLine(stderr.Bytes()); line != "" {
-			err = fmt.Errorf("git %s: %w: %s", args[0], err, line)
-		} else {
-			err = fmt.Errorf("git %s: %w", args[0], err)
-		}
-	}
-	return strings.TrimSpace(string(out)), err
-}
-
-// lastLine returns the last line of out that is not blank.
-func lastLine(out []byte) string {
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
-}
+// cleanup removes the worktrees and the temporary folder.
+func (b *workerBuilds) cleanup() error { return b.b.Cleanup() }

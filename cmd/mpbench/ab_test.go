@@ -74,8 +74,8 @@ func TestABResolvesExecutables(t *testing.T) {
 			if err != nil || w.exe != c.want || w.commit != "" {
 				t.Errorf("got %q (commit %q), %v; want %q", w.exe, w.commit, err, c.want)
 			}
-			if b.tmp != "" {
-				t.Errorf("made a build folder %s for an executable", b.tmp)
+			if b.b.TempDir() != "" {
+				t.Errorf("made a build folder %s for an executable", b.b.TempDir())
 			}
 		})
 	}

@@ -53,7 +53,7 @@ by more than the threshold or a cell of the old run failed in, or is missing
 from, the new one, 2 for bad input (unreadable runs, bad flags).`,
 		Example: `  mpbench compare results/old results/new
   mpbench compare old/run.json new/run.json --threshold 10% --alpha 0.01
-  mpbench compare results/baseline.json results/20260101T000000Z-host --format markdown`,
+  mpbench compare results/20251231T000000Z-host results/20260101T000000Z-host --format markdown`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Old, opts.New = args[0], args[1]

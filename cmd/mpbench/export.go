@@ -30,7 +30,7 @@ benchmark lines, one per trial, so that benchstat can read mpbench runs:
   mpbench export results/old --format benchfmt > old.txt
   mpbench export results/new --format benchfmt > new.txt
   benchstat old.txt new.txt`,
-		Example: `  mpbench export results/baseline.json --format benchfmt
+		Example: `  mpbench export results/example-2core --format benchfmt
   mpbench export results/20260101T000000Z-host --format markdown`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -9,65 +9,81 @@ import (
 	"github.com/mpbench/mpbench/stats/infer"
 )
 
-// evaluate compares the figures of targets in cur with base. It is pure:
-// contention holds the CPU contention of cur's cells by key (may be empty).
-func evaluate(base, cur *runfile.Run, targets []target, contention map[string]float64, opt Options) ([]Row, error) {
+// evaluate compares the figures of targets in NEW's run cur with OLD's run
+// old, both from one A/B sweep. It is pure: contention holds the CPU
+// contention of the cells by "old "/"new " and cell key (may be empty).
+func evaluate(old, cur *runfile.Run, targets []target, contention map[string]float64, opt Options) ([]Row, error) {
 	rows := make([]Row, len(targets))
-	var ps []float64
-	var idx []int
+	ps := make([]float64, len(targets))
+	// Holm's first, strictest threshold: what a figure must reach alone.
+	perFigure := opt.Alpha / float64(max(1, len(targets)))
 	for i, g := range targets {
 		c := g.cell
-		row := Row{Cell: c.key(), Figure: g.figure, Contention: math.NaN()}
-		bc, cc := findCell(base, c.Workload, c.Model, c.Cores), findCell(cur, c.Workload, c.Model, c.Cores)
-		if bc == nil || cc == nil {
-			return nil, fmt.Errorf("cell %s missing from the baseline or from this run", c.key())
+		row := Row{Cell: c.key(), Figure: g.figure}
+		oc, nc := findCell(old, c.Workload, c.Model, c.Cores), findCell(cur, c.Workload, c.Model, c.Cores)
+		if oc == nil || nc == nil {
+			return nil, fmt.Errorf("cell %s did not run, or failed, on a side of the A/B run", c.key())
 		}
-		row.Contention = contentionOf(contention, cc.Key())
-		bx, cx := bc.ComputeTimes(), cc.ComputeTimes()
+		row.Contention = maxLoad(contentionOf(contention, "old "+oc.Key()), contentionOf(contention, "new "+nc.Key()))
+		ox, nx := oc.ComputeTimes(), nc.ComputeTimes()
+		var ov, nv []float64 // the figure's samples
 		if g.figure == Time {
-			row.Baseline, row.Current = median(bx), median(cx)
-			row.Slowdown = row.Current/row.Baseline - 1
-			row.P = infer.UTest(bx, cx, opt.Alpha).P
-			if lo, hi, ok := infer.RatioCI(bx, cx, 1-opt.Alpha); ok {
+			ov, nv = ox, nx
+			if lo, hi, ok := infer.RatioCI(ox, nx, 1-opt.Alpha); ok {
 				lo, hi = lo-1, hi-1
 				row.CILow, row.CIHigh = &lo, &hi
 			}
 		} else {
-			bs, cs := base.Baseline(bc), cur.Baseline(cc)
-			if bs == nil || cs == nil {
+			so, sn := old.Baseline(oc), cur.Baseline(nc)
+			if so == nil || sn == nil {
 				return nil, fmt.Errorf("cell %s: no sequential cell to take the ratio against", c.key())
 			}
-			row.Contention = math.Max(row.Contention, contentionOf(contention, cs.Key()))
-			bv, cv := ratioSample(g.figure, bx, bs.ComputeTimes(), bc, bs), ratioSample(g.figure, cx, cs.ComputeTimes(), cc, cs)
-			row.Baseline, row.Current = median(bv), median(cv)
-			if g.figure == Overhead {
-				row.Slowdown = row.Current/row.Baseline - 1
-			} else {
-				row.Slowdown = row.Baseline/row.Current - 1
-			}
-			row.P = infer.UTest(bv, cv, opt.Alpha).P
+			row.Contention = maxLoad(row.Contention, contentionOf(contention, "old "+so.Key()), contentionOf(contention, "new "+sn.Key()))
+			ov, nv = ratioSample(g.figure, ox, so.ComputeTimes(), oc, so), ratioSample(g.figure, nx, sn.ComputeTimes(), nc, sn)
 			// Slowdown of T(model)/T(sequential): the model's ratio over
 			// the sequential cell's ratio, each interval at 1 − α/2.
-			a, b, ok1 := infer.RatioCI(bx, cx, 1-opt.Alpha/2)
-			lo, hi, ok2 := infer.RatioCI(bs.ComputeTimes(), cs.ComputeTimes(), 1-opt.Alpha/2)
+			a, b, ok1 := infer.RatioCI(ox, nx, 1-opt.Alpha/2)
+			lo, hi, ok2 := infer.RatioCI(so.ComputeTimes(), sn.ComputeTimes(), 1-opt.Alpha/2)
 			if ok1 && ok2 {
 				l, h := a/hi-1, b/lo-1
 				row.CILow, row.CIHigh = &l, &h
 			}
 		}
-		if row.CILow == nil {
-			row.Notes = append(row.Notes, "too few trials for a confidence interval: cannot regress")
+		row.Old, row.New = median(ov), median(nv)
+		if g.figure == Speedup || g.figure == Efficiency {
+			row.Slowdown = row.Old/row.New - 1
+		} else {
+			row.Slowdown = row.New/row.Old - 1
 		}
-		rows[i] = row
-		ps, idx = append(ps, row.P), append(idx, i)
+		row.P = infer.UTest(ov, nv, opt.Alpha).P
+		if d, ok := infer.MinDetectable(ov, nv, perFigure); ok {
+			row.MinDetectable = &d
+		}
+		if row.CILow == nil {
+			row.Notes = append(row.Notes, "too few trials for a confidence interval")
+		}
+		rows[i], ps[i] = row, row.P
 	}
-	for j, p := range infer.Holm(ps) {
-		r := &rows[idx[j]]
+	for i, p := range infer.Holm(ps) {
+		r := &rows[i]
 		r.PHolm = p
 		r.Regressed = p <= opt.Alpha && r.Slowdown > 0 && r.CILow != nil && *r.CILow > opt.MaxSlowdown
-		r.Busy = r.Regressed && opt.MaxContention >= 0 && r.Contention > opt.MaxContention
+		r.Busy = opt.MaxContention >= 0 && r.Contention > opt.MaxContention
+		r.Underpowered = !r.Regressed && (r.MinDetectable == nil || *r.MinDetectable > opt.MaxSlowdown || r.CILow == nil)
 	}
 	return rows, nil
+}
+
+// maxLoad returns the highest of the loads that were measured, NaN when
+// none was.
+func maxLoad(xs ...float64) float64 {
+	out := math.NaN()
+	for _, x := range xs {
+		if !math.IsNaN(x) && (math.IsNaN(out) || x > out) {
+			out = x
+		}
+	}
+	return out
 }
 
 func contentionOf(m map[string]float64, key string) float64 {
@@ -78,7 +94,7 @@ func contentionOf(m map[string]float64, key string) float64 {
 }
 
 // ratioSample returns one value of the figure per trial of the model's
-// cell, against the median of its run's sequential cell (scaled to the
+// cell, against the median of its side's sequential cell (scaled to the
 // cell's task count).
 func ratioSample(f Figure, model, seq []float64, mc, sc *runfile.Cell) []float64 {
 	tseq := median(seq) * float64(mc.Tasks) / float64(sc.Tasks)
@@ -95,6 +111,16 @@ func ratioSample(f Figure, model, seq []float64, mc, sc *runfile.Cell) []float64
 		}
 	}
 	return out
+}
+
+func findCell(r *runfile.Run, wl, model string, cores int) *runfile.Cell {
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Workload == wl && c.Model == model && c.Cores == cores && !c.Failed() && len(c.Trials) > 0 {
+			return c
+		}
+	}
+	return nil
 }
 
 func median(xs []float64) float64 { return stats.Summarize(xs).Median }

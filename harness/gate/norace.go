@@ -2,4 +2,7 @@
 
 package gate
 
-const raceEnabled = false
+// Race reports whether this binary was built with -race (see race.go).
+const Race = false
+
+const raceEnabled = Race

@@ -2,13 +2,17 @@ package gate
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"time"
 
-	"github.com/mpbench/mpbench/harness"
-	"github.com/mpbench/mpbench/runfile"
+	"github.com/mpbench/mpbench/harness/cellrun"
+	"github.com/mpbench/mpbench/harness/workerbuild"
+	"github.com/mpbench/mpbench/stats/infer"
+	"github.com/mpbench/mpbench/worker"
 )
 
 // target is one gated figure of one cell.
@@ -19,12 +23,18 @@ type target struct {
 
 func (g target) key() string { return g.cell.key() + " " + string(g.figure) }
 
-func (o *Options) fill(base *runfile.Run) {
+func (o *Options) fill() error {
 	if o.Registry == nil {
 		o.Registry = mainRegistry
 	}
+	if o.Registry == nil {
+		return errors.New("no registry: set Options.Registry or call gate.Main(m, registry) from TestMain")
+	}
 	if len(o.Figures) == 0 {
-		o.Figures = []Figure{Speedup}
+		o.Figures = []Figure{Time}
+	}
+	if o.Scaling == "" {
+		o.Scaling = "strong"
 	}
 	if o.MaxSlowdown <= 0 {
 		o.MaxSlowdown = 0.10
@@ -33,17 +43,21 @@ func (o *Options) fill(base *runfile.Run) {
 		o.Alpha = 0.05
 	}
 	if o.Trials <= 0 {
-		o.Trials = base.Config.Trials
+		o.Trials = 12
 	}
 	if o.Warmup <= 0 {
-		o.Warmup = base.Config.Warmup
+		o.Warmup = 1
 	}
+	if o.Rounds <= 0 {
+		o.Rounds = 2
+	}
+	o.Rounds = min(o.Rounds, o.Trials)
 	if o.Confirm <= 0 {
 		o.Confirm = 2
 	}
 	switch {
 	case o.Retries == 0:
-		o.Retries = 3
+		o.Retries = 2
 	case o.Retries < 0:
 		o.Retries = 0
 	}
@@ -53,26 +67,19 @@ func (o *Options) fill(base *runfile.Run) {
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Minute
 	}
+	return nil
 }
 
-// targets expands the gated cells into (cell, figure) pairs and checks that
-// the baseline has them.
-func (o *Options) targets(base *runfile.Run, cpus int) ([]target, error) {
-	cells := o.Cells
-	if len(cells) == 0 {
-		for _, c := range base.Cells {
-			if c.Model != "sequential" && !c.Failed() && c.Cores <= cpus {
-				cells = append(cells, Cell{Workload: c.Workload, Model: c.Model, Cores: c.Cores})
-			}
-		}
-		if len(cells) == 0 {
-			return nil, fmt.Errorf("baseline %s has no cell to gate on %d CPUs", o.Baseline, cpus)
-		}
+// targets expands the gated cells into (cell, figure) pairs, and checks
+// that their trials can show anything at all after Holm.
+func (o *Options) targets() ([]target, error) {
+	if len(o.Cells) == 0 {
+		return nil, errors.New("Options.Cells is empty: name the cells to gate")
 	}
 	var out []target
-	for _, c := range cells {
-		if findCell(base, c.Workload, c.Model, c.Cores) == nil {
-			return nil, fmt.Errorf("baseline %s has no passing cell %s: record it again (make baseline)", o.Baseline, c.key())
+	for _, c := range o.Cells {
+		if _, err := o.Registry.Lookup(c.Model); err != nil {
+			return nil, fmt.Errorf("cell %s: %v", c.key(), err)
 		}
 		figs := c.Figures
 		if len(figs) == 0 {
@@ -82,7 +89,7 @@ func (o *Options) targets(base *runfile.Run, cpus int) ([]target, error) {
 			switch f {
 			case Speedup, Efficiency, Overhead, Time:
 			default:
-				return nil, fmt.Errorf("cell %s: unknown figure %q (speedup, efficiency, overhead, time)", c.key(), f)
+				return nil, fmt.Errorf("cell %s: unknown figure %q (time, speedup, efficiency, overhead)", c.key(), f)
 			}
 			if f.ratio() && c.Model == "sequential" {
 				return nil, fmt.Errorf("cell %s: %s of sequential against itself is always 1; gate its time instead", c.key(), f)
@@ -90,60 +97,127 @@ func (o *Options) targets(base *runfile.Run, cpus int) ([]target, error) {
 			out = append(out, target{c, f})
 		}
 	}
+	// The power no spread can beat: Holm's first threshold is alpha over
+	// the number of figures, and a U test of t against t trials cannot
+	// give a p below infer.MinP(t, t).
+	if need := infer.TrialsFor(len(out), o.Alpha); o.Trials < need {
+		return nil, fmt.Errorf("%d trials per side cannot show any change significant over %d gated figures (Holm at alpha %g needs p ≤ %.2g; the U test of %d against %d trials gives at best %.2g): set Trials to %d or more",
+			o.Trials, len(out), o.Alpha, o.Alpha/float64(len(out)), o.Trials, o.Trials, infer.MinP(o.Trials, o.Trials), need)
+	}
 	return out, nil
 }
 
-func findCell(r *runfile.Run, wl, model string, cores int) *runfile.Cell {
-	for i := range r.Cells {
-		c := &r.Cells[i]
-		if c.Workload == wl && c.Model == model && c.Cores == cores && !c.Failed() && len(c.Trials) > 0 {
-			return c
-		}
-	}
-	return nil
+// resolved is one side, found or built.
+type resolved struct {
+	name, exe, desc string
 }
 
-// sameMachine returns why absolute times of this process cannot be held
-// against the baseline's, or "".
-func sameMachine(base *runfile.Run) string {
-	env := harness.CollectEnv("", "", false, nil, "")
+// sides finds or builds OLD and NEW. cleanup removes what was built; it is
+// returned, and must be called, whatever the error.
+func (o *Options) sides(ctx context.Context, rep *Report) (_ []resolved, cleanup func() error, err error) {
+	start := time.Now()
+	defer func() { rep.Build = time.Since(start) }()
+	b := &workerbuild.Builds{Dir: o.RepoDir, Package: o.Package}
+	cleanup = b.Cleanup
+	self, _ := os.Executable()
+	var oldCommit string
+	old, nw := resolved{name: "old"}, resolved{name: "new"}
 	switch {
-	case base.Env.Host != env.Host:
-		return fmt.Sprintf("the baseline was recorded on host %q, this is %q", base.Env.Host, env.Host)
-	case base.Env.CPUModel != env.CPUModel:
-		return fmt.Sprintf("the baseline was recorded on a %q CPU, this is a %q", base.Env.CPUModel, env.CPUModel)
-	case raceEnabled:
-		return "this test binary is built with -race, which changes absolute times"
-	}
-	return ""
-}
-
-// execute runs the cells of the targets (and their sequential baselines)
-// with the baseline's configuration, and returns the run with the CPU
-// contention each cell ran under, by cell key (see executePlan).
-func (o *Options) execute(ctx context.Context, base *runfile.Run, targets []target, dir string) (*runfile.Run, map[string]float64, error) {
-	plan := &harness.Plan{
-		Params: map[string]map[string]int64{}, Scaling: base.Config.Scaling, Warmup: o.Warmup, Trials: o.Trials,
-		Chunk: base.Config.Chunk, Timeout: o.Timeout,
-	}
-	for _, g := range targets {
-		c := g.cell
-		if !slices.Contains(plan.Workloads, c.Workload) {
-			plan.Workloads = append(plan.Workloads, c.Workload)
-			if p := base.Config.Params[c.Workload]; p != nil {
-				plan.Params[c.Workload] = p
+	case o.Old.Executable != "":
+		old.exe, old.desc = o.Old.Executable, o.Old.Executable
+	default:
+		rev, how := o.Old.Revision, "Options.Old.Revision"
+		if rev == "" {
+			rev, how = os.Getenv(EnvBase), "$"+EnvBase
+		}
+		if rev == "" {
+			if rev, how, err = mergeBase(ctx, b); err != nil {
+				return nil, cleanup, err
 			}
 		}
-		if !slices.Contains(plan.Models, c.Model) {
-			plan.Models = append(plan.Models, c.Model)
+		if oldCommit, err = b.Commit(ctx, rev); err != nil {
+			return nil, cleanup, fmt.Errorf("OLD (%s): %w", how, err)
 		}
-		if !slices.Contains(plan.Cores, c.Cores) {
-			plan.Cores = append(plan.Cores, c.Cores)
+		old.desc = fmt.Sprintf("%s = %.12s (%s)", rev, oldCommit, how)
+		if rev == oldCommit {
+			old.desc = fmt.Sprintf("%.12s, the %s", oldCommit, how)
 		}
 	}
-	sort.Ints(plan.Cores)
-	if plan.Scaling == "" {
-		plan.Scaling = "strong"
+	switch {
+	case o.New.Executable != "":
+		nw.exe, nw.desc = o.New.Executable, o.New.Executable
+	case o.New.Revision != "":
+		w, err := b.Revision(ctx, "new", o.New.Revision)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("NEW: %w", err)
+		}
+		nw.exe, nw.desc = w.Executable, fmt.Sprintf("%s = %.12s", o.New.Revision, w.Commit)
+	default:
+		w, err := b.WorkingTree(ctx, "new")
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("NEW: %w", err)
+		}
+		nw.exe, nw.desc = w.Executable, "the working tree"
+		if oldCommit != "" {
+			if clean, err := b.Clean(ctx, oldCommit); err == nil && clean {
+				// Nothing to build twice: the null A/B.
+				old.exe = nw.exe
+				nw.desc += " (clean at OLD's commit: both sides run this one build)"
+			}
+		}
 	}
-	return executePlan(ctx, plan, o.Registry, dir)
+	if old.exe == "" {
+		w, err := b.Revision(ctx, "old", oldCommit)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("OLD: %w", err)
+		}
+		old.exe = w.Executable
+	}
+	rep.Old, rep.New = old.desc, nw.desc
+	for _, s := range []resolved{old, nw} {
+		if s.exe == self && !slices.Contains(worker.Roles(), cellrun.RoleName) {
+			return nil, cleanup, errors.New("the cell role is not registered in this test binary, a side of the gate: call gate.Main(m, registry) from TestMain (see the package doc)")
+		}
+	}
+	// Two builds of the same source with the same flags have the same
+	// bytes; executables a caller names may act on their own names (a
+	// test binary behind a symlink), so only their paths are compared.
+	rep.Identical = old.exe == nw.exe
+	if !rep.Identical && o.Old.Executable == "" && o.New.Executable == "" {
+		rep.Identical, _ = workerbuild.SameFile(old.exe, nw.exe)
+	}
+	return []resolved{old, nw}, cleanup, nil
+}
+
+// mergeBase returns the default base: the merge base of HEAD and main,
+// else of HEAD and origin/main (a clone that checked out another branch).
+func mergeBase(ctx context.Context, b *workerbuild.Builds) (rev, how string, err error) {
+	repo, err := b.Repo(ctx)
+	if err != nil {
+		return "", "", fmt.Errorf("no base revision to gate against: %w; set %s to a revision, or Options.Old", err, EnvBase)
+	}
+	for _, branch := range []string{"main", "origin/main"} {
+		if mb, err := workerbuild.Git(ctx, repo, "merge-base", "HEAD", branch); err == nil && mb != "" {
+			return mb, "merge base of HEAD and " + branch, nil
+		}
+	}
+	return "", "", fmt.Errorf("no base revision to gate against: the repository at %s has no branch main or origin/main that HEAD shares history with (a shallow or detached checkout?); fetch main, or set %s to a revision (%s=HEAD: the null A/B of the last commit)", repo, EnvBase, EnvBase)
+}
+
+// cells returns the plan's workloads, models and cores for the targets.
+func (o *Options) cells(targets []target) (workloads, models []string, cores []int) {
+	for _, g := range targets {
+		c := g.cell
+		if !slices.Contains(workloads, c.Workload) {
+			workloads = append(workloads, c.Workload)
+		}
+		if !slices.Contains(models, c.Model) {
+			models = append(models, c.Model)
+		}
+		if !slices.Contains(cores, c.Cores) {
+			cores = append(cores, c.Cores)
+		}
+	}
+	sort.Ints(cores)
+	return workloads, models, cores
 }
