@@ -46,6 +46,7 @@ var chartKinds = []struct {
 	{"speedup", (*view).speedupChart},
 	{"efficiency", (*view).efficiencyChart},
 	{"overhead", (*view).overheadChart},
+	{"attribution", (*view).attributionChart},
 	{"phases", (*view).phasesChart},
 	{"trials", (*view).trialsChart},
 }

@@ -67,10 +67,12 @@ type Bar struct {
 	Setup, Compute, Teardown float64
 	// Trials are the compute times of every measured trial (ns), in the
 	// order they ran.
-	Trials  []float64
-	Hollow  bool
-	Why     string
-	Suspect bool
+	Trials []float64
+	// Attribution splits Overhead into its causes; nil without one.
+	Attribution *runfile.Attribution
+	Hollow      bool
+	Why         string
+	Suspect     bool
 }
 
 // hollow says whether a cell is drawn hollow, why, and whether its
@@ -235,6 +237,7 @@ func LargestBars(runs []*runfile.Run, workload string) []Bar {
 				b := Bar{
 					Run: ri, Model: model, Cores: c.Cores, Overhead: c.Summary.OverheadNsPerTask,
 					Setup: c.Summary.SetupNs, Compute: c.Summary.MedianNs, Teardown: c.Summary.TeardnNs,
+					Attribution: c.Summary.Attribution,
 				}
 				for _, t := range c.Trials {
 					b.Trials = append(b.Trials, float64(t.ComputeNs))

@@ -1,0 +1,110 @@
+package render
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/mpbench/mpbench/runfile"
+)
+
+// attributionChartOf returns the attribution chart of wl in r.
+func attributionChartOf(t *testing.T, r *runfile.Run, wl string) *Chart {
+	t.Helper()
+	v := &view{runs: []*runfile.Run{r}, labels: []string{"run"}, wl: wl}
+	for _, c := range v.charts() {
+		if strings.HasSuffix(c.File, "-attribution.png") {
+			return c
+		}
+	}
+	t.Fatal("no attribution chart")
+	return nil
+}
+
+// TestAttributionChart draws the synthetic run's cpu workload at c = 8:
+// every model with a baseline has a bar whose segments lie end to end
+// from 0 and reach exactly the lost time, queue (no accounts) says that
+// withheld is absent, and the PNG is whole (shm-lock failed at c = 8).
+func TestAttributionChart(t *testing.T) {
+	r := loadFixture(t, "synthetic.json")
+	c := attributionChartOf(t, r, "cpu")
+	if c.fig.empty != "" {
+		t.Fatalf("empty: %s", c.fig.empty)
+	}
+	bars := 0
+	for _, b := range LargestBars([]*runfile.Run{r}, "cpu") {
+		a := b.Attribution
+		if r.IsBaseline(b.Model) || a == nil {
+			continue
+		}
+		bars++
+		segs := attributionSegments(a)
+		right, left := 0.0, 0.0
+		for _, s := range segs {
+			if s.neg {
+				if s.to != left {
+					t.Errorf("%s: %s starts at %v, want %v", b.Model, s.name, s.to, left)
+				}
+				left = s.from
+			} else {
+				if s.from != right {
+					t.Errorf("%s: %s starts at %v, want %v", b.Model, s.name, s.from, right)
+				}
+				right = s.to
+			}
+		}
+		if got := right + left; math.Abs(got-a.LostNsPerTask) > 1e-6*math.Abs(a.LostNsPerTask) {
+			t.Errorf("%s: segments reach %v, want the lost %v", b.Model, got, a.LostNsPerTask)
+		}
+		if segs[len(segs)-1].name != runfile.PartRemainder {
+			t.Errorf("%s: last segment %s, want the remainder", b.Model, segs[len(segs)-1].name)
+		}
+	}
+	if bars != 8 {
+		t.Errorf("%d bars, want one per parallel model that passed at c = 8 (8)", bars)
+	}
+	text := strings.Join(c.Caption, " ")
+	if !strings.Contains(text, "queue: CPU capacity withheld (the model keeps no worker accounts)") {
+		t.Errorf("caption does not say queue has no withheld part: %s", text)
+	}
+	if strings.Contains(text, "procpool: ") {
+		t.Errorf("caption names an absent part of procpool: %s", text)
+	}
+	var buf bytes.Buffer
+	if err := c.fig.writePNG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, c.File, buf.Bytes())
+}
+
+// TestAttributionChartSaysWhenPartsExceed crafts a run whose procpool
+// parts add up to more than its lost time: the caption names it with the
+// excess, and its remainder segment lies left of 0, not clipped.
+func TestAttributionChartSaysWhenPartsExceed(t *testing.T) {
+	r := loadFixture(t, "synthetic.json")
+	var a *runfile.Attribution
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Workload == "cpu" && c.Model == "procpool" && c.Cores == 8 {
+			a = c.Summary.Attribution
+		}
+	}
+	faults := a.Part(runfile.PartPageFaults)
+	v := *faults.NsPerTask + a.LostNsPerTask // one part alone beyond the lost time
+	faults.NsPerTask = &v
+	a.RemainderNsPerTask -= a.LostNsPerTask
+	a.Exceeds = true
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c := attributionChartOf(t, r, "cpu")
+	text := strings.Join(c.Caption, " ")
+	if !strings.Contains(text, "more than the lost time") || !strings.Contains(text, "procpool by") {
+		t.Errorf("caption does not name procpool's excess: %s", text)
+	}
+	segs := attributionSegments(a)
+	if last := segs[len(segs)-1]; last.name != runfile.PartRemainder || !last.neg || math.Abs(last.value()-a.RemainderNsPerTask) > 1e-6 {
+		t.Errorf("remainder segment %+v, want %v left of 0", last, a.RemainderNsPerTask)
+	}
+}
