@@ -108,3 +108,46 @@ func TestAttributionChartSaysWhenPartsExceed(t *testing.T) {
 		t.Errorf("remainder segment %+v, want %v left of 0", last, a.RemainderNsPerTask)
 	}
 }
+
+// TestSpeedupChartDrawsCeilings checks that every speedup point of a model
+// with accounts carries its cell's ceiling, that the chart's caption and
+// legend explain the crosses, and that a run without accounts (sample.json
+// predates them) draws none and says nothing of them.
+func TestSpeedupChartDrawsCeilings(t *testing.T) {
+	r := loadFixture(t, "synthetic.json")
+	for _, s := range CoreSeries([]*runfile.Run{r}, "cpu", Speedup) {
+		for _, p := range s.Points {
+			var want *float64
+			for i := range r.Cells {
+				c := &r.Cells[i]
+				if c.Workload == "cpu" && c.Model == s.Model && c.Cores == p.Cores {
+					want = c.Summary.CeilingSpeedup
+				}
+			}
+			if (p.Ceiling == nil) != (want == nil) || p.Ceiling != nil && *p.Ceiling != *want {
+				t.Errorf("%s c = %d: ceiling %v, want %v", s.Model, p.Cores, p.Ceiling, want)
+			}
+			if s.Model == "procpool" && p.Ceiling == nil {
+				t.Errorf("procpool c = %d: no ceiling", p.Cores)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		fixture string
+		want    bool
+	}{{"synthetic.json", true}, {"sample.json", false}} {
+		v := &view{runs: []*runfile.Run{loadFixture(t, tc.fixture)}, labels: []string{"run"}, wl: "cpu"}
+		c := v.speedupChart()
+		text := strings.Join(c.Caption, " ")
+		if got := strings.Contains(text, "ceiling"); got != tc.want {
+			t.Errorf("%s: caption mentions the ceiling: %v, want %v", tc.fixture, got, tc.want)
+		}
+		legend := false
+		for _, l := range c.fig.legend {
+			legend = legend || strings.Contains(l.label, "ceiling")
+		}
+		if legend != tc.want {
+			t.Errorf("%s: legend has the ceiling: %v, want %v", tc.fixture, legend, tc.want)
+		}
+	}
+}

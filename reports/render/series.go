@@ -36,6 +36,10 @@ type Point struct {
 	Hollow  bool
 	Why     string
 	Suspect bool
+	// Ceiling is, on a speedup point, the cell's ceiling speedup (its
+	// effective cores, runfile.Summary.CeilingSpeedup); nil where the
+	// model keeps no accounts.
+	Ceiling *float64
 }
 
 // Series is one model of one run over core counts.
@@ -188,6 +192,9 @@ func CoreSeries(runs []*runfile.Run, workload string, m Metric) []Series {
 						continue
 					}
 					p.Low, p.High = p.Y, p.Y
+					if m == Speedup {
+						p.Ceiling = sm.CeilingSpeedup
+					}
 				}
 				p.Hollow, p.Why, p.Suspect = hollow(c)
 				have[c.Cores] = true
