@@ -2,7 +2,10 @@ package render
 
 import (
 	"bytes"
+	"fmt"
+	"github.com/mpbench/mpbench/reports"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,6 +151,41 @@ func TestSpeedupChartDrawsCeilings(t *testing.T) {
 		}
 		if legend != tc.want {
 			t.Errorf("%s: legend has the ceiling: %v, want %v", tc.fixture, legend, tc.want)
+		}
+	}
+}
+
+// TestCeilingSentences checks the index's sentence per model at the
+// largest core count: speedup, effective cores, share of the ceiling,
+// the threads' effective cores and the unexplained share, and that a
+// suspect cell is flagged and given no share of its ceiling.
+func TestCeilingSentences(t *testing.T) {
+	r := loadFixture(t, "synthetic.json")
+	var pp *runfile.Cell
+	for i := range r.Cells {
+		if c := &r.Cells[i]; c.Workload == "cpu" && c.Model == "procpool" && c.Cores == 8 {
+			pp = c
+		}
+	}
+	sm := pp.Summary
+	want := fmt.Sprintf("procpool %s× at c = 8; the 8 CPUs gave %.2f effective cores while it ran (%.0f %% of its ceiling); threads got 7.93 of 8.0; of the %s it lost a task, %.0f %% is unexplained.",
+		reports.Sig3(*sm.Speedup), *sm.EffectiveCores, 100**sm.OfCeiling, reports.Duration(sm.Attribution.LostNsPerTask), 100*sm.Attribution.RemainderNsPerTask/sm.Attribution.LostNsPerTask)
+	lines := CeilingSentences(r, "cpu")
+	if !slices.Contains(lines, want) {
+		t.Errorf("no sentence\n%s\namong\n%s", want, strings.Join(lines, "\n"))
+	}
+	for _, l := range lines {
+		if strings.HasPrefix(l, "queue ") || strings.HasPrefix(l, "sequential ") {
+			t.Errorf("sentence for a model without accounts or the baseline: %s", l)
+		}
+	}
+	hi := 1.2
+	sm.OfCeilingCILow = &hi
+	for _, l := range CeilingSentences(r, "cpu") {
+		if strings.HasPrefix(l, "procpool ") {
+			if !strings.Contains(l, "suspect") || strings.Contains(l, "of its ceiling)") {
+				t.Errorf("suspect cell not flagged, or given a share: %s", l)
+			}
 		}
 	}
 }
