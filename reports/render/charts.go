@@ -37,7 +37,7 @@ func (c *Chart) note(s ...string) {
 	c.notes += len(s)
 }
 
-// chartKinds are the six charts of a workload, in the order of the index.
+// chartKinds are the seven charts of a workload, in the order of the index.
 var chartKinds = []struct {
 	key   string
 	build func(*view) *Chart
@@ -73,7 +73,7 @@ type sweepView struct {
 
 func (v *view) multi() bool { return len(v.runs) > 1 }
 
-// charts returns the six charts of the view's workload.
+// charts returns the seven charts of the view's workload.
 func (v *view) charts() []*Chart {
 	out := make([]*Chart, 0, len(chartKinds)+1)
 	if len(v.runs) == 1 {

@@ -47,7 +47,7 @@ func distinctColours(img image.Image) int {
 }
 
 // TestRenderDrawsEveryChart renders a single run and two runs overlaid:
-// six PNGs per workload, each decodable, of the promised size and not
+// seven PNGs per workload, each decodable, of the promised size and not
 // blank, then the index pages, last.
 func TestRenderDrawsEveryChart(t *testing.T) {
 	cases := []struct {
