@@ -50,7 +50,13 @@ func Render(ctx context.Context, runs []*runfile.Run, labels []string) ([]File, 
 			return nil, err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	idx := buildIndex(runs, labels)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var charts []*Chart
 	for _, w := range idx.Workloads {
 		charts = append(charts, w.Charts...)
