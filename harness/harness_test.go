@@ -113,6 +113,7 @@ var stalls atomic.Int32
 func TestMain(m *testing.M) {
 	worker.Register(cellrun.RoleName, cellrun.Role(testRegistry))
 	if worker.IsChild() {
+		slowOneWorker()
 		os.Exit(worker.RunChild())
 	}
 	os.Exit(m.Run())

@@ -39,6 +39,7 @@ func Summarize(r *runfile.Run) {
 			}
 		}
 	}
+	attribute(r)
 	r.BreakEven = breakEven(r)
 	r.Fits = computeFits(r)
 }

@@ -84,3 +84,34 @@ func TestExportsCarryCounters(t *testing.T) {
 		}
 	})
 }
+
+// TestCSVCarriesTheAttribution checks the attribution's columns: each
+// part's ns per task, empty where the part is absent, and the flag.
+func TestCSVCarriesTheAttribution(t *testing.T) {
+	r := testRun(cell("cpu", "sequential", 1, 48, 2_000_000), counterCell())
+	one := 1500.0
+	r.Cells[1].Summary.Attribution = &runfile.Attribution{LostNsPerTask: 1250, RemainderNsPerTask: -250, Exceeds: true, Parts: []runfile.AttributionPart{
+		{Name: runfile.PartWorkerStart, NsPerTask: new(float64)}, {Name: runfile.PartPageFaults, NsPerTask: &one},
+		{Name: runfile.PartWakeups, Reason: "no probe"}, {Name: runfile.PartWithheld, Reason: "no accounts"},
+	}}
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, r, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for col, want := range map[string][2]string{
+		"attr_worker_start_ns": {"", "0"}, "attr_page_faults_ns": {"", "1500"}, "attr_wakeups_ns": {"", ""},
+		"attr_withheld_ns": {"", ""}, "attr_remainder_ns": {"", "-250"}, "attr_exceeds": {"", "true"},
+	} {
+		i := slices.Index(recs[0], col)
+		if i < 0 {
+			t.Fatalf("no column %q in %q", col, recs[0])
+		}
+		if recs[1][i] != want[0] || recs[2][i] != want[1] {
+			t.Errorf("%s: sequential %q, procpool %q; want %q, %q", col, recs[1][i], recs[2][i], want[0], want[1])
+		}
+	}
+}

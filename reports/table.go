@@ -299,7 +299,10 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 		// The counters come last, so that readers of the older columns
 		// find them where they were.
 		"minflt", "majflt", "nvcsw", "nivcsw",
-		"effective_cores", "of_ceiling", "cold_median_ns"})
+		"effective_cores", "of_ceiling", "cold_median_ns",
+		// The attribution of the overhead (runfile.Attribution), ns per
+		// task; a part left empty is absent (its reason is in the JSON).
+		"attr_worker_start_ns", "attr_page_faults_ns", "attr_wakeups_ns", "attr_withheld_ns", "attr_remainder_ns", "attr_exceeds"})
 	// Plain notation: nanoseconds that are integers stay integers
 	// (14375001, not 1.4375001e+07).
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
@@ -329,6 +332,14 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 			rec = append(rec, p(s.EffectiveCores), p(s.OfCeiling), p(s.ColdNs))
 		} else {
 			rec = append(rec, "", "", "")
+		}
+		if a := attribution(c); a != nil {
+			for _, name := range runfile.AttributionParts {
+				rec = append(rec, p(a.Part(name).NsPerTask))
+			}
+			rec = append(rec, strconv.FormatBool(a.Exceeds))
+		} else {
+			rec = append(rec, make([]string, len(runfile.AttributionParts)+1)...)
 		}
 		cw.Write(rec)
 	}
@@ -394,4 +405,12 @@ func overhead(x *float64) string {
 		return "-"
 	}
 	return Duration(*x)
+}
+
+// attribution returns the cell's attribution, or nil.
+func attribution(c runfile.Cell) *runfile.Attribution {
+	if c.Summary == nil {
+		return nil
+	}
+	return c.Summary.Attribution
 }

@@ -330,6 +330,9 @@ type Summary struct {
 	// Counters is the median per trial of each of Trial's counters
 	// (minflt, majflt, nvcsw, nivcsw); nil when the trials have none.
 	Counters map[string]float64 `json:"counters,omitempty"`
+	// Attribution splits OverheadNsPerTask into its causes. Optional
+	// within version 1: absent where the cell has no baseline.
+	Attribution *Attribution `json:"attribution,omitempty"`
 }
 
 // Suspect reports whether the summary of a cell at cores c holds a figure

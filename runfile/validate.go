@@ -97,6 +97,42 @@ func (r *Run) Validate() error {
 		if f := s.OverheadNsPerTask; f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0)) {
 			return bad("summary: overhead_ns_per_task %v: must be a finite number", *f)
 		}
+		if a := s.Attribution; a != nil {
+			if err := a.validate(); err != "" {
+				return bad("summary: attribution: %s", err)
+			}
+		}
 	}
 	return nil
+}
+
+// validate says what is wrong with a, or "": every figure finite, every
+// part named and either valued or given a reason, the remainder equal to
+// the lost time less the parts (within rounding) and flagged when below 0.
+func (a *Attribution) validate() string {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if !finite(a.LostNsPerTask) || !finite(a.RemainderNsPerTask) {
+		return fmt.Sprintf("lost_ns_per_task %v, remainder_ns_per_task %v: must be finite numbers", a.LostNsPerTask, a.RemainderNsPerTask)
+	}
+	sum := 0.0
+	for _, p := range a.Parts {
+		if p.Name == "" || p.Name == PartRemainder {
+			return fmt.Sprintf("part %q: not a part name", p.Name)
+		}
+		switch {
+		case p.NsPerTask == nil && p.Reason == "":
+			return fmt.Sprintf("part %s: no value and no reason", p.Name)
+		case p.NsPerTask != nil && !finite(*p.NsPerTask):
+			return fmt.Sprintf("part %s: %v: must be a finite number", p.Name, *p.NsPerTask)
+		case p.NsPerTask != nil:
+			sum += *p.NsPerTask
+		}
+	}
+	if d := a.LostNsPerTask - sum - a.RemainderNsPerTask; math.Abs(d) > 1e-6*max(1, math.Abs(a.LostNsPerTask), sum) {
+		return fmt.Sprintf("remainder %v is not lost %v less the parts %v", a.RemainderNsPerTask, a.LostNsPerTask, sum)
+	}
+	if a.RemainderNsPerTask < 0 && !a.Exceeds {
+		return fmt.Sprintf("remainder %v below 0 but exceeds not set", a.RemainderNsPerTask)
+	}
+	return ""
 }

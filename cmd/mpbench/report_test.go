@@ -122,7 +122,7 @@ func TestReportIntoRunFolder(t *testing.T) {
 	if want := filepath.Join(dir, "index.html") + "\n"; stdout != want {
 		t.Errorf("stdout %q, want %q", stdout, want)
 	}
-	want := []string{"index.html", "index.md", "pow-efficiency.png", "pow-overhead.png", "pow-phases.png", "pow-speedup.png", "pow-time.png", "pow-trials.png", "run.json"}
+	want := []string{"index.html", "index.md", "pow-attribution.png", "pow-efficiency.png", "pow-overhead.png", "pow-phases.png", "pow-speedup.png", "pow-time.png", "pow-trials.png", "run.json"}
 	if got := names(t, dir); !slices.Equal(got, want) {
 		t.Errorf("run folder holds %v, want %v", got, want)
 	}

@@ -37,7 +37,7 @@ func (c *Chart) note(s ...string) {
 	c.notes += len(s)
 }
 
-// chartKinds are the six charts of a workload, in the order of the index.
+// chartKinds are the seven charts of a workload, in the order of the index.
 var chartKinds = []struct {
 	key   string
 	build func(*view) *Chart
@@ -46,6 +46,7 @@ var chartKinds = []struct {
 	{"speedup", (*view).speedupChart},
 	{"efficiency", (*view).efficiencyChart},
 	{"overhead", (*view).overheadChart},
+	{"attribution", (*view).attributionChart},
 	{"phases", (*view).phasesChart},
 	{"trials", (*view).trialsChart},
 }
@@ -72,7 +73,7 @@ type sweepView struct {
 
 func (v *view) multi() bool { return len(v.runs) > 1 }
 
-// charts returns the six charts of the view's workload.
+// charts returns the seven charts of the view's workload.
 func (v *view) charts() []*Chart {
 	out := make([]*Chart, 0, len(chartKinds)+1)
 	if len(v.runs) == 1 {
@@ -479,6 +480,9 @@ func (v *view) speedupChart() *Chart {
 	for _, s := range ss {
 		for _, p := range s.Points {
 			hi = math.Max(hi, p.Y)
+			if p.Ceiling != nil {
+				hi = math.Max(hi, *p.Ceiling)
+			}
 		}
 	}
 	c := &Chart{Title: v.wl + ": speedup vs cores"}
@@ -489,6 +493,7 @@ func (v *view) speedupChart() *Chart {
 	ideal := draw.LineStyle{Color: gray, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(8), vg.Points(5)}}
 	base := draw.LineStyle{Color: v.style("sequential").Color, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(3), vg.Points(3)}}
 	p.Add(diagonal{ideal}, hline{1, base})
+	ceilings := v.addCeilings(p, ss)
 	v.addSeries(p, ss, false)
 	p.Add(v.endLabels(p, ss, func(y float64) string { return reports.Sig3(y) + "×" }))
 	models := drawnModels(ss)
@@ -496,7 +501,13 @@ func (v *view) speedupChart() *Chart {
 	c.fig.legend = append(c.fig.legend,
 		legendItem{"ideal: speedup = c", lineThumb{line: ideal}},
 		legendItem{"sequential baseline (1×)", lineThumb{line: base}})
+	if ceilings {
+		c.fig.legend = append(c.fig.legend, legendItem{"▬ on thin dashes: the cell's ceiling (its effective cores)", lineThumb{line: ceilingLine(darkGray)}})
+	}
 	c.Caption = []string{"Speedup of each model over the sequential loop of the same run; the dashed diagonal is ideal scaling, the dotted line at 1× is the sequential baseline. Higher is better; below 1× a model is slower than the plain loop."}
+	if ceilings {
+		c.Caption = append(c.Caption, "Each short bar on a thin dashed line in a model's colour is that cell's ceiling: the effective cores its workers got from the machine, the most speedup the CPUs allowed while it ran; the gap between a model's point and its bar is the model's own, the gap between the bar and the diagonal the machine's.")
+	}
 	if fam := v.familyBaselines(); fam != "" {
 		p.Y.Label.Text = "speedup over its family's baseline (×)"
 		c.fig.legend[len(c.fig.legend)-1].label = "each family's baseline (1×)"
@@ -507,6 +518,52 @@ func (v *view) speedupChart() *Chart {
 	}
 	c.note(v.seriesNotes(ss)...)
 	return c
+}
+
+// ceilingLine is how a model's ceilings are joined on the speedup chart.
+func ceilingLine(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(2), vg.Points(3)}}
+}
+
+// ceilingGlyph is a ceiling's mark: a short thick horizontal bar, unlike
+// every model's marker.
+type ceilingGlyph struct{}
+
+func (ceilingGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.StrokeLine2(draw.LineStyle{Color: sty.Color, Width: vg.Points(3)}, pt.X-sty.Radius, pt.Y, pt.X+sty.Radius, pt.Y)
+}
+
+// addCeilings draws each series' ceilings (Point.Ceiling) as bars in
+// the model's colour joined by a thin dashed line, and reports whether it
+// drew any.
+func (v *view) addCeilings(p *plot.Plot, ss []Series) bool {
+	any := false
+	for _, s := range ss {
+		var xys plotter.XYs
+		for _, pt := range s.Points {
+			if pt.Ceiling != nil {
+				xys = append(xys, plotter.XY{X: float64(pt.Cores), Y: *pt.Ceiling})
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		any = true
+		st := v.style(s.Model)
+		if len(xys) > 1 {
+			l, err := plotter.NewLine(xys)
+			if err == nil {
+				l.LineStyle = ceilingLine(st.Color)
+				p.Add(l)
+			}
+		}
+		sc, err := plotter.NewScatter(xys)
+		if err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: st.Color, Radius: vg.Points(10), Shape: ceilingGlyph{}}
+			p.Add(sc)
+		}
+	}
+	return any
 }
 
 // familyBaselines is the caption sentence that says which baseline each

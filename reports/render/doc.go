@@ -16,7 +16,7 @@
 //     per (run, model) over core counts (CoreSeries) and a bar per (run,
 //     model) at the run's largest core count (LargestBars). They are the
 //     figures of the run file, unchanged; tests hold them to it.
-//   - charts.go and figure.go draw them with gonum.org/v1/plot: six charts
+//   - charts.go and figure.go draw them with gonum.org/v1/plot: seven charts
 //     per workload, each 1800×1125 px, with the legend and a caption below
 //     the plot so that neither covers data. Each model has the colour and
 //     marker its run file records from the model table (models/all), the

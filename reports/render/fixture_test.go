@@ -100,6 +100,7 @@ func syntheticRun() *runfile.Run {
 			Host: "bench-8", CPUModel: "AMD EPYC 7B13 (synthetic)", LogicalCPUs: 8, AllowedCPUs: "0-7",
 			Kernel: "Linux 6.1.0", OS: "linux", Arch: "amd64", GoVersion: "go1.26.8", Version: "v0.1.0",
 			Revision: "abc1234", CommandLine: []string{"mpbench", "run", "--cores", "1,2,4,8", "--workloads", "cpu,square"},
+			ProbeStart: synthProbe(0.9, 3.0), ProbeEnd: synthProbe(1.1, 3.4),
 		},
 		Config: runfile.Config{
 			Cores: []int{1, 2, 4, 8}, Workloads: []string{"cpu", "square"}, Scaling: "strong", Warmup: 2, Trials: 10,
@@ -132,8 +133,59 @@ func syntheticRun() *runfile.Run {
 			}
 		}
 	}
+	for i := range r.Cells {
+		synthCounters(&r.Cells[i], profiles[r.Cells[i].Model].k)
+	}
 	harness.Summarize(r)
 	return r
+}
+
+// synthProbe is a probe with the unit costs the attribution uses: a minor
+// page fault and a same-CPU pipe round trip (µs).
+func synthProbe(fault, pipe float64) *runfile.Probe {
+	return &runfile.Probe{CPUs: "0-7", WallNs: 2.4e9, Items: []runfile.ProbeItem{
+		{Name: harness.ProbeFault, Unit: "µs", Median: fault, CILow: fault * 0.9, CIHigh: fault * 1.1, CILevel: 0.95, N: 6},
+		{Name: harness.ProbeWakeup, Unit: "µs", Median: pipe, CILow: pipe * 0.9, CIHigh: pipe * 1.1, CILevel: 0.95, N: 6},
+	}}
+}
+
+// synthCounters gives a synthetic cell's trials counters, and worker
+// accounts to the models that keep them: each process model's worker
+// faults 300 pages and switches 100 times a trial (its start included),
+// and every worker's busy time is k times the sequential cost of its
+// tasks (sequential's own k is 1), in the first three trials.
+func synthCounters(c *runfile.Cell, k float64) {
+	proc := c.Model != "sequential" && c.Model != "goroutines"
+	accounts := c.Model != "queue" && c.Model != "shm-lock"
+	tseq := 13.1e6
+	if c.Workload == "square" {
+		tseq = 104e3
+	}
+	if k == 0 {
+		k = 1
+	}
+	for j := range c.Trials {
+		t := &c.Trials[j]
+		t.MinFlt, t.Nvcsw, t.Nivcsw = 5, 2, 2
+		if proc {
+			t.MinFlt, t.Nvcsw, t.Nivcsw = 300*int64(c.Cores), 80*int64(c.Cores), 20*int64(c.Cores)
+			t.Metrics = map[string]float64{"worker_start_ms": 1.5}
+		}
+		// Accounts in three trials of each cell, enough for the medians:
+		// sixteen copies of this file are drawn at once (TestDrawInterrupted),
+		// and accounts in every trial would triple its size.
+		if !accounts || j >= 3 {
+			continue
+		}
+		for w := range c.Cores {
+			n := c.Tasks / c.Cores
+			if w < c.Tasks%c.Cores {
+				n++
+			}
+			busy := k * tseq * float64(n) / float64(c.Tasks)
+			t.Accounts = append(t.Accounts, runfile.Account{BusyNs: int64(math.Round(busy)), Tasks: n, Chunks: max(n/4, 1), CPU: w})
+		}
+	}
 }
 
 func synthCell(wl, model string, cores, tasks int, median, cv, setup float64) runfile.Cell {

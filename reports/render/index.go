@@ -78,6 +78,9 @@ func buildIndex(runs []*runfile.Run, labels []string) *index {
 				if Largest(r, wl) > 0 {
 					in, inLabels = append(in, r), append(inLabels, labels[i])
 					w.Verdicts = append(w.Verdicts, prefix(idx.Multi, labels[i])+Verdict(r, wl))
+					for _, line := range CeilingSentences(r, wl) {
+						w.Verdicts = append(w.Verdicts, prefix(idx.Multi, labels[i])+line)
+					}
 				}
 			}
 		}
@@ -253,6 +256,54 @@ func Verdict(r *runfile.Run, wl string) string {
 		s += "; no model has an overhead figure (no parallel model with a sequential baseline)."
 	}
 	return s + skipped
+}
+
+// CeilingSentences is one sentence per parallel model of a workload at
+// the run's largest core count that says how much of its speedup the
+// machine allowed: its speedup, the effective cores its workers got (its
+// ceiling) and its share of them, the threads' (goroutines') effective
+// cores in the same run for comparison, and how much of its lost core time
+// the attribution leaves unexplained. A suspect cell says so and is given
+// no share of a ceiling. Models without accounts get no sentence.
+func CeilingSentences(r *runfile.Run, wl string) []string {
+	top := Largest(r, wl)
+	var threads *runfile.Cell
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		if c.Workload == wl && c.Model == "goroutines" && c.Cores == top && reports.Drawable(c) && c.Summary.EffectiveCores != nil {
+			threads = c
+		}
+	}
+	var out []string
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		sm := c.Summary
+		if c.Workload != wl || c.Cores != top || !reports.Drawable(c) || r.IsBaseline(c.Model) || sm.Speedup == nil || sm.EffectiveCores == nil {
+			continue
+		}
+		cpus := "CPU"
+		if c.Cores > 1 {
+			cpus = "CPUs"
+		}
+		s := fmt.Sprintf("%s %s× at c = %d; the %d %s gave %s effective cores while it ran", c.Model, reports.Sig3(*sm.Speedup), c.Cores, c.Cores, cpus, fmt.Sprintf("%.2f", *sm.EffectiveCores))
+		if why := sm.SuspectReason(c.Cores); why != "" {
+			s += fmt.Sprintf(" (suspect, %s: its baseline is in doubt, no share of the ceiling given)", why)
+		} else if sm.OfCeiling != nil {
+			s += fmt.Sprintf(" (%.0f %% of its ceiling)", 100**sm.OfCeiling)
+		}
+		if threads != nil && threads != c {
+			s += fmt.Sprintf("; threads got %.2f of %d.0", *threads.Summary.EffectiveCores, c.Cores)
+		}
+		if a := sm.Attribution; a != nil && a.LostNsPerTask > 0 {
+			if a.Exceeds {
+				s += fmt.Sprintf("; of the %s it lost a task, the measured parts explain more than all (by %s)", reports.Duration(a.LostNsPerTask), reports.Duration(-a.RemainderNsPerTask))
+			} else {
+				s += fmt.Sprintf("; of the %s it lost a task, %.0f %% is unexplained", reports.Duration(a.LostNsPerTask), 100*a.RemainderNsPerTask/a.LostNsPerTask)
+			}
+		}
+		out = append(out, s+".")
+	}
+	return out
 }
 
 func (idx *index) markdown() ([]byte, error) {

@@ -69,6 +69,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	runs := make([]*runfile.Run, len(paths))
 	for i, p := range paths {
+		if ctx.Err() != nil { // a signal while loading many runs: stop between them
+			return fail(exitInterrupted, errors.New("interrupted; no report written"))
+		}
 		r, err := runfile.Load(p)
 		if err != nil {
 			return fail(exitUsage, err)

@@ -33,7 +33,7 @@ type File struct {
 
 // Render draws the report of runs (several are overlaid, each named by
 // its label; nil labels mean DefaultLabels) without touching the disk:
-// six PNG charts per workload, then index.md and index.html, last. It
+// seven PNG charts per workload, then index.md and index.html, last. It
 // stops drawing, with ctx's error, when ctx is done.
 func Render(ctx context.Context, runs []*runfile.Run, labels []string) ([]File, error) {
 	if len(runs) == 0 {
@@ -50,7 +50,13 @@ func Render(ctx context.Context, runs []*runfile.Run, labels []string) ([]File, 
 			return nil, err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	idx := buildIndex(runs, labels)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var charts []*Chart
 	for _, w := range idx.Workloads {
 		charts = append(charts, w.Charts...)

@@ -47,7 +47,7 @@ func distinctColours(img image.Image) int {
 }
 
 // TestRenderDrawsEveryChart renders a single run and two runs overlaid:
-// six PNGs per workload, each decodable, of the promised size and not
+// seven PNGs per workload, each decodable, of the promised size and not
 // blank, then the index pages, last.
 func TestRenderDrawsEveryChart(t *testing.T) {
 	cases := []struct {
@@ -209,7 +209,7 @@ func listDir(t *testing.T, dir string) []string {
 
 func TestWrite(t *testing.T) {
 	small := loadFixture(t, "oversub.json")
-	want := []string{"index.html", "index.md", "pow-efficiency.png", "pow-overhead.png", "pow-phases.png", "pow-speedup.png", "pow-time.png", "pow-trials.png", "run.json"}
+	want := []string{"index.html", "index.md", "pow-attribution.png", "pow-efficiency.png", "pow-overhead.png", "pow-phases.png", "pow-speedup.png", "pow-time.png", "pow-trials.png", "run.json"}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "run.json"), []byte("{}"), 0o644)
 	index, err := Write(context.Background(), dir, []*runfile.Run{small}, nil)
@@ -330,7 +330,7 @@ func TestRenderWithoutBaseline(t *testing.T) {
 	charts := v.charts()
 	for i, c := range charts {
 		key := chartKinds[i].key
-		if wantEmpty := key == "speedup" || key == "efficiency" || key == "overhead"; (c.fig.empty != "") != wantEmpty {
+		if wantEmpty := key == "speedup" || key == "efficiency" || key == "overhead" || key == "attribution"; (c.fig.empty != "") != wantEmpty {
 			t.Errorf("%s: empty message %q", key, c.fig.empty)
 		}
 		var buf bytes.Buffer

@@ -36,6 +36,10 @@ type Point struct {
 	Hollow  bool
 	Why     string
 	Suspect bool
+	// Ceiling is, on a speedup point, the cell's ceiling speedup (its
+	// effective cores, runfile.Summary.CeilingSpeedup); nil where the
+	// model keeps no accounts.
+	Ceiling *float64
 }
 
 // Series is one model of one run over core counts.
@@ -67,10 +71,12 @@ type Bar struct {
 	Setup, Compute, Teardown float64
 	// Trials are the compute times of every measured trial (ns), in the
 	// order they ran.
-	Trials  []float64
-	Hollow  bool
-	Why     string
-	Suspect bool
+	Trials []float64
+	// Attribution splits Overhead into its causes; nil without one.
+	Attribution *runfile.Attribution
+	Hollow      bool
+	Why         string
+	Suspect     bool
 }
 
 // hollow says whether a cell is drawn hollow, why, and whether its
@@ -186,6 +192,9 @@ func CoreSeries(runs []*runfile.Run, workload string, m Metric) []Series {
 						continue
 					}
 					p.Low, p.High = p.Y, p.Y
+					if m == Speedup {
+						p.Ceiling = sm.CeilingSpeedup
+					}
 				}
 				p.Hollow, p.Why, p.Suspect = hollow(c)
 				have[c.Cores] = true
@@ -235,6 +244,7 @@ func LargestBars(runs []*runfile.Run, workload string) []Bar {
 				b := Bar{
 					Run: ri, Model: model, Cores: c.Cores, Overhead: c.Summary.OverheadNsPerTask,
 					Setup: c.Summary.SetupNs, Compute: c.Summary.MedianNs, Teardown: c.Summary.TeardnNs,
+					Attribution: c.Summary.Attribution,
 				}
 				for _, t := range c.Trials {
 					b.Trials = append(b.Trials, float64(t.ComputeNs))
