@@ -24,8 +24,16 @@ run: build
 # What CI runs: formatting, vet, every test under the race detector, then the
 # regression gates without it (under -race they skip), verbose: their tables,
 # and a gate left inconclusive (a skip), are in the log.
+#
+# Note: a race-enabled binary sleeps a second at exit (GORACE
+# atexit_sleep_ms) to give goroutines still running a last chance to race.
+# Each package's test binary is one, and so is each child process its tests
+# start (the multi-process tests' TestMain also turn the sleep off for
+# those), and the sleeps add up to a good part of the run. Races are
+# still reported as they happen. A GORACE of your own is kept.
+GORACE ?= atexit_sleep_ms=0
 test: lint
-	$(GO) test -race -count=1 ./...
+	GORACE='$(GORACE)' $(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Gate' -v ./cmd/mpbench/
 
 lint:

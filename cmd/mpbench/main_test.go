@@ -48,6 +48,12 @@ func TestMain(m *testing.M) {
 		os.Setenv(envDraw, exe)
 		os.Setenv(envWorker, exe)
 	}
+	// A race-enabled child sleeps a second at exit unless told not to
+	// (GORACE atexit_sleep_ms); every cell runner, worker, probe and
+	// drawer of these tests is one, and inherits this.
+	if _, set := os.LookupEnv("GORACE"); !set {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	reg := testRegistry
 	if filepath.Base(os.Args[0]) == slowWorkerName {
 		reg = slowGoroutines(testRegistry)

@@ -24,6 +24,11 @@ func TestMain(m *testing.M) {
 	if worker.IsChild() {
 		os.Exit(worker.RunChild())
 	}
+	// A race-enabled child sleeps a second at exit unless told not to
+	// (GORACE atexit_sleep_ms); the cell runners inherit this.
+	if _, set := os.LookupEnv("GORACE"); !set {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	os.Exit(m.Run())
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,21 +18,49 @@ import (
 // python returns the interpreter the tests use: $MPBENCH_PYTHON, else
 // python3 in PATH. Without one the test is skipped, saying why, unless
 // MPBENCH_REQUIRE_PYTHON is set (CI machines that have Python).
+//
+// It returns the interpreter's sys.executable, as the py-* models run it
+// (py.Find): a launcher in front of it, such as a pyenv shim, is paid
+// once, not by every one of the scripts these tests start.
 func python(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("MPBENCH_PYTHON"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("python3")
-	if err != nil {
-		msg := "python3 not found in PATH (install Python 3.8+ or set MPBENCH_PYTHON): the Python reference scripts are not checked"
-		if os.Getenv("MPBENCH_REQUIRE_PYTHON") != "" {
-			t.Fatal(msg)
+	p := os.Getenv("MPBENCH_PYTHON")
+	if p == "" {
+		var err error
+		if p, err = exec.LookPath("python3"); err != nil {
+			msg := "python3 not found in PATH (install Python 3.8+ or set MPBENCH_PYTHON): the Python reference scripts are not checked"
+			if os.Getenv("MPBENCH_REQUIRE_PYTHON") != "" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
 		}
-		t.Skip(msg)
 	}
-	return p
+	exe, err := sysExecutable(p)
+	if err != nil {
+		t.Fatalf("%s: cannot run it: %v", p, err)
+	}
+	return exe
 }
+
+// sysExecutable returns sys.executable of the interpreter p, asking it
+// once: p is the same for every test of this binary.
+var sysExecutable = func() func(p string) (string, error) {
+	var once sync.Once
+	var exe string
+	var err error
+	return func(p string) (string, error) {
+		once.Do(func() {
+			var out []byte
+			if out, err = exec.Command(p, "-c", "import sys; print(sys.executable or '')").Output(); err != nil {
+				return
+			}
+			if exe = strings.TrimSpace(string(out)); !filepath.IsAbs(exe) {
+				exe = p // no sys.executable to go by: run p itself
+			}
+		})
+		return exe, err
+	}
+}()
 
 func writeScript(t *testing.T) string {
 	t.Helper()
