@@ -62,7 +62,9 @@ func startTour(t *testing.T, exe string, args ...string) *tourRun {
 	t.Cleanup(func() { os.RemoveAll(tmp) })
 	r := &tourRun{t: t, mark: fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano()), tmp: tmp,
 		out: filepath.Join(t.TempDir(), "run"), exited: make(chan struct{}), shm: entries(t, "/dev/shm")}
-	r.cmd = exec.Command(exe, append([]string{"run", "-q", "--out", r.out, "--warmup", "0", "--probe", "off"}, args...)...)
+	// One warm pass a trial (--min-time 0): the tour is about how runs
+	// end, and 200 trials of 10 ms of passes would only make it wait.
+	r.cmd = exec.Command(exe, append([]string{"run", "-q", "--out", r.out, "--warmup", "0", "--probe", "off", "--min-time", "0"}, args...)...)
 	r.cmd.Env = append(os.Environ(), "TMPDIR="+tmp, tourMark+"="+r.mark)
 	r.cmd.Stderr = &r.stderr
 	if err := r.cmd.Start(); err != nil {
