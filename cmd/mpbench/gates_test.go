@@ -54,10 +54,12 @@ func gateOptions() gate.Options {
 		Params:      map[string]map[string]int64{"cpu": {"tasks": 48, "n": 300_000}},
 		Trials:      20,
 		MaxSlowdown: 0.10,
-		// One run more at most (to confirm or refute a regression, or to
-		// pool the trials of a figure left open): the gate's budget is
-		// about a minute on a 2-vCPU VM, builds included.
-		Retries: 1,
+		// Up to three runs more, of the cells still open only (to confirm
+		// or refute a regression, or to pool the trials of a figure that
+		// noise left open): with one, manager-batch/2 (CV about 10 % at
+		// c = 2) left the gate inconclusive in 10 of 14 quiet runs on a
+		// 2-vCPU VM; a run of two or three open cells takes a few seconds.
+		Retries: 3,
 	}
 }
 

@@ -442,6 +442,12 @@ func judge(st *state, row *Row, attempt, confirm int) bool {
 	case row.Regressed:
 		row.Verdict = "busy"
 		row.Notes = append(row.Notes, fmt.Sprintf("run %d: regressed while other processes took %.0f%% of the CPUs", attempt, 100*row.Contention))
+	case st.seen > 0 && row.Busy:
+		// A run on a busy machine confirms nothing, and it refutes
+		// nothing either: the load that can fake a regression can as
+		// well hide one (it fell on OLD's trials more than on NEW's).
+		row.Verdict = "busy"
+		row.Notes = append(row.Notes, fmt.Sprintf("run %d: not regressed, but while other processes took %.0f%% of the CPUs: no refutation", attempt, 100*row.Contention))
 	case row.Underpowered:
 		row.Verdict = "noisy"
 		row.Notes = append(row.Notes, fmt.Sprintf("run %d: could not show %s", attempt, detectNote(row)))
@@ -506,7 +512,7 @@ func poolRun(into, r *runfile.Run) *runfile.Run {
 // open: an inconclusive one, saying why.
 func openVerdict(row *Row) string {
 	switch {
-	case row.Regressed && row.Busy:
+	case row.Busy && (row.Regressed || row.Verdict == "busy"):
 		return VerdictBusy
 	case row.Regressed:
 		return VerdictUnconfirmed

@@ -119,6 +119,7 @@ func TestEvaluate(t *testing.T) {
 func TestJudgeConfirmsOnceRefutesOnce(t *testing.T) {
 	regressed, busy := Row{Regressed: true}, Row{Regressed: true, Busy: true, Contention: 0.4}
 	ok, noisy := Row{}, Row{Underpowered: true}
+	busyOK := Row{Busy: true, Contention: 0.6}
 	for _, c := range []struct {
 		name string
 		runs []Row
@@ -134,6 +135,11 @@ func TestJudgeConfirmsOnceRefutesOnce(t *testing.T) {
 		{"seen, then busy: unconfirmed", []Row{regressed, busy, regressed}, VerdictRegressed},
 		{"seen once, retries out", []Row{noisy, noisy, regressed}, VerdictUnconfirmed},
 		{"noisy, then judged", []Row{noisy, ok}, VerdictOK},
+		// A pass under load refutes nothing (seen on a shared VM: a +15 %
+		// slower model "refuted" by a run at 62 % other load).
+		{"seen, then a busy pass, then confirmed", []Row{regressed, busyOK, regressed}, VerdictRegressed},
+		{"seen, then busy passes only", []Row{regressed, busyOK, busyOK}, VerdictBusy},
+		{"a busy pass of a figure never seen regressed", []Row{busyOK}, VerdictOK},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st := &state{}
