@@ -93,8 +93,8 @@
 //   - Confirmed once, refuted once. A regression seen in a quiet run is
 //     measured again, in a run of its own (its trials are not pooled with
 //     the run that saw it): it fails the test only when that run shows it
-//     too (Confirm = 2), and a run that does not show it, with the power
-//     to, refutes it. A model that really got slower fails every run; a
+//     too (Confirm = 2), and a quiet run that does not show it, with the
+//     power to, refutes it (a run on a busy machine refutes nothing). A model that really got slower fails every run; a
 //     one-off (a neighbour's build during NEW's visits) is seldom seen
 //     twice.
 //   - A figure left inconclusive by noise is measured again too, and
