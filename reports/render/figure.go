@@ -88,7 +88,15 @@ func (f *figure) writePNG(w io.Writer) error {
 	if len(notes) > maxCaptionLines {
 		notes = append(notes[:maxCaptionLines-1], "… and more: the report's index page has the full list.")
 	}
-	lines := append(desc[:min(len(desc), maxCaptionLines-len(notes))], notes...)
+	if keep := max(maxCaptionLines-len(notes), 0); len(desc) > keep {
+		// The notes say what this chart's data lack; a description cut
+		// short for them says so (the index page has it whole).
+		desc = desc[:keep]
+		if keep > 0 {
+			desc[keep-1] += " …"
+		}
+	}
+	lines := append(desc, notes...)
 	lineH := capSty.Height("Ág") * 1.15
 	y := area.Min.Y
 	for i := len(lines) - 1; i >= 0; i-- {
