@@ -271,7 +271,7 @@ func Attribute(c, seq *runfile.Cell, u UnitCosts) *runfile.Attribution {
 		if unread > 0 {
 			note += fmt.Sprintf("; up to %d listed worker(s) could not be read (gone or unreadable) and are not in them", unread)
 		}
-		a.Notes = append(a.Notes, note+"; processes not listed as workers (a manager's server, an interpreter's own pool processes) are not counted")
+		a.Notes = append(a.Notes, note+"; processes not listed as workers (a manager's server, a py-* cell's interpreter) are not counted")
 	case counted:
 		a.CountersScope = "trial"
 		if _, ok := s.Metrics["worker_start_ms"]; ok {

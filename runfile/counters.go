@@ -22,8 +22,8 @@ func (t Trial) HasCounters() bool {
 // runner (getrusage RUSAGE_SELF) and each worker process of
 // models.Output.Workers it could read from /proc at both ends (faults from
 // /proc/<pid>/stat, context switches summed over /proc/<pid>/task/*/status).
-// Processes that are not listed as workers (a manager's server, the
-// interpreter's own pool processes) are not in them.
+// Processes that are not listed as workers (a manager's server, a py-*
+// cell's interpreter) are not in them.
 type WarmCounters struct {
 	MinFlt int64 `json:"minflt"`
 	MajFlt int64 `json:"majflt"`
