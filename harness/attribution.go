@@ -118,6 +118,9 @@ func attribute(r *runfile.Run) {
 //     Absent otherwise (goroutines start inside compute, unmeasured).
 //   - page_faults: (minor faults per task − seq's) × u.FaultNs.
 //   - wakeups: (context switches per task − seq's) × u.SwitchNs.
+//     Both from the warm-pass counters (Trial.Warm over tasks × Passes)
+//     where c and seq have them (CountersScope "warm passes"), else from
+//     the whole trial's (over TrialTasks; scope "trial").
 //   - withheld: (Σ busy − Σ tasks · T(seq)/task) / tasks over the
 //     workers' accounts: what running slower than the baseline's CPU cost
 //     (EffectiveCores below c).
@@ -133,13 +136,30 @@ func Attribute(c, seq *runfile.Cell, u UnitCosts) *runfile.Attribution {
 	a := &runfile.Attribution{LostNsPerTask: *s.OverheadNsPerTask}
 	nsPerTask := seq.Summary.MedianNs / float64(seq.Tasks)
 
+	// The counters' scope: the warm passes where both c and its baseline
+	// have warm counters (Trial.Warm), else the whole trial (older files).
+	warmScope := hasWarm(c) && hasWarm(seq)
+	// counters returns a trial's counters in that scope and the task runs
+	// they cover; ok is false for a trial without them.
+	counters := func(cell *runfile.Cell, t runfile.Trial) (minflt, switches int64, tasks int, ok bool) {
+		if warmScope {
+			if t.Warm == nil || t.Passes <= 0 {
+				return 0, 0, 0, false
+			}
+			return t.Warm.MinFlt, t.Warm.Nvcsw + t.Warm.Nivcsw, cell.Tasks * t.Passes, true
+		}
+		if !t.HasCounters() {
+			return 0, 0, 0, false
+		}
+		return t.MinFlt, t.Nvcsw + t.Nivcsw, TrialTasks(cell, t), true
+	}
 	// Sequential's counters per task: the median over its trials, each
 	// trial's counters over the task runs they cover.
-	seqPer := func(count func(runfile.Trial) int64) (float64, bool) {
+	seqPer := func(count func(minflt, switches int64) int64) (float64, bool) {
 		var xs []float64
 		for _, t := range seq.Trials {
-			if n := TrialTasks(seq, t); n > 0 && t.HasCounters() {
-				xs = append(xs, float64(count(t))/float64(n))
+			if mf, sw, n, ok := counters(seq, t); ok && n > 0 {
+				xs = append(xs, float64(count(mf, sw))/float64(n))
 			}
 		}
 		if len(xs) == 0 {
@@ -179,16 +199,17 @@ func Attribute(c, seq *runfile.Cell, u UnitCosts) *runfile.Attribution {
 	// Counters.
 	counted := false
 	for _, t := range c.Trials {
-		counted = counted || t.HasCounters()
+		_, _, _, ok := counters(c, t)
+		counted = counted || ok
 	}
 	for _, k := range []struct {
 		name  string
 		unit  float64
 		what  string
-		count func(runfile.Trial) int64
+		count func(minflt, switches int64) int64
 	}{
-		{runfile.PartPageFaults, u.FaultNs, ProbeFault, func(t runfile.Trial) int64 { return t.MinFlt }},
-		{runfile.PartWakeups, u.SwitchNs, ProbeWakeup, func(t runfile.Trial) int64 { return t.Nvcsw + t.Nivcsw }},
+		{runfile.PartPageFaults, u.FaultNs, ProbeFault, func(mf, _ int64) int64 { return mf }},
+		{runfile.PartWakeups, u.SwitchNs, ProbeWakeup, func(_, sw int64) int64 { return sw }},
 	} {
 		base, okSeq := seqPer(k.count)
 		switch {
@@ -197,10 +218,13 @@ func Attribute(c, seq *runfile.Cell, u UnitCosts) *runfile.Attribution {
 		case !counted || !okSeq:
 			part(k.name, nil, false, "no counters in this cell's or its baseline's trials")
 		default:
-			xs, ok := perTrial(func(t runfile.Trial, tasks float64) (float64, bool) {
-				return (float64(k.count(t))/tasks - base) * k.unit, true
-			})
-			part(k.name, xs, ok, "")
+			var xs []float64
+			for _, t := range c.Trials {
+				if mf, sw, n, ok := counters(c, t); ok && n > 0 {
+					xs = append(xs, (float64(k.count(mf, sw))/float64(n)-base)*k.unit)
+				}
+			}
+			part(k.name, xs, len(xs) > 0, "")
 		}
 	}
 
@@ -234,7 +258,21 @@ func Attribute(c, seq *runfile.Cell, u UnitCosts) *runfile.Attribution {
 	}
 	a.RemainderNsPerTask = a.LostNsPerTask - sum
 	a.Exceeds = a.RemainderNsPerTask < 0
-	if counted {
+	switch {
+	case counted && warmScope:
+		a.CountersScope = "warm passes"
+		procs, unread := 0, 0
+		for _, t := range c.Trials {
+			if t.Warm != nil {
+				procs, unread = max(procs, t.Warm.Procs), max(unread, t.Warm.Unread)
+			}
+		}
+		note := fmt.Sprintf("page faults and wake-ups are counted over the warm passes of %d process(es) per trial, the cell runner and the listed workers read at both ends", procs)
+		if unread > 0 {
+			note += fmt.Sprintf("; up to %d listed worker(s) could not be read (gone or unreadable) and are not in them", unread)
+		}
+		a.Notes = append(a.Notes, note+"; processes not listed as workers (a manager's server, a py-* cell's interpreter) are not counted")
+	case counted:
 		a.CountersScope = "trial"
 		if _, ok := s.Metrics["worker_start_ms"]; ok {
 			a.Notes = append(a.Notes, "page faults and wake-ups are counted over the whole trial, the workers' start in setup included: they overstate compute's share, and the remainder is understated by as much")
@@ -244,4 +282,14 @@ func Attribute(c, seq *runfile.Cell, u UnitCosts) *runfile.Attribution {
 		a.Notes = append(a.Notes, "unit costs: "+u.Source)
 	}
 	return a
+}
+
+// hasWarm reports whether any trial of c has warm-pass counters.
+func hasWarm(c *runfile.Cell) bool {
+	for _, t := range c.Trials {
+		if t.Warm != nil {
+			return true
+		}
+	}
+	return false
 }

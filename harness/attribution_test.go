@@ -185,3 +185,73 @@ func TestAttributionCountsEveryPass(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributionPricesWarmPassCounters: where the cell and its baseline
+// have warm-pass counters, the parts come from them alone, over tasks × K,
+// and the whole-trial counters (here absurd: a million faults) are
+// ignored. By hand, K = 4, 100 tasks: 800 faults over 400 task runs (2 a
+// task) against sequential's 200 (0.5): 1.5 × 2 µs = 3 µs; 240 + 80
+// switches (0.8 a task) against 40 + 40 (0.2): 0.6 × 2 µs = 1.2 µs;
+// withheld 1.5 µs as before; remainder 6 − 3 − 1.2 − 1.5 = 0.3 µs.
+func TestAttributionPricesWarmPassCounters(t *testing.T) {
+	const k = 4
+	r := attribRun(800_000, 1_000_000, 100_000, 100_000, []runfile.Account{
+		{BusyNs: 600_000 * k, Tasks: 50 * k, Chunks: 5 * k, CPU: 0}, {BusyNs: 550_000 * k, Tasks: 50 * k, Chunks: 5 * k, CPU: 1},
+	})
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		c.Passes = k
+		for j := range c.Trials {
+			tr := &c.Trials[j]
+			tr.ColdNs, tr.Passes = 2*tr.ComputeNs, k
+			if c.Model == "sequential" {
+				tr.MinFlt, tr.Nvcsw, tr.Nivcsw = 900_000, 90_000, 90_000
+				tr.Accounts = []runfile.Account{{BusyNs: 1_000_000 * k, Tasks: 100 * k, Chunks: 10 * k, CPU: 0}}
+				tr.Warm = &runfile.WarmCounters{MinFlt: 50 * k, Nvcsw: 10 * k, Nivcsw: 10 * k, Procs: 1}
+			} else {
+				tr.Warm = &runfile.WarmCounters{MinFlt: 200 * k, MajFlt: 7, Nvcsw: 60 * k, Nivcsw: 20 * k, Procs: 3, Unread: 1}
+			}
+		}
+	}
+	Summarize(r)
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a := r.Cells[1].Summary.Attribution
+	if a == nil {
+		t.Fatal("no attribution")
+	}
+	want := map[string]float64{
+		runfile.PartWorkerStart: 0, runfile.PartPageFaults: 3000, runfile.PartWakeups: 1200,
+		runfile.PartWithheld: 1500, runfile.PartRemainder: 300,
+	}
+	for _, name := range runfile.AttributionParts {
+		p := a.Part(name)
+		if p == nil || p.NsPerTask == nil {
+			t.Fatalf("part %s absent (%+v)", name, p)
+		}
+		if math.Abs(*p.NsPerTask-want[name]) > 1e-6 {
+			t.Errorf("part %s: %v ns a task, want %v", name, *p.NsPerTask, want[name])
+		}
+	}
+	if a.CountersScope != "warm passes" || a.Exceeds {
+		t.Errorf("counters scope %q, exceeds %v; want \"warm passes\", false", a.CountersScope, a.Exceeds)
+	}
+	notes := strings.Join(a.Notes, "\n")
+	if !strings.Contains(notes, "warm passes of 3 process(es)") || !strings.Contains(notes, "1 listed worker(s) could not be read") {
+		t.Errorf("notes do not say which processes were counted: %q", notes)
+	}
+	if strings.Contains(notes, "whole trial") {
+		t.Errorf("notes still speak of the whole trial: %q", notes)
+	}
+
+	// A baseline without warm counters (an older file's) is not mixed
+	// with them: both fall back to the whole trial's.
+	for j := range r.Cells[0].Trials {
+		r.Cells[0].Trials[j].Warm = nil
+	}
+	Summarize(r)
+	if a := r.Cells[1].Summary.Attribution; a == nil || a.CountersScope != "trial" {
+		t.Fatalf("without the baseline's warm counters: %+v, want scope \"trial\"", a)
+	}
+}

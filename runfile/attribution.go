@@ -34,7 +34,9 @@ type Attribution struct {
 	// (RemainderNsPerTask is then negative, never clipped).
 	Exceeds bool `json:"exceeds,omitempty"`
 	// CountersScope says what the counters behind page_faults and wakeups
-	// cover: "trial" (setup, compute and teardown).
+	// cover: "warm passes" (the runner and its listed workers over the
+	// timed warm passes, Trial.Warm) or, in files without those, "trial"
+	// (setup, compute and teardown).
 	CountersScope string `json:"counters_scope,omitempty"`
 	// Notes say what the figures include that they should not, or leave
 	// out.

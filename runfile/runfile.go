@@ -253,6 +253,10 @@ type Trial struct {
 	MajFlt int64 `json:"majflt,omitempty"`
 	Nvcsw  int64 `json:"nvcsw,omitempty"`
 	Nivcsw int64 `json:"nivcsw,omitempty"`
+	// Warm holds the same counters over the warm passes only (Passes of
+	// them), which the cell runner reads for itself and its live workers;
+	// absent in older files (optional within version 1).
+	Warm *WarmCounters `json:"warm,omitempty"`
 	// Accounts holds one entry per worker that ran tasks, for the models
 	// that keep accounts (models.Account), summed over the trial's warm
 	// passes (its tasks count each of Passes passes); absent for the

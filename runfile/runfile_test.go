@@ -219,6 +219,19 @@ func TestDecodeRejectsBadNumbers(t *testing.T) {
 		{"negative cell passes", func(r *Run) { r.Cells[0].Passes = -1 }, "passes -1"},
 		{"negative trial passes", func(r *Run) { r.Cells[0].Trials[0].Passes, r.Cells[0].Trials[0].ColdNs = -2, 9 }, "trial 1: passes -2"},
 		{"passes without cold", func(r *Run) { r.Cells[0].Trials[2].Passes = 2 }, "trial 3: cold_ns 0 with passes 2"},
+		{"warm counters", func(r *Run) {
+			r.Cells[0].Trials[0].Passes, r.Cells[0].Trials[0].ColdNs = 3, 9
+			r.Cells[0].Trials[0].Warm = &WarmCounters{MinFlt: 5, Nvcsw: 2, Procs: 3, Unread: 1}
+		}, ""},
+		{"negative warm counter", func(r *Run) {
+			r.Cells[0].Trials[0].Passes, r.Cells[0].Trials[0].ColdNs = 3, 9
+			r.Cells[0].Trials[0].Warm = &WarmCounters{Nivcsw: -1, Procs: 1}
+		}, "trial 1: warm counters minflt 0, majflt 0, nvcsw 0, nivcsw -1"},
+		{"warm counters of no process", func(r *Run) {
+			r.Cells[0].Trials[0].Passes, r.Cells[0].Trials[0].ColdNs = 3, 9
+			r.Cells[0].Trials[0].Warm = &WarmCounters{MinFlt: 1}
+		}, "procs 0"},
+		{"warm counters without warm passes", func(r *Run) { r.Cells[0].Trials[1].Warm = &WarmCounters{Procs: 1} }, "trial 2: warm counters without warm passes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := good()

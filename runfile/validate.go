@@ -58,6 +58,15 @@ func (r *Run) Validate() error {
 			if (t.Passes > 0) != (t.ColdNs > 0) {
 				return bad("trial %d: cold_ns %d with passes %d: a trial has both or neither", j+1, t.ColdNs, t.Passes)
 			}
+			if w := t.Warm; w != nil {
+				if w.MinFlt < 0 || w.MajFlt < 0 || w.Nvcsw < 0 || w.Nivcsw < 0 || w.Procs < 1 || w.Unread < 0 {
+					return bad("trial %d: warm counters minflt %d, majflt %d, nvcsw %d, nivcsw %d, procs %d, unread %d: must be at least 0 (procs at least 1)",
+						j+1, w.MinFlt, w.MajFlt, w.Nvcsw, w.Nivcsw, w.Procs, w.Unread)
+				}
+				if t.Passes <= 0 {
+					return bad("trial %d: warm counters without warm passes", j+1)
+				}
+			}
 			for w, a := range t.Accounts {
 				if a.BusyNs < 0 || a.Tasks < 0 || a.Chunks < 0 || a.CPU < -1 {
 					return bad("trial %d: account %d: busy_ns %d, tasks %d, chunks %d, cpu %d: must be at least 0 (cpu −1: unknown)", j+1, w, a.BusyNs, a.Tasks, a.Chunks, a.CPU)

@@ -248,7 +248,9 @@ const Poison = 0x5eed5eed5eed5eed
 // passes (busy time and tasks alike, so their ratios are per-pass
 // figures, and effective cores cover the same passes as ComputeNs);
 // metrics are the mean of each over the warm passes. The getrusage
-// figures cover the whole trial, setup and teardown included, as before.
+// figures cover the whole trial, setup and teardown included, as before;
+// Warm holds the counters of the warm passes alone (proccount.go), read
+// outside the timed region.
 func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*runfile.Trial, time.Duration, error) {
 	warm = max(warm, 1)
 	// Start every trial from a collected heap, outside the timed phases
@@ -269,12 +271,22 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*r
 		first         models.Output
 		acc           []runfile.Account
 		metrics       map[string]float64
+		w0            warmReading
+		wc            *runfile.WarmCounters
 	)
 	for k := 0; k <= warm && err == nil; k++ {
 		var out models.Output
+		if k == 1 {
+			// Outside the timed region, as is the reading after the
+			// last pass.
+			w0 = readWarm(first.Workers)
+		}
 		p0 := time.Now()
 		out, err = sess.Compute(ctx)
 		d := time.Since(p0)
+		if k == warm && k > 0 {
+			wc = warmCounters(w0, readWarm(first.Workers))
+		}
 		if err != nil {
 			err = fmt.Errorf("%s: compute (pass %d): %w", m.Name(), k+1, err)
 			break
@@ -342,6 +354,7 @@ func trial(ctx context.Context, m models.Model, cfg models.Config, warm int) (*r
 		MajFlt:       u1.majflt - u0.majflt + k1.majflt - k0.majflt,
 		Nvcsw:        u1.nvcsw - u0.nvcsw + k1.nvcsw - k0.nvcsw,
 		Nivcsw:       u1.nivcsw - u0.nivcsw + k1.nivcsw - k0.nivcsw,
+		Warm:         wc,
 		Accounts:     acc,
 	}, fastest, nil
 }
