@@ -369,6 +369,9 @@ func Sig3(x float64) string {
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	case a >= 10:
 		return strconv.FormatFloat(x, 'f', 1, 64)
+	case a > 0 && a < 0.01:
+		// Two decimals would print a manager's 0.0012× on square as 0.00×.
+		return strconv.FormatFloat(x, 'g', 3, 64)
 	}
 	return strconv.FormatFloat(x, 'f', 2, 64)
 }
