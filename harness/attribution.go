@@ -124,6 +124,9 @@ func attribute(r *runfile.Run) {
 //   - withheld: (Σ busy − Σ tasks · T(seq)/task) / tasks over the
 //     workers' accounts: what running slower than the baseline's CPU cost
 //     (EffectiveCores below c).
+//   - idle_edges: Trial.EdgeIdleNs / (tasks × Passes): the workers' idle
+//     time at the ends of the warm passes (start latency and tail), per
+//     task. Absent without accounts or their chunk times.
 //   - remainder: L less the parts with a value.
 //
 // Without a probe (u zero) or counters, page_faults and wakeups are
@@ -249,6 +252,24 @@ func Attribute(c, seq *runfile.Cell, u UnitCosts) *runfile.Attribution {
 		reason = "the model keeps no worker accounts: capacity withheld and time outside task functions cannot be told apart (both in the remainder)"
 	}
 	part(runfile.PartWithheld, xs, ok, reason)
+
+	// Workers idle at the ends of the warm passes.
+	neg := 0
+	xs, ok = perTrial(func(t runfile.Trial, _ float64) (float64, bool) {
+		if t.EdgeIdleNs == nil || t.Passes <= 0 {
+			return 0, false
+		}
+		neg += t.EdgeNegative
+		return float64(*t.EdgeIdleNs) / float64(c.Tasks*t.Passes), true
+	})
+	reason = ""
+	if !ok {
+		reason = "no chunk times in the accounts (no accounts, or an older file)"
+	}
+	part(runfile.PartIdleEdges, xs, ok, reason)
+	if neg > 0 {
+		a.Notes = append(a.Notes, fmt.Sprintf("idle at the ends: %d worker-pass(es) had a chunk timed outside its pass (a bug in the model's or the runner's clock reads); their edges are summed as they are, not clipped", neg))
+	}
 
 	sum := 0.0
 	for _, p := range a.Parts {

@@ -66,6 +66,12 @@ func TestAttributionOfASyntheticTrial(t *testing.T) {
 	sum := 0.0
 	for _, name := range runfile.AttributionParts {
 		p := a.Part(name)
+		if name == runfile.PartIdleEdges { // no chunk times in these trials
+			if p == nil || p.NsPerTask != nil || p.Reason == "" {
+				t.Errorf("part %s: %+v, want absent with a reason", name, p)
+			}
+			continue
+		}
 		if p == nil || p.NsPerTask == nil {
 			t.Fatalf("part %s absent (%+v)", name, p)
 		}
@@ -177,6 +183,12 @@ func TestAttributionCountsEveryPass(t *testing.T) {
 	}
 	for _, name := range runfile.AttributionParts {
 		p := a.Part(name)
+		if name == runfile.PartIdleEdges { // no chunk times in these trials
+			if p == nil || p.NsPerTask != nil {
+				t.Errorf("part %s: %+v, want absent", name, p)
+			}
+			continue
+		}
 		if p == nil || p.NsPerTask == nil {
 			t.Fatalf("part %s absent (%+v)", name, p)
 		}
@@ -210,6 +222,9 @@ func TestAttributionPricesWarmPassCounters(t *testing.T) {
 				tr.Warm = &runfile.WarmCounters{MinFlt: 50 * k, Nvcsw: 10 * k, Nivcsw: 10 * k, Procs: 1}
 			} else {
 				tr.Warm = &runfile.WarmCounters{MinFlt: 200 * k, MajFlt: 7, Nvcsw: 60 * k, Nivcsw: 20 * k, Procs: 3, Unread: 1}
+				// 200 ns a task idle at the passes' ends: 100 tasks, k passes.
+				edge := int64(200 * 100 * k)
+				tr.EdgeIdleNs = &edge
 			}
 		}
 	}
@@ -223,7 +238,7 @@ func TestAttributionPricesWarmPassCounters(t *testing.T) {
 	}
 	want := map[string]float64{
 		runfile.PartWorkerStart: 0, runfile.PartPageFaults: 3000, runfile.PartWakeups: 1200,
-		runfile.PartWithheld: 1500, runfile.PartRemainder: 300,
+		runfile.PartWithheld: 1500, runfile.PartIdleEdges: 200, runfile.PartRemainder: 100,
 	}
 	for _, name := range runfile.AttributionParts {
 		p := a.Part(name)
@@ -243,6 +258,31 @@ func TestAttributionPricesWarmPassCounters(t *testing.T) {
 	}
 	if strings.Contains(notes, "whole trial") {
 		t.Errorf("notes still speak of the whole trial: %q", notes)
+	}
+	if strings.Contains(notes, "outside its pass") {
+		t.Errorf("notes flag negative edges where there are none: %q", notes)
+	}
+
+	// A negative edge is flagged, not clipped; without the times the part
+	// is absent and says why.
+	r.Cells[1].Trials[0].EdgeNegative = 1
+	Summarize(r)
+	if notes := strings.Join(r.Cells[1].Summary.Attribution.Notes, "\n"); !strings.Contains(notes, "1 worker-pass(es) had a chunk timed outside its pass") {
+		t.Errorf("a negative edge is not flagged: %q", notes)
+	}
+	r.Cells[1].Trials[0].EdgeNegative = 0
+	for j := range r.Cells[1].Trials {
+		r.Cells[1].Trials[j].EdgeIdleNs = nil
+	}
+	Summarize(r)
+	if p := r.Cells[1].Summary.Attribution.Part(runfile.PartIdleEdges); p == nil || p.NsPerTask != nil || p.Reason == "" {
+		t.Errorf("without edge times: %+v, want absent with a reason", p)
+	} else if rem := r.Cells[1].Summary.Attribution.RemainderNsPerTask; math.Abs(rem-300) > 1e-6 {
+		t.Errorf("without edge times the remainder is %v, want 300 (the edges back in it)", rem)
+	}
+	for j := range r.Cells[1].Trials {
+		edge := int64(200 * 100 * k)
+		r.Cells[1].Trials[j].EdgeIdleNs = &edge
 	}
 
 	// A baseline without warm counters (an older file's) is not mixed

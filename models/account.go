@@ -28,6 +28,12 @@ type Account struct {
 	// CPU is the CPU the worker was on when it was done (NoteCPU; a
 	// worker the kernel moves keeps the last), or -1 when unknown.
 	CPU int
+	// First and Last are CLOCK_MONOTONIC (ns) when the first chunk
+	// started and the last chunk ended, the clock reads Apply makes
+	// anyway; 0 when unknown (no chunk). The clock is the machine's, so
+	// the cell runner sets them against its own reads of the pass's ends
+	// (Nanotime), whatever process the worker is.
+	First, Last int64
 }
 
 // NewAccount returns an empty account on no known CPU.
@@ -37,7 +43,12 @@ func NewAccount() Account { return Account{CPU: -1} }
 func (a *Account) Apply(apply func([]workloads.Task, []uint64), tasks []workloads.Task, results []uint64) {
 	t0 := nanotime()
 	apply(tasks, results)
-	a.Busy += time.Duration(nanotime() - t0)
+	t1 := nanotime()
+	a.Busy += time.Duration(t1 - t0)
+	if a.Chunks == 0 {
+		a.First = t0
+	}
+	a.Last = t1
 	a.Tasks += len(tasks)
 	a.Chunks++
 }
@@ -52,6 +63,11 @@ func (a *Account) Apply(apply func([]workloads.Task, []uint64), tasks []workload
 //
 //go:linkname nanotime runtime.nanotime
 func nanotime() int64
+
+// Nanotime returns the clock Account.Apply reads: the runtime's monotonic
+// clock, CLOCK_MONOTONIC on Linux, one clock for every process of the
+// machine. The cell runner reads it at a pass's ends.
+func Nanotime() int64 { return nanotime() }
 
 // NoteCPU records the CPU the calling thread is on, when the worker is
 // done.

@@ -293,16 +293,22 @@ func writeTable(w io.Writer, run *runfile.Run, md bool) error {
 
 func writeCSV(w io.Writer, run *runfile.Run) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"workload", "model", "cores", "tasks", "trials", "median_ns", "ci_low_ns", "ci_high_ns", "cv",
+	head := []string{"workload", "model", "cores", "tasks", "trials", "median_ns", "ci_low_ns", "ci_high_ns", "cv",
 		"speedup", "relative_speedup", "efficiency", "overhead_ns_per_task", "setup_median_ns", "teardown_median_ns",
 		"cpu_ns", "peak_rss_bytes", "oversubscribed", "warnings", "error",
 		// The counters come last, so that readers of the older columns
 		// find them where they were.
 		"minflt", "majflt", "nvcsw", "nivcsw",
 		"effective_cores", "of_ceiling", "cold_median_ns",
-		// The attribution of the overhead (runfile.Attribution), ns per
-		// task; a part left empty is absent (its reason is in the JSON).
-		"attr_worker_start_ns", "attr_page_faults_ns", "attr_wakeups_ns", "attr_withheld_ns", "attr_remainder_ns", "attr_exceeds"})
+	}
+	// The attribution of the overhead (runfile.Attribution), ns per task,
+	// one column per part of runfile.AttributionParts (attr_<part>_ns); a
+	// part left empty is absent (its reason is in the JSON), or not in the
+	// file (idle_edges in an older one).
+	for _, name := range runfile.AttributionParts {
+		head = append(head, "attr_"+name+"_ns")
+	}
+	cw.Write(append(head, "attr_exceeds"))
 	// Plain notation: nanoseconds that are integers stay integers
 	// (14375001, not 1.4375001e+07).
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
@@ -335,7 +341,11 @@ func writeCSV(w io.Writer, run *runfile.Run) error {
 		}
 		if a := attribution(c); a != nil {
 			for _, name := range runfile.AttributionParts {
-				rec = append(rec, p(a.Part(name).NsPerTask))
+				v := ""
+				if part := a.Part(name); part != nil {
+					v = p(part.NsPerTask)
+				}
+				rec = append(rec, v)
 			}
 			rec = append(rec, strconv.FormatBool(a.Exceeds))
 		} else {

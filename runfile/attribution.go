@@ -6,12 +6,13 @@ const (
 	PartPageFaults  = "page_faults"
 	PartWakeups     = "wakeups"
 	PartWithheld    = "withheld"
+	PartIdleEdges   = "idle_edges"
 	PartRemainder   = "remainder"
 )
 
 // AttributionParts lists the part names in stacking order; the remainder
 // is last.
-var AttributionParts = []string{PartWorkerStart, PartPageFaults, PartWakeups, PartWithheld, PartRemainder}
+var AttributionParts = []string{PartWorkerStart, PartPageFaults, PartWakeups, PartWithheld, PartIdleEdges, PartRemainder}
 
 // Attribution splits a cell's lost core time per task (Summary's
 // OverheadNsPerTask: (c·T(model, c) − T(baseline)) / tasks) into what
@@ -78,5 +79,6 @@ var PartLabels = map[string]string{
 	PartPageFaults:  "page faults",
 	PartWakeups:     "wake-ups / context switches",
 	PartWithheld:    "CPU capacity withheld",
-	PartRemainder:   "remainder (idle, waiting, the model's own work)",
+	PartIdleEdges:   "workers idle at the ends of a pass (start latency, tail)",
+	PartRemainder:   "remainder (waiting between chunks, the model's own work)",
 }

@@ -262,6 +262,17 @@ type Trial struct {
 	// passes (its tasks count each of Passes passes); absent for the
 	// others, and in older files (optional within version 1).
 	Accounts []Account `json:"accounts,omitempty"`
+	// EdgeIdleNs is the workers' idle time at the ends of the warm passes,
+	// summed over workers and passes: for each worker of a pass, from the
+	// pass's start to its first chunk's start and from its last chunk's
+	// end to the pass's end (a worker that ran no chunk idled the whole
+	// pass), all CLOCK_MONOTONIC. Absent where the model keeps no accounts
+	// or they lack the chunk times, and in older files (optional within
+	// version 1). EdgeNegative counts the worker-passes whose edge came
+	// out negative: a chunk outside its pass, a bug; they are summed as
+	// they are, not clipped.
+	EdgeIdleNs   *int64 `json:"edge_idle_ns,omitempty"`
+	EdgeNegative int    `json:"edge_negative,omitempty"`
 }
 
 // Account is one worker's share of a trial: its time inside the task

@@ -67,6 +67,12 @@ func (r *Run) Validate() error {
 					return bad("trial %d: warm counters without warm passes", j+1)
 				}
 			}
+			if t.EdgeNegative < 0 || t.EdgeNegative > 0 && t.EdgeIdleNs == nil {
+				return bad("trial %d: edge_negative %d: must be at least 0, and only with edge_idle_ns", j+1, t.EdgeNegative)
+			}
+			if t.EdgeIdleNs != nil && (len(t.Accounts) == 0 || t.Passes <= 0) {
+				return bad("trial %d: edge_idle_ns without accounts or warm passes", j+1)
+			}
 			for w, a := range t.Accounts {
 				if a.BusyNs < 0 || a.Tasks < 0 || a.Chunks < 0 || a.CPU < -1 {
 					return bad("trial %d: account %d: busy_ns %d, tasks %d, chunks %d, cpu %d: must be at least 0 (cpu −1: unknown)", j+1, w, a.BusyNs, a.Tasks, a.Chunks, a.CPU)

@@ -450,7 +450,7 @@ func TestReaderSmallReads(t *testing.T) {
 // TestDoneAccountRoundTrip reads back the account a done frame carries,
 // and refuses a done frame without one or with an impossible one.
 func TestDoneAccountRoundTrip(t *testing.T) {
-	want := models.Account{Busy: 1234567, Tasks: 42, Chunks: 5, CPU: 3}
+	want := models.Account{Busy: 1234567, Tasks: 42, Chunks: 5, CPU: 3, First: 1e12, Last: 1e12 + 1234999}
 	f, _, err := DecodeFrame(AppendControlFrame(nil, FrameDone, 42, AppendAccount(nil, want)), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -459,11 +459,13 @@ func TestDoneAccountRoundTrip(t *testing.T) {
 		t.Fatalf("got %+v %v, want %+v", got, ok, want)
 	}
 	for name, payload := range map[string][]byte{
-		"none":      nil,
-		"short":     make([]byte, 8),
-		"negative":  AppendAccount(nil, models.Account{Busy: -1}),
-		"cpu -2":    AppendAccount(nil, models.Account{CPU: -2}),
-		"chunks -1": AppendAccount(nil, models.Account{Chunks: -1}),
+		"none":         nil,
+		"short":        make([]byte, 8),
+		"negative":     AppendAccount(nil, models.Account{Busy: -1}),
+		"cpu -2":       AppendAccount(nil, models.Account{CPU: -2}),
+		"chunks -1":    AppendAccount(nil, models.Account{Chunks: -1}),
+		"last < first": AppendAccount(nil, models.Account{First: 2, Last: 1}),
+		"old size":     AppendAccount(nil, want)[:24],
 	} {
 		f, _, err := DecodeFrame(AppendControlFrame(nil, FrameDone, 1, payload), 0)
 		if err != nil {

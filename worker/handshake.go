@@ -172,16 +172,19 @@ func (b *WorkerBuffers) AppendDone(wr *FrameWriter) {
 }
 
 // accountSize is the payload of a done frame that carries an account:
-// busy ns, CPU and chunks, little-endian int64s (the tasks are the frame's
-// seq).
-const accountSize = 24
+// busy ns, CPU, chunks, and the first chunk's start and the last chunk's
+// end (CLOCK_MONOTONIC ns, 0: unknown), little-endian int64s (the tasks
+// are the frame's seq). Both ends of a channel are the same build.
+const accountSize = 40
 
 // AppendAccount appends a's busy time, CPU and chunks to dst, as a done
 // frame carries them.
 func AppendAccount(dst []byte, a models.Account) []byte {
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(a.Busy))
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(int64(a.CPU)))
-	return binary.LittleEndian.AppendUint64(dst, uint64(int64(a.Chunks)))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(int64(a.Chunks)))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(a.First))
+	return binary.LittleEndian.AppendUint64(dst, uint64(a.Last))
 }
 
 // DoneAccount reads the account a worker's done frame carries, with tasks
@@ -193,10 +196,12 @@ func DoneAccount(f Frame, tasks int) (a models.Account, ok bool) {
 	busy := int64(binary.LittleEndian.Uint64(f.Payload))
 	cpu := int64(binary.LittleEndian.Uint64(f.Payload[8:]))
 	chunks := int64(binary.LittleEndian.Uint64(f.Payload[16:]))
-	if busy < 0 || cpu < -1 || cpu > 1<<20 || chunks < 0 || chunks > 1<<40 {
+	first := int64(binary.LittleEndian.Uint64(f.Payload[24:]))
+	last := int64(binary.LittleEndian.Uint64(f.Payload[32:]))
+	if busy < 0 || cpu < -1 || cpu > 1<<20 || chunks < 0 || chunks > 1<<40 || first < 0 || last < first {
 		return models.Account{}, false
 	}
-	return models.Account{Busy: time.Duration(busy), Tasks: tasks, Chunks: int(chunks), CPU: int(cpu)}, true
+	return models.Account{Busy: time.Duration(busy), Tasks: tasks, Chunks: int(chunks), CPU: int(cpu), First: first, Last: last}, true
 }
 
 // ServeSetup is Setup for a frame-serving worker (procpool, pipe): the

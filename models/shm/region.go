@@ -76,7 +76,9 @@ type workerStats struct {
 	EndNs   uint64 // CLOCK_MONOTONIC when it found no chunk left
 	BusyNs  uint64 // time inside the task function (plain mode only)
 	CPU     int64  // the CPU of its last chunk, -1 when unknown
-	_       [7]uint64
+	FirstNs int64  // its first chunk's start (models.Account.First; plain mode only)
+	LastNs  int64  // its last chunk's end (models.Account.Last; plain mode only)
+	_       [5]uint64
 }
 
 // layout is where each part of a region of n tasks and w workers lies.

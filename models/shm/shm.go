@@ -172,7 +172,8 @@ func (s *session) Compute(ctx context.Context) (models.Output, error) {
 	if s.mode == modePlain {
 		out.Accounts = make([]models.Account, len(stats))
 		for w, st := range stats {
-			out.Accounts[w] = models.Account{Busy: time.Duration(st.BusyNs), Tasks: int(st.Tasks), Chunks: int(st.Chunks), CPU: int(st.CPU)}
+			out.Accounts[w] = models.Account{Busy: time.Duration(st.BusyNs), Tasks: int(st.Tasks), Chunks: int(st.Chunks), CPU: int(st.CPU),
+				First: st.FirstNs, Last: st.LastNs}
 		}
 	}
 	if s.mode == modeLock {

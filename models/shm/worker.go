@@ -100,6 +100,7 @@ func work(r *region, l layout, idx int, apply func([]workloads.Task, []uint64)) 
 	st.EndNs = monotonic()
 	acct.NoteCPU()
 	st.BusyNs, st.CPU = uint64(acct.Busy), int64(acct.CPU)
+	st.FirstNs, st.LastNs = acct.First, acct.Last
 	r.stats(l)[idx] = st
 }
 

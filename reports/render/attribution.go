@@ -20,6 +20,7 @@ var partFills = map[string]Style{
 	runfile.PartPageFaults:  {Color: rgb(0xE8C547)},
 	runfile.PartWakeups:     {Color: rgb(0x5FB3B3)},
 	runfile.PartWithheld:    {Color: rgb(0x8C8C8C)},
+	runfile.PartIdleEdges:   {Color: rgb(0xB39DDB)},
 }
 
 // attributionChart draws, at the largest core count, one stacked bar per
@@ -151,6 +152,8 @@ func shortPart(name string) string {
 		return "wake-ups"
 	case runfile.PartWithheld:
 		return "withheld"
+	case runfile.PartIdleEdges:
+		return "edges"
 	}
 	return "remainder"
 }
