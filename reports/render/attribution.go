@@ -127,7 +127,7 @@ func (v *view) attributionChart() *Chart {
 	if n == 0 {
 		c.fig.empty = "no attribution: no parallel model with a baseline"
 	}
-	c.Caption = []string{"Core time lost per task at the largest core count (the black tick), split into: the workers' start inside compute (0 where they start in setup); page faults and context switches beyond sequential's, priced at the run's probe; the CPU capacity the machine withheld (c less the effective cores); and, in the model's colour, the remainder: idling, waiting and the model's own work. Nothing is clipped: parts below 0 lie left of 0."}
+	c.Caption = []string{"Core time lost per task at the largest core count (the black tick), split into: the workers' start inside compute (0 where they start in setup); page faults and context switches beyond sequential's, priced at the run's probe; the CPU capacity the machine withheld (c less the effective cores); the workers' idle at the ends of each pass (edges); and, in the model's colour, the remainder: waiting between chunks and the model's own work. Nothing is clipped: parts below 0 lie left of 0."}
 	if fam := v.familyBaselines(); fam != "" {
 		c.Caption = append(c.Caption, fam)
 	}
