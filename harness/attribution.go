@@ -232,23 +232,36 @@ func Attribute(c, seq *runfile.Cell, u UnitCosts) *runfile.Attribution {
 	}
 
 	// CPU capacity withheld.
+	accounted, shortChunkNs := false, 0.0
 	xs, ok := perTrial(func(t runfile.Trial, tasks float64) (float64, bool) {
 		if len(t.Accounts) == 0 {
 			return 0, false
 		}
-		var busy, n float64
+		accounted = true
+		var busy, n, chunks float64
 		for _, ac := range t.Accounts {
-			busy, n = busy+float64(ac.BusyNs), n+float64(ac.Tasks)
+			busy, n, chunks = busy+float64(ac.BusyNs), n+float64(ac.Tasks), chunks+float64(ac.Chunks)
 		}
 		// Accounts hold the tasks of the passes they cover (the warm
 		// ones), so their own count is the divisor.
 		if n <= 0 {
 			return 0, false
 		}
+		// Chunks too short to time (as for the ceiling): their busy time
+		// is the clock reads' and, sampled, an estimate (models.Account).
+		if chunks > 0 && n/chunks*nsPerTask < MinChunkNs {
+			shortChunkNs = n / chunks * nsPerTask
+			return 0, false
+		}
 		return (busy - n*nsPerTask) / n, true
 	})
 	reason := ""
-	if !ok {
+	switch {
+	case !ok && shortChunkNs > 0:
+		reason = fmt.Sprintf("chunks of %s of sequential work are too short to time (under %s): capacity withheld is in the remainder", signedDuration(shortChunkNs), signedDuration(MinChunkNs))
+	case !ok && accounted:
+		reason = "no trial's accounts hold a task"
+	case !ok:
 		reason = "the model keeps no worker accounts: capacity withheld and time outside task functions cannot be told apart (both in the remainder)"
 	}
 	part(runfile.PartWithheld, xs, ok, reason)

@@ -295,3 +295,22 @@ func TestAttributionPricesWarmPassCounters(t *testing.T) {
 		t.Fatalf("without the baseline's warm counters: %+v, want scope \"trial\"", a)
 	}
 }
+
+// TestAttributionWithheldNeedsTimeableChunks: chunks of one 1 µs task are
+// under MinChunkNs, where a busy time is the clock reads' (and, sampled,
+// an estimate): withheld must be absent with the reason, as the ceiling is.
+func TestAttributionWithheldNeedsTimeableChunks(t *testing.T) {
+	r := attribRun(160_000, 300, 30, 10, []runfile.Account{
+		{BusyNs: 60_000, Tasks: 50, Chunks: 50, CPU: 0}, {BusyNs: 55_000, Tasks: 50, Chunks: 50, CPU: 1},
+	})
+	for j := range r.Cells[0].Trials {
+		tr := &r.Cells[0].Trials[j]
+		tr.ComputeNs = 100_000 // 1 µs a task
+		tr.Accounts = []runfile.Account{{BusyNs: 100_000, Tasks: 100, Chunks: 1, CPU: 0}}
+	}
+	Summarize(r)
+	p := r.Cells[1].Summary.Attribution.Part(runfile.PartWithheld)
+	if p == nil || p.NsPerTask != nil || !strings.Contains(p.Reason, "too short to time") {
+		t.Fatalf("withheld %+v: want absent, chunks too short to time", p)
+	}
+}

@@ -36,3 +36,46 @@ func TestApplyKeepsFirstAndLast(t *testing.T) {
 		t.Fatalf("busy %v above the span first..last %d ns", a.Busy, span)
 	}
 }
+
+// TestApplySamplesShortChunks: chunks far under a microsecond are timed
+// one in sampleEvery once sampleAfter of them averaged under shortChunk,
+// each untimed one charged the mean; chunks that take longer are all
+// timed. Counted by the clock reads the account makes (apply reads the
+// clock too, so a timed chunk's reads fall around its call).
+func TestApplySamplesShortChunks(t *testing.T) {
+	const n = 64 * 100
+	short := NewAccount()
+	for range n {
+		short.Apply(func([]workloads.Task, []uint64) {}, make([]workloads.Task, 1), make([]uint64, 1))
+	}
+	if short.Chunks != n || short.Tasks != n {
+		t.Fatalf("chunks %d, tasks %d, want %d each", short.Chunks, short.Tasks, n)
+	}
+	if short.every != sampleEvery {
+		t.Fatalf("short chunks: every %d, want %d (sampled)", short.every, sampleEvery)
+	}
+	if short.Busy <= 0 || short.Busy > n*shortChunk {
+		t.Errorf("short chunks: busy %v, want an estimate in (0, %v]", short.Busy, n*shortChunk)
+	}
+
+	long := NewAccount()
+	var ends []int64
+	for range 2 * sampleAfter {
+		long.Apply(func([]workloads.Task, []uint64) {
+			t0 := Nanotime()
+			for Nanotime()-t0 < int64(2*shortChunk) { // 2 µs of work
+			}
+			ends = append(ends, Nanotime())
+		}, make([]workloads.Task, 1), make([]uint64, 1))
+	}
+	if long.every != 0 {
+		t.Fatalf("2 µs chunks sampled (every %d): every one must be timed", long.every)
+	}
+	// Every chunk timed: the last one's end is read after its call.
+	if last := ends[len(ends)-1]; long.Last < last {
+		t.Errorf("last %d before the last chunk's end %d: not every chunk was timed", long.Last, last)
+	}
+	if long.Busy < 2*sampleAfter*2*shortChunk {
+		t.Errorf("busy %v under the %v the chunks took", long.Busy, 2*sampleAfter*2*shortChunk)
+	}
+}
