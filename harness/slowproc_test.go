@@ -105,15 +105,27 @@ func TestSlowProcessWorkerLowersTheCeilingNotTheShare(t *testing.T) {
 		}
 		return tr
 	}
+	// The baseline is the fastest sequential trial seen in any attempt: a
+	// CPU's undisturbed speed. A median taken while other packages' tests
+	// load the machine (make test runs them side by side) made every
+	// worker look faster than the baseline, up to the cap at c, where a
+	// slowed worker no longer lowers the effective cores (seen: 1.80 and
+	// 1.77 against 2.00, with sequential 40 % slower than alone).
+	var fastest runfile.Trial
 	attempt := func() []string {
 		seq := runfile.Cell{Workload: "cpu", Model: "sequential", Cores: 1, Tasks: len(in.Tasks)}
 		plain := runfile.Cell{Workload: "cpu", Model: "procpool", Cores: 2, Tasks: len(in.Tasks)}
 		slowed := runfile.Cell{Workload: "cpu", Model: "procpool-slow-worker", Cores: 2, Tasks: len(in.Tasks)}
 		trial(procpool.New(), 2, 1) // warm-up
 		for range 5 {
-			seq.Trials = append(seq.Trials, trial(sequential.New(), 1, 1))
+			if tr := trial(sequential.New(), 1, 1); fastest.ComputeNs == 0 || tr.ComputeNs < fastest.ComputeNs {
+				fastest = tr
+			}
 			plain.Trials = append(plain.Trials, trial(procpool.New(), 2, 1))
 			slowed.Trials = append(slowed.Trials, trial(procpool.New(), 2, 3))
+		}
+		for range 5 {
+			seq.Trials = append(seq.Trials, fastest)
 		}
 		r := &runfile.Run{Cells: []runfile.Cell{seq, plain, slowed}}
 		Summarize(r)
@@ -133,9 +145,9 @@ func TestSlowProcessWorkerLowersTheCeilingNotTheShare(t *testing.T) {
 		return msgs
 	}
 	// As TestSlowCPULowersTheCeilingNotTheShare: a shared VM's second vCPU
-	// drifts, so a verdict gets three attempts.
+	// drifts, so a verdict gets five attempts (0.2 s each).
 	var msgs []string
-	for i := range 3 {
+	for i := range 5 {
 		if msgs = attempt(); len(msgs) == 0 {
 			return
 		}
