@@ -771,20 +771,7 @@ func (v *view) phasesChart() *Chart {
 		labels = append(labels, v.category(b))
 	}
 	categoryAxis(p, labels)
-	at := func(x float64) float64 { return x } // where a bar's end is drawn
-	if logX {
-		axMin, axMax := logRange(lo/4, hi)
-		// Room on the right for each bar's printed figures, as on the
-		// linear axis.
-		p.X.Scale = plot.LogScale{}
-		p.X.Min, p.X.Max = axMin, axMax*math.Pow(axMax/axMin, 0.6)
-		p.X.Tick.Marker = logTicks{durTick}
-		// A log axis has no zero: bars start at its left end.
-		at = func(x float64) float64 { return math.Max(x, axMin) }
-	} else {
-		p.X.Min, p.X.Max = 0, hi*1.6
-		p.X.Tick.Marker = linTicks{func(x float64) string { return num(x / div) }}
-	}
+	at := barAxisX(p, lo, hi, div, logX, 0.6) // where a bar's end is drawn
 	n := len(bars)
 	hb := &hbars{thickness: 0.62}
 	val := textStyle(sans, valueSize)
@@ -895,4 +882,22 @@ func (v *view) trialsChart() *Chart {
 	}
 	c.note(v.barNotes(bars)...)
 	return c
+}
+
+// barAxisX sets p's x axis for horizontal bars of durations from lo to hi
+// (ns; div scales the linear axis's labels), log when logX, with room on
+// the right for each bar's printed figures: room of the axis's span on a
+// log axis, 1 + room of hi on a linear one. It returns where a bar's end
+// is drawn: a log axis has no zero, so bars start at its left end.
+func barAxisX(p *plot.Plot, lo, hi, div float64, logX bool, room float64) func(float64) float64 {
+	if !logX {
+		p.X.Min, p.X.Max = 0, hi*(1+room)
+		p.X.Tick.Marker = linTicks{func(x float64) string { return num(x / div) }}
+		return func(x float64) float64 { return x }
+	}
+	axMin, axMax := logRange(lo/4, hi)
+	p.X.Scale = plot.LogScale{}
+	p.X.Min, p.X.Max = axMin, axMax*math.Pow(axMax/axMin, room)
+	p.X.Tick.Marker = logTicks{durTick}
+	return func(x float64) float64 { return math.Max(x, axMin) }
 }

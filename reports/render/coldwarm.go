@@ -7,7 +7,6 @@ import (
 
 	"github.com/mpbench/mpbench/reports"
 	"github.com/mpbench/mpbench/runfile"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -86,18 +85,8 @@ func (v *view) coldWarmChart() *Chart {
 		labels = append(labels, v.category(r.Bar))
 	}
 	categoryAxis(p, labels)
-	at := func(x float64) float64 { return x }
-	if logX {
-		axMin, axMax := logRange(lo/4, hi)
-		p.X.Scale = plot.LogScale{}
-		// Room on the right for each row's printed figures.
-		p.X.Min, p.X.Max = axMin, axMax*math.Pow(axMax/axMin, 0.7)
-		p.X.Tick.Marker = logTicks{durTick}
-		at = func(x float64) float64 { return math.Max(x, axMin) }
-	} else {
-		p.X.Min, p.X.Max = 0, hi*1.8
-		p.X.Tick.Marker = linTicks{func(x float64) string { return num(x / div) }}
-	}
+	// Room on the right for each row's printed figures (two ratios).
+	at := barAxisX(p, lo, hi, div, logX, 0.8)
 	// Each row: the cold pass above, in a pale tint of the model's colour,
 	// the warm pass below, in its colour.
 	n := len(rows)
